@@ -1,0 +1,64 @@
+# influence: `make help` lists the targets. `make report` and `make test` set up .venv themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+UV      := $(VENV)/bin/uv
+SECTOR  ?= sante
+EDITION ?=
+OUT     ?= outputs
+STAMP   := $(VENV)/.installed
+DEPS    := pyproject.toml
+
+.PHONY: help setup lab test test-fast golden report batch sample bench clean distclean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(UV): | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+
+# Reinstalled whenever pyproject.toml changes or the environment is missing.
+$(STAMP): $(DEPS) | $(UV)
+	$(UV) pip install --quiet --python $(PY) -e '.[test,bench]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (influence)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv with the package, tests and benchmark tools (uv, from PyPI)
+
+lab: $(STAMP) ## add JupyterLab to .venv (kept out of runs and CI: it slows every notebook import)
+	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,lab]'
+
+test: $(STAMP) ## run every test: unit, CLI, integration, notebooks (nbval)
+	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -p no:faker --nbval-lax --nbval-current-env notebooks
+
+test-fast: $(STAMP) ## unit and CLI tests only
+	$(PY) -m pytest -q -x tests -m "not slow"
+
+report: $(STAMP) ## the full report of sector SECTOR (default sante) from the embedded sample, under outputs/
+	$(VENV)/bin/influence report --sector $(SECTOR) $(if $(EDITION),--edition $(EDITION)) --out $(OUT)
+
+batch: $(STAMP) ## the report of every sector of the sample, two at a time
+	$(VENV)/bin/influence batch --jobs 2 --out $(OUT)
+
+golden: $(STAMP) ## regenerate the golden tables under tests/golden (a changed file is a methodology change)
+	$(PY) -m tests.golden
+
+sample: $(STAMP) ## rewrite the embedded sample data/sample (deterministic: same bytes)
+	$(VENV)/bin/influence synth --out data/sample
+
+bench: $(STAMP) ## benchmarks: influence rank against DuckDB at 10^5, 10^6, 10^7 posts
+	$(PY) benchmarks/bench_rank.py
+
+clean: ## remove outputs and caches (keeps .venv)
+	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+	rm -rf .pytest_cache .hypothesis benchmarks/results
+
+distclean: clean ## also remove .venv and benchmark data
+	rm -rf $(VENV) benchmarks/data

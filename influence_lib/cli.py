@@ -1,0 +1,348 @@
+"""The ``influence`` command line: argument parsing and printing; the work is done by the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+EPILOGS = {
+    "validate": "example:\n  influence validate --data data/sample",
+    "summary": "example:\n  influence summary --sector sante --edition 2021 --format json",
+    "rank": (
+        "examples:\n"
+        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
+        "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
+        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv"
+    ),
+    "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
+}
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default already exits 2; keep its usage line short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_data(p):
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="dataset folder (default: the embedded sample, data/sample)")
+
+
+def _add_on_error(p):
+    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
+                   help="bad rows: 'fail' (default) refuses the data with the full report; 'reject' "
+                        "continues without them and writes them to --rejected")
+    p.add_argument("--rejected", type=Path, default=Path("outputs") / "rejected-rows.csv", metavar="FILE",
+                   help="where --on-error reject writes the rejected rows (default: outputs/rejected-rows.csv)")
+
+
+def _add_period(p):
+    p.add_argument("--edition", default=None, help="edition key of dataset.yml (default: the latest)")
+    p.add_argument("--start", default=None, metavar="DATE", help="explicit period start (ISO date or time, UTC), with --end")
+    p.add_argument("--end", default=None, metavar="DATE", help="explicit period end, excluded (ISO date or time, UTC), with --start")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``influence`` command and its sub-commands."""
+    parser = _Parser(prog="influence", description="Rank how influential leadership teams (Directions) are on social networks.")
+    parser.add_argument("--version", action="version", version=f"influence {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("validate", help="check a dataset and list every problem", epilog=EPILOGS["validate"], formatter_class=fmt,
+                       description="Check a dataset against the contract; list every problem with file, line, column and reason. Exit 1 on any error.")
+    _add_data(p)
+
+    p = sub.add_parser("summary", help="the methodology box of a sector and edition", epilog=EPILOGS["summary"], formatter_class=fmt,
+                       description="Organisations, members, accounts, counted posts and engagement per platform.")
+    _add_data(p)
+    p.add_argument("--sector", default=None, help="sector key (default: the first sector of dataset.yml)")
+    _add_period(p)
+    p.add_argument("--format", choices=["json", "table"], default="table")
+    _add_on_error(p)
+
+    p = sub.add_parser("rank", help="rank the Directions or members of a sector", epilog=EPILOGS["rank"], formatter_class=fmt,
+                       description="Rank Directions (or members) of a sector or segment by score over an edition or period.")
+    _add_data(p)
+    p.add_argument("--sector", required=True, help="sector key of dataset.yml")
+    p.add_argument("--segment", default=None, metavar="KEY", help="rank within this segment (default: the whole sector)")
+    _add_period(p)
+    p.add_argument("--top", type=_positive_int, default=None, metavar="N", help="keep ranks <= N (ties at the cut-off kept)")
+    p.add_argument("--level", choices=["direction", "member"], default="direction")
+    p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+    _add_on_error(p)
+
+    p = sub.add_parser("synth", help="write a synthetic dataset (the embedded sample)", epilog=EPILOGS["synth"], formatter_class=fmt,
+                       description="Write a deterministic synthetic dataset: same seed and scale, same bytes.")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write (created if needed)")
+    p.add_argument("--scale", type=_positive_float, default=1.0, help="size relative to the sample (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands():
+    """Registration functions of commands that live in other modules (import, report, batch)."""
+    registrations = []
+    try:
+        from influence_lib.importers.command import add_import_parser, run_import
+    except ImportError:
+        pass
+    else:
+        def register_import(sub):
+            add_import_parser(sub)
+            sub.choices["import"].set_defaults(handler=run_import)
+        registrations.append(register_import)
+    try:
+        from influence_lib.report_cli import add_report_parsers
+        registrations.append(add_report_parsers)
+    except ImportError:
+        pass
+    return registrations
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _version() -> str:
+    from influence_lib import __version__
+    return __version__
+
+
+# --- shared steps ------------------------------------------------------------------------------
+
+def resolve_period(settings, edition: str | None, start: str | None, end: str | None):
+    """The Period asked for on the command line; ``UsageError`` when the arguments don't fit."""
+    from influence_lib.errors import SettingsError
+    from influence_lib.settings import Period, parse_settings
+
+    if (start is None) != (end is None):
+        raise UsageError("--start and --end go together")
+    if start is not None:
+        if edition is not None:
+            raise UsageError("give either --edition or --start/--end, not both")
+        try:
+            return parse_settings(Period, {"start": start, "end": end}, "--start/--end")
+        except SettingsError as exc:
+            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
+    try:
+        return settings.period(edition)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def check_sector(settings, sector: str | None, segment: str | None = None) -> str:
+    """The sector key to use (default the first one); ``UsageError`` for unknown keys."""
+    if sector is None:
+        return next(iter(settings.sectors))
+    try:
+        sector_settings = settings.sector(sector)
+        if segment is not None:
+            sector_settings.segment(segment)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    return sector
+
+
+def _data_dir(args) -> Path:
+    from influence_lib.dataset import SAMPLE_DIR
+    return args.data if args.data is not None else SAMPLE_DIR
+
+
+def _settings(args):
+    from influence_lib.errors import DatasetError
+    from influence_lib.settings import load_dataset_settings
+    folder = _data_dir(args)
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such dataset folder; pass --data with a folder holding the four tables and dataset.yml.")
+    return load_dataset_settings(folder / "dataset.yml")
+
+
+def load_for_computing(args):
+    """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr."""
+    from influence_lib.dataset import load_dataset
+    from influence_lib.export import write_rejected_rows
+
+    dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    report = dataset.report
+    if len(report.warnings):
+        print(f"note: {len(report.warnings)} warnings about the data (run `influence validate` to list them)",
+              file=sys.stderr)
+    if args.on_error == "reject" and len(report.rejected):
+        path = write_rejected_rows(report, args.rejected)
+        totals = report.counts
+        print(
+            f"rejected {int(totals['rejected'].sum())} rows with errors, written with their reasons to {path}: "
+            + "; ".join(f"{r.table} {r.read} read = {r.used} used + {r.rejected} rejected" for r in totals.itertuples()),
+            file=sys.stderr,
+        )
+    return dataset
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def cmd_validate(args) -> int:
+    from influence_lib.dataset import read_tables
+    from influence_lib.validation import validate_tables
+
+    settings = _settings(args)
+    frames, files = read_tables(_data_dir(args))
+    _, report = validate_tables(frames, files, settings)
+    print(report.describe())
+    return EXIT_DATA if report.has_errors else EXIT_OK
+
+
+def cmd_summary(args) -> int:
+    from influence_lib.frenchify import format_number, format_period
+    from influence_lib.scoring import summarize_sector
+
+    settings = _settings(args)
+    sector = check_sector(settings, args.sector)
+    period = resolve_period(settings, args.edition, args.start, args.end)
+    dataset = load_for_computing(args)
+    box = summarize_sector(dataset, sector, period)
+    if box["posts_with_empty_counts"]:
+        print(f"note: {box['posts_with_empty_counts']} counted posts have an empty likes, comments or shares count "
+              f"(they add nothing to engagement)", file=sys.stderr)
+    if args.format == "json":
+        keys = ["sector", "edition", "organizations", "members", "linkedin", "twitter"]
+        print(json.dumps({k: box[k] for k in keys}, ensure_ascii=False))
+        return EXIT_OK
+    title = settings.sector(sector).title
+    rows = [
+        ("Organisations", box["organizations"]), ("Membres de direction", box["members"]),
+        ("Comptes LinkedIn", box["linkedin"]["accounts"]), ("Posts LinkedIn", box["linkedin"]["posts"]),
+        ("Engagements LinkedIn", box["linkedin"]["engagement"]), ("Comptes Twitter", box["twitter"]["accounts"]),
+        ("Posts Twitter", box["twitter"]["posts"]), ("Engagements Twitter", box["twitter"]["engagement"]),
+        ("Posts avec un compteur vide", box["posts_with_empty_counts"]),
+    ]
+    if "bluesky" in box:
+        rows[-1:-1] = [("Comptes Bluesky", box["bluesky"]["accounts"]), ("Posts Bluesky", box["bluesky"]["posts"]),
+                       ("Engagements Bluesky", box["bluesky"]["engagement"])]
+    width = max(len(label) for label, _ in rows)
+    print(f"Méthodologie : {title} ({sector}), édition {period.label}, {format_period(period.start, period.end)}")
+    for label, value in rows:
+        print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
+    return EXIT_OK
+
+
+def cmd_rank(args) -> int:
+    from influence_lib.ranking import build_ranking
+    from influence_lib.settings import load_methodology
+
+    settings = _settings(args)
+    sector = check_sector(settings, args.sector, args.segment)
+    period = resolve_period(settings, args.edition, args.start, args.end)
+    methodology = load_methodology(args.methodology)
+    dataset = load_for_computing(args)
+    ranking = build_ranking(dataset, sector, period, level=args.level, segment=args.segment,
+                            top=args.top, methodology=methodology)
+    if args.format == "csv":
+        from influence_lib.export import table_to_csv
+        sys.stdout.write(table_to_csv(ranking))
+    elif args.format == "json":
+        payload = {
+            "sector": sector, "segment": args.segment, "level": args.level, "edition": period.edition,
+            "start": period.start.isoformat(), "end": period.end.isoformat(), "top": args.top,
+            "methodology": {"name": methodology.name, "version": methodology.version},
+            "rows": json.loads(ranking.to_json(orient="records", force_ascii=False)),
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+    else:
+        print(render_table(ranking, f"{settings.sector(sector).title} — "
+                           f"{settings.sector(sector).segment(args.segment).label if args.segment else 'tous segments'} — "
+                           f"édition {period.label} — {methodology.label}"))
+    return EXIT_OK
+
+
+def render_table(frame, title: str) -> str:
+    """A ranking as an aligned terminal table: French headers, numbers right-aligned and French-formatted."""
+    from influence_lib.frenchify import format_number, french_labels
+
+    labels = french_labels(frame).columns
+    columns = []
+    for name, label in zip(frame.columns, labels):
+        values = frame[name]
+        numeric = values.dtype.kind in "iuf"
+        cells = [format_number(v, decimals=0 if float(v).is_integer() else 2, sep=" ") if v == v else ""
+                 for v in values] if numeric else ["" if v != v else str(v) for v in values]
+        width = max([len(label)] + [len(c) for c in cells])
+        align = str.rjust if numeric else str.ljust
+        columns.append([align(label, width)] + [align(c, width) for c in cells])
+    if not len(frame):
+        return f"{title}\n(aucune ligne)"
+    lines = ["  ".join(row).rstrip() for row in zip(*columns)]
+    return "\n".join([title] + lines)
+
+
+def cmd_synth(args) -> int:
+    from influence_lib import synth
+
+    kwargs = {} if args.seed is None else {"seed": args.seed}
+    paths = synth.write_dataset(args.out, scale=args.scale, **kwargs)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "synth": cmd_synth}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``influence`` console script; returns the exit status."""
+    from influence_lib.errors import DataValidationError, InfluenceError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
+    try:
+        status = handler(args)
+    except UsageError as exc:
+        print(f"influence {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataValidationError as exc:
+        print(exc.report.describe(limit=200), file=sys.stderr)
+        print("the data has errors: fix them, or pass --on-error reject to continue without the bad rows "
+              "(they are then written to --rejected with their reasons)", file=sys.stderr)
+        return EXIT_DATA
+    except InfluenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

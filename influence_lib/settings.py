@@ -1,0 +1,284 @@
+"""Frozen, validated settings: dataset.yml, methodology files and analysis periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from influence_lib.errors import SettingsError
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+
+PLATFORMS = ("linkedin", "twitter", "bluesky")
+KINDS = ("original", "repost", "reply", "quote")
+FORMATS = ("text", "image", "video", "article", "document", "poll", "link", "other")
+ROLE_CATEGORIES = (
+    "ceo", "chair", "finance", "medical", "research", "commercial", "hr",
+    "communication", "digital", "operations", "legal", "other",
+)
+GENDERS = ("f", "m", "x")
+METRICS = ("likes", "comments", "shares", "quotes")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_slug(value: str) -> bool:
+    """Tell whether ``value`` is a slug usable in a path (lowercase letters, digits, ``-``, ``_``)."""
+    return bool(re.fullmatch(SLUG_PATTERN, str(value)))
+
+
+class Segment(_Frozen):
+    """A segment of a sector, ranked with its own Top N."""
+
+    key: Slug
+    label: str = Field(min_length=1)
+    top: int = Field(gt=0)
+
+
+class Sector(_Frozen):
+    """A sector: its title, focus segment and ordered segments."""
+
+    title: str = Field(min_length=1)
+    focus: Slug | None = None
+    segments: tuple[Segment, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_segments(self) -> "Sector":
+        keys = [s.key for s in self.segments]
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise ValueError(f"segment keys must be unique, repeated: {', '.join(duplicated)}")
+        if self.focus is not None and self.focus not in keys:
+            raise ValueError(f"focus '{self.focus}' is not one of the segments ({', '.join(keys)})")
+        return self
+
+    def segment(self, key: str) -> Segment:
+        """Return the segment called ``key``; raise ``KeyError`` with the known keys otherwise."""
+        for seg in self.segments:
+            if seg.key == key:
+                return seg
+        raise KeyError(f"unknown segment '{key}'; known: {', '.join(s.key for s in self.segments)}")
+
+
+def _to_utc(value: dt.date | dt.datetime | str) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+class Period(_Frozen):
+    """A half-open UTC period ``[start, end)``, optionally named after an edition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    edition: str | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _utc(cls, value):
+        try:
+            return _to_utc(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a date or time: {value!r}") from exc
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Human label: the edition key, or ``start..end`` in ISO dates."""
+        if self.edition is not None:
+            return self.edition
+        return f"{self.start.date().isoformat()}..{self.end.date().isoformat()}"
+
+
+class Edition(_Frozen):
+    """An edition's half-open period, as written in dataset.yml."""
+
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Edition":
+        if _to_utc(self.end) <= _to_utc(self.start):
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class DatasetSettings(_Frozen):
+    """The content of a dataset's ``dataset.yml``."""
+
+    title: str = Field(min_length=1)
+    sectors: dict[Slug, Sector] = Field(min_length=1)
+    editions: dict[Slug, Edition] = Field(min_length=1)
+
+    @field_validator("editions", mode="before")
+    @classmethod
+    def _edition_keys_as_text(cls, value):
+        # YAML reads an unquoted 2021 as an integer: edition keys are text.
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+        return value
+
+    def sector(self, key: str) -> Sector:
+        """Return the sector called ``key``; raise ``KeyError`` naming the known ones otherwise."""
+        if key not in self.sectors:
+            raise KeyError(f"unknown sector '{key}'; known: {', '.join(self.sectors)}")
+        return self.sectors[key]
+
+    def editions_by_start(self) -> list[str]:
+        """Edition keys ordered by start date, oldest first."""
+        return sorted(self.editions, key=lambda k: (_to_utc(self.editions[k].start), k))
+
+    @property
+    def latest_edition(self) -> str:
+        """The key of the edition that starts last: the default edition."""
+        return self.editions_by_start()[-1]
+
+    def previous_edition(self, key: str) -> str | None:
+        """The edition before ``key`` by start date, or ``None`` for the first one."""
+        order = self.editions_by_start()
+        if key not in order:
+            raise KeyError(f"unknown edition '{key}'; known: {', '.join(order)}")
+        i = order.index(key)
+        return order[i - 1] if i > 0 else None
+
+    def period(self, edition: str | None = None) -> Period:
+        """The UTC period of ``edition`` (default: the latest)."""
+        key = self.latest_edition if edition is None else str(edition)
+        if key not in self.editions:
+            raise KeyError(f"unknown edition '{key}'; known: {', '.join(self.editions_by_start())}")
+        ed = self.editions[key]
+        return Period(start=ed.start, end=ed.end, edition=key)
+
+
+class Methodology(_Frozen):
+    """A named, versioned scoring methodology (spec section 2 is ``engagement`` v1)."""
+
+    name: str = Field(min_length=1)
+    version: int | str
+    description: str = ""
+    counted_kinds: tuple[Literal["original", "repost", "reply", "quote"], ...] = ("original", "quote")
+    metric_weights: dict[Literal["likes", "comments", "shares", "quotes"], float] = Field(
+        default_factory=lambda: {m: 1.0 for m in METRICS}
+    )
+    platform_weights: dict[Literal["linkedin", "twitter", "bluesky"], float] = Field(
+        default_factory=lambda: {p: 1.0 for p in PLATFORMS}
+    )
+    normalization: Literal["none", "per_member", "per_active_member"] = "none"
+
+    @field_validator("metric_weights", "platform_weights")
+    @classmethod
+    def _non_negative(cls, value: dict) -> dict:
+        bad = {k: v for k, v in value.items() if v < 0}
+        if bad:
+            raise ValueError(f"weights must be >= 0: {bad}")
+        return value
+
+    @property
+    def label(self) -> str:
+        """``name vVERSION``, as recorded in every output."""
+        return f"{self.name} v{self.version}"
+
+    def metric_weight(self, metric: str) -> float:
+        """Weight of a metric; metrics not listed weigh 0."""
+        return float(self.metric_weights.get(metric, 0.0))
+
+    def platform_weight(self, platform: str) -> float:
+        """Weight of a platform; platforms not listed weigh 1."""
+        return float(self.platform_weights.get(platform, 1.0))
+
+
+DEFAULT_METHODOLOGY = Methodology(
+    name="engagement",
+    version=1,
+    description="Somme des réactions, commentaires, partages et citations des posts originaux et citations.",
+)
+
+
+def _format_pydantic(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid settings"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling against the documentation)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise SettingsError(f"{path}: file not found")
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SettingsError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(content, dict):
+        raise SettingsError(f"{path}: expected a mapping of keys (title, sectors, ...), found {type(content).__name__}")
+    return content
+
+
+def parse_settings(model: type[BaseModel], content: dict, source: str):
+    """Build ``model`` from ``content``; raise ``SettingsError`` listing every problem."""
+    try:
+        return model.model_validate(content)
+    except ValidationError as exc:
+        raise SettingsError(_format_pydantic(exc, source)) from None
+
+
+def load_dataset_settings(path: str | Path) -> DatasetSettings:
+    """Read and validate a ``dataset.yml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``dataset.yml`` file.
+
+    Returns
+    -------
+    DatasetSettings
+
+    Raises
+    ------
+    SettingsError
+        When the file is missing, is not YAML, or breaks the contract (unknown keys, a segment
+        without ``top``, an edition whose end is not after its start...).
+    """
+    path = Path(path)
+    return parse_settings(DatasetSettings, _read_yaml(path), str(path))
+
+
+def load_methodology(path: str | Path | None = None) -> Methodology:
+    """Read a methodology YAML file, or return the default ("engagement" v1) when ``path`` is None."""
+    if path is None:
+        return DEFAULT_METHODOLOGY
+    path = Path(path)
+    return parse_settings(Methodology, _read_yaml(path), str(path))

@@ -1,0 +1,351 @@
+"""The rules of the data contract: typing, row checks with file/line/column/reason, and quarantine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from influence_lib.dataset import TableFile
+from influence_lib.errors import DatasetError
+from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
+from influence_lib.settings import DatasetSettings
+
+PROBLEM_COLUMNS = ["table", "file", "line", "column", "value", "reason", "severity"]
+REJECTED_COLUMNS = ["table", "file", "line", "reasons", "record"]
+
+
+@dataclass
+class ValidationReport:
+    """Everything validation found.
+
+    Attributes
+    ----------
+    problems : pandas.DataFrame
+        One row per problem: ``table, file, line, column, value, reason, severity`` (``line`` is
+        the line a spreadsheet shows for CSV, the 1-based row for Parquet, empty for a
+        whole-column problem; ``severity`` is ``error`` or ``warning``).
+    counts : pandas.DataFrame
+        Per table: ``read``, ``used``, ``rejected`` rows (``read == used + rejected``).
+    rejected : pandas.DataFrame
+        The rows set aside, as read: ``table, file, line, reasons, record`` (``record`` is the
+        original row as JSON).
+    """
+
+    problems: pd.DataFrame
+    counts: pd.DataFrame
+    rejected: pd.DataFrame
+    files: dict[str, TableFile] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The problems of severity ``error``."""
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The problems of severity ``warning``."""
+        return self.problems[self.problems["severity"] == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        """True when at least one row breaks a rule."""
+        return bool((self.problems["severity"] == "error").any())
+
+    def describe(self, limit: int | None = None) -> str:
+        """Human-readable list of the problems, then the totals.
+
+        Parameters
+        ----------
+        limit : int, optional
+            Show at most this many problems (the totals always count them all).
+        """
+        lines = []
+        shown = self.problems if limit is None else self.problems.head(limit)
+        for row in shown.itertuples(index=False):
+            where = str(row.file)
+            if not pd.isna(row.line):
+                word = self.files[row.table].line_word if row.table in self.files else "line"
+                where += f", {word} {int(row.line)}"
+            if row.column:
+                where += f", column {row.column}"
+            value = "" if pd.isna(row.value) or row.value == "" else f" (value {row.value!r})"
+            lines.append(f"{row.severity}: {where}: {row.reason}{value}")
+        hidden = len(self.problems) - len(shown)
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problems (run `influence validate` to list them all)")
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        lines.append(
+            f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}; "
+            + "; ".join(
+                f"{r.table}: {r.read} rows read, {r.used} used, {r.rejected} rejected"
+                for r in self.counts.itertuples(index=False)
+            )
+        )
+        return "\n".join(lines)
+
+
+# --- typing of one column -------------------------------------------------------------------
+
+def _is_missing(values: pd.Series) -> pd.Series:
+    """Missing cells: NA/None, or text that is empty or only spaces."""
+    missing = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        missing = missing | values.astype("str").str.strip().eq("").fillna(True)
+    return missing.to_numpy(dtype=bool)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is np.nan:
+        return values
+    return values.astype("str")
+
+
+def _type_text(values, spec):
+    text = _as_text(values)
+    missing = _is_missing(values)
+    return text.mask(missing), np.zeros(len(values), dtype=bool), None
+
+
+def _type_enum(values, spec):
+    text = _as_text(values)
+    missing = _is_missing(values)
+    normal = text.where(text.isin(spec.choices))
+    odd = ~missing & normal.isna().to_numpy()
+    if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
+        fixed = text[odd].str.strip().str.lower()
+        normal.loc[odd] = fixed.where(fixed.isin(spec.choices))
+    bad = ~missing & normal.isna().to_numpy()
+    if spec.default is not None:
+        normal = normal.mask(missing, spec.default)
+    return normal, bad, f"not one of {', '.join(spec.choices)}"
+
+
+def _type_count(values, spec):
+    missing = _is_missing(values)
+    if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.astype("Float64")
+    else:
+        text = _as_text(values).str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
+    arr = numbers.to_numpy(dtype=float, na_value=np.nan)
+    unparsed = ~missing & np.isnan(arr)
+    negative = ~np.isnan(arr) & (arr < 0)
+    fractional = ~np.isnan(arr) & (np.floor(arr) != arr)
+    bad = unparsed | negative | fractional
+    typed = pd.array(np.where(bad | np.isnan(arr), 0, arr).astype("int64"), dtype="Int64")
+    typed[bad | np.isnan(arr)] = pd.NA
+    reason = np.select(
+        [unparsed, negative, fractional],
+        ["not a whole number; counts are integers >= 0, or empty when unknown",
+         "negative; counts are integers >= 0, or empty when unknown",
+         "not a whole number; counts are integers >= 0, or empty when unknown"],
+        default="",
+    )
+    return pd.Series(typed, index=values.index), bad, reason
+
+
+def _type_timestamp(values, spec):
+    missing = _is_missing(values)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        stamps = values.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_dtype(values.dtype):
+        stamps = values.dt.tz_localize("UTC")
+    else:
+        stamps = pd.to_datetime(_as_text(values).str.strip(), format="ISO8601", utc=True, errors="coerce")
+    if stamps.dtype != "datetime64[us, UTC]":
+        stamps = stamps.astype("datetime64[us, UTC]")
+    bad = ~missing & stamps.isna().to_numpy()
+    return stamps, bad, "not an ISO 8601 date and time (e.g. 2021-03-04T09:15:00Z or 2021-03-04 10:15:00+01:00)"
+
+
+def _type_country(values, spec):
+    text, _, _ = _type_text(values, spec)
+    odd = text.notna().to_numpy() & ~text.str.fullmatch(r"[A-Z]{2}").fillna(False).to_numpy(dtype=bool)
+    return text, odd, "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
+
+
+_TYPERS = {
+    "id": _type_text, "ref": _type_text, "text": _type_text, "enum": _type_enum,
+    "count": _type_count, "timestamp": _type_timestamp, "country": _type_country,
+}
+
+
+# --- problem collection ----------------------------------------------------------------------
+
+class _Problems:
+    """Accumulates problems of one table as vectors, then builds one frame."""
+
+    def __init__(self, spec: TableSpec, source: TableFile, raw: pd.DataFrame):
+        self.spec, self.source, self.raw = spec, source, raw
+        self.parts: list[pd.DataFrame] = []
+        self.error_rows = np.zeros(len(raw), dtype=bool)
+
+    def add(self, column: str | None, mask: np.ndarray, reason, severity: str = "error", values=None):
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        rows = np.flatnonzero(mask)
+        if values is None:
+            values = self.raw[column] if column in self.raw.columns else pd.Series([""] * len(self.raw))
+        shown = pd.Series(values).iloc[rows].astype("str").fillna("").to_numpy()
+        reasons = np.asarray(reason)[rows] if np.ndim(reason) else np.full(len(rows), reason, dtype=object)
+        self.parts.append(pd.DataFrame({
+            "table": self.spec.name, "file": str(self.source.path),
+            "line": pd.array(rows + self.source.first_line, dtype="Int64"),
+            "column": column or "", "value": shown, "reason": reasons, "severity": severity,
+        }))
+        if severity == "error":
+            self.error_rows |= mask
+
+    def add_file_level(self, column: str, reason: str, severity: str = "warning"):
+        self.parts.append(pd.DataFrame({
+            "table": [self.spec.name], "file": [str(self.source.path)], "line": pd.array([pd.NA], dtype="Int64"),
+            "column": [column], "value": [""], "reason": [reason], "severity": [severity],
+        }))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return _empty_problems()
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
+
+
+def _duplicate_reasons(keys: pd.Series, lines: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
+    reasons = np.full(len(keys), "", dtype=object)
+    if dup.any():
+        sub = pd.DataFrame({"key": keys[dup].to_numpy(), "line": lines[dup]})
+        first = sub.groupby("key", sort=False)["line"].transform("min").to_numpy()
+        count = sub.groupby("key", sort=False)["line"].transform("size").to_numpy()
+        reasons[dup] = [f"duplicate {name}: appears {c} times (first on line {f}); ids must be unique"
+                        for c, f in zip(count, first)]
+    return dup, reasons
+
+
+def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple[pd.DataFrame, _Problems]:
+    problems = _Problems(spec, source, raw)
+    typed = {}
+    for col in spec.columns:
+        if col.name not in raw.columns:
+            default = col.default if col.default is not None else pd.NA
+            values = pd.Series([default] * len(raw), index=raw.index, dtype="object")
+        else:
+            values = raw[col.name]
+        series, bad, reason = _TYPERS[col.kind](values, col)
+        severity = "warning" if col.kind == "country" else "error"
+        problems.add(col.name, bad, reason, severity)
+        if col.value_required:
+            problems.add(col.name, _is_missing(values), "required value is missing")
+        typed[col.name] = series
+    for extra in [c for c in raw.columns if c not in spec.column_names]:
+        problems.add_file_level(str(extra), f"unknown column ignored (expected columns: {', '.join(spec.column_names)})")
+    frame = pd.DataFrame(typed, index=raw.index)
+    lines = np.arange(len(raw)) + source.first_line
+    dup, reasons = _duplicate_reasons(frame[spec.key], lines, spec.key)
+    problems.add(spec.key, dup, reasons)
+    return frame, problems
+
+
+def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
+                     parent_ok: pd.Series, parent_file: TableFile) -> None:
+    values = frame[col.name]
+    present = values.notna().to_numpy()
+    known_all = values.isin(parent_all).to_numpy()
+    if present.any() and not (known_all & present).any() and len(values) > 0:
+        raise DatasetError(
+            f"{problems.source.path}: none of its {col.name} values matches a {col.name} of "
+            f"{parent_file.path.name} (first one: {values[present].iloc[0]!r}); the two files do not belong "
+            f"to the same dataset, or the column holds something else."
+        )
+    known_ok = values.isin(parent_ok).to_numpy()
+    problems.add(col.name, present & ~known_all,
+                 f"unknown {col.name}: not in {parent_file.path.name}")
+    problems.add(col.name, present & known_all & ~known_ok,
+                 f"{col.name} refers to a row of {parent_file.path.name} that was rejected")
+
+
+def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> None:
+    sectors = frame["sector"]
+    known_sector = sectors.isin(list(settings.sectors)).to_numpy()
+    problems.add("sector", sectors.notna().to_numpy() & ~known_sector,
+                 f"unknown sector: not a sector of dataset.yml ({', '.join(settings.sectors)})")
+    pairs = {(s, seg.key) for s, sector in settings.sectors.items() for seg in sector.segments}
+    key = frame["sector"].astype("str") + "\x1f" + frame["segment"].astype("str")
+    known_pair = key.isin([f"{s}\x1f{g}" for s, g in sorted(pairs)]).to_numpy()
+    problems.add("segment", known_sector & frame["segment"].notna().to_numpy() & ~known_pair,
+                 "unknown segment: not a segment of this sector in dataset.yml")
+
+
+def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.ndarray,
+                   problems: pd.DataFrame) -> pd.DataFrame:
+    if not mask.any():
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in REJECTED_COLUMNS})
+    rows = np.flatnonzero(mask)
+    errors = problems[problems["severity"] == "error"]
+    reasons = (errors["column"] + ": " + errors["reason"]).groupby(errors["line"].to_numpy()).agg("; ".join)
+    lines = rows + source.first_line
+    records = raw.iloc[rows].astype("str").to_dict(orient="records")
+    return pd.DataFrame({
+        "table": name, "file": str(source.path), "line": lines,
+        "reasons": reasons.reindex(lines).to_numpy(),
+        "record": [json.dumps(r, ensure_ascii=False) for r in records],
+    })
+
+
+def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile],
+                    settings: DatasetSettings) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
+    """Type the four tables and check every rule of the contract.
+
+    Parameters
+    ----------
+    frames : dict of pandas.DataFrame
+        The tables as read (see :func:`influence_lib.dataset.read_tables`).
+    files : dict of TableFile
+        Where each table was read from (for file names and line numbers).
+    settings : DatasetSettings
+        The dataset's settings (sector and segment keys).
+
+    Returns
+    -------
+    tables : dict of pandas.DataFrame
+        Typed tables holding only the rows without errors (a row whose parent row was rejected
+        is rejected too, so the result is always consistent).
+    report : ValidationReport
+
+    Raises
+    ------
+    DatasetError
+        When a reference column matches nothing at all in its parent table (wrong file).
+    """
+    tables, all_keys, problem_frames, rejected, counts = {}, {}, [], [], []
+    for name in TABLE_NAMES:
+        spec, raw, source = TABLES[name], frames[name], files[name]
+        frame, problems = _check_table(spec, raw, source)
+        if name == "organizations":
+            _check_sectors(frame, problems, settings)
+        for col in spec.columns:
+            if col.kind == "ref":
+                parent = TABLES[col.parent]
+                _check_reference(frame, problems, col, all_keys[col.parent], tables[col.parent][parent.key],
+                                 files[col.parent])
+        found = problems.frame()
+        bad = problems.error_rows
+        tables[name] = frame.loc[~bad].reset_index(drop=True)
+        all_keys[name] = frame[spec.key].dropna()
+        problem_frames.append(found)
+        rejected.append(_rejected_rows(name, raw, source, bad, found))
+        counts.append({"table": name, "read": len(raw), "used": int((~bad).sum()), "rejected": int(bad.sum())})
+    problems_all = pd.concat(problem_frames, ignore_index=True) if problem_frames else _empty_problems()
+    report = ValidationReport(
+        problems=problems_all,
+        counts=pd.DataFrame(counts),
+        rejected=pd.concat(rejected, ignore_index=True),
+        files=dict(files),
+    )
+    return tables, report
