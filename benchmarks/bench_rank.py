@@ -1,0 +1,390 @@
+"""Benchmark: `influence rank` against the same default methodology as one DuckDB query.
+
+For each size (number of posts) this script
+
+1. writes (or reuses) a synthetic Parquet dataset in ``benchmarks/data/<n>/`` (see ``bench_data.py``);
+2. runs, ``--repeat`` times and alternately, two subprocesses, each timed from process start to
+   finish, with its peak memory (max RSS, from ``os.wait4``):
+   - ``influence rank --data DIR --sector bench --format csv`` (load, validate, score, rank), stdout
+     to a file;
+   - ``python -c <import duckdb; run duckdb_rank.sql; write CSV>`` over the same files;
+3. checks that both outputs agree on (org_id, rank, score, posts, active_members, members);
+4. prints a Markdown table and writes ``benchmarks/results/bench_rank.json`` and ``.md``.
+
+Exit status: 0 when every run succeeded and every comparison agreed, 1 otherwise. The targets of
+issue 2 (ratio <= 1.0 and influence peak memory < 3 GB at 10^7 posts) are reported, not enforced.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_rank.py --sizes 1e5 1e6 --repeat 3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal, InvalidOperation
+from importlib import metadata
+from pathlib import Path
+
+import bench_data
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+SQL_FILE = HERE / "duckdb_rank.sql"
+COLUMNS = ["rank", "org_id", "name", "segment", "score", "engagement", "posts", "active_members", "members"]
+COMPARED = ["org_id", "rank", "score", "posts", "active_members", "members"]
+TARGET_SIZE = 10_000_000
+TARGET_RATIO = 1.0
+TARGET_PEAK_MB = 3000.0  # 3 GB, in 10^6 bytes
+
+# What the DuckDB subprocess runs: interpreter start, import duckdb, one query, CSV written.
+DUCKDB_SCRIPT = """\
+import sys
+import duckdb
+data, sector, start, end, out, sql_file = sys.argv[1:]
+query = open(sql_file, encoding="utf-8").read()
+for key, value in {"data": data, "sector": sector, "start": start, "end": end}.items():
+    query = query.replace("{" + key + "}", value.replace("'", "''"))
+con = duckdb.connect()
+con.execute("COPY (" + query + ") TO '" + out.replace("'", "''") + "' (FORMAT csv, HEADER)")
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# running and measuring a subprocess
+
+def influence_command(log=print) -> list[str]:
+    """The console script next to this interpreter, or ``python -m influence_lib.cli`` when it is
+    missing or broken (e.g. a stale editable install); says which one is used."""
+    module = [sys.executable, "-m", "influence_lib.cli"]
+    script = Path(sys.executable).parent / "influence"  # do not resolve: keep the venv's bin
+    if not (script.is_file() and os.access(script, os.X_OK)):
+        log(f"note: no console script at {script}; timing {' '.join(module)}")
+        return module
+    probe = subprocess.run([str(script), "--help"], capture_output=True, text=True, cwd=ROOT)
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["(no message)"])[-1]
+        log(f"WARNING: {script} --help fails ({last}); timing {' '.join(module)} instead "
+            "(reinstall the package: .venv/bin/pip install -e .)")
+        return module
+    return [str(script)]
+
+
+def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, timeout: float) -> dict:
+    """Run ``cmd``; wall time from spawn to reaping, peak RSS of the child, exit status."""
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT)
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
+    return {
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss * 1024 / 1e6,  # ru_maxrss is in KiB on Linux
+        "returncode": proc.returncode,
+        "timed_out": timed_out.is_set(),
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# comparing outputs
+
+def _number(text: str):
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return text.strip()
+    return int(value) if value == value.to_integral_value() else value
+
+
+def read_ranking(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def compare(influence_csv: Path, duckdb_csv: Path) -> dict:
+    """Same header, same (org_id, rank, score, posts, active_members, members) rows; same order?"""
+    problems: list[str] = []
+    try:
+        header_i, rows_i = read_ranking(influence_csv)
+        header_d, rows_d = read_ranking(duckdb_csv)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return {"ok": False, "order_identical": False, "problems": [f"cannot read outputs: {exc}"]}
+    if header_i != COLUMNS:
+        problems.append(f"influence header {header_i} != {COLUMNS}")
+    missing = [c for c in COMPARED if c not in header_i]
+    if missing:
+        problems.append(f"influence output lacks columns {missing}")
+        return {"ok": False, "order_identical": False, "problems": problems}
+
+    def key(row):
+        return tuple(row["org_id"] if c == "org_id" else _number(row[c]) for c in COMPARED)
+
+    set_i = {key(r) for r in rows_i}
+    set_d = {key(r) for r in rows_d}
+    if len(rows_i) != len(rows_d):
+        problems.append(f"{len(rows_i)} rows from influence, {len(rows_d)} from duckdb")
+    if len(set_i) != len(rows_i):
+        problems.append(f"influence output has {len(rows_i) - len(set_i)} duplicated rows")
+    only_i, only_d = sorted(set_i - set_d), sorted(set_d - set_i)
+    if only_i or only_d:
+        problems.append(f"{len(only_i)} rows only in influence, {len(only_d)} only in duckdb "
+                        f"(columns {', '.join(COMPARED)})")
+        by_org_d = {k[0]: k for k in only_d}
+        for k in only_i[:5]:
+            problems.append(f"  influence {k}  duckdb {by_org_d.get(k[0], '(absent)')}")
+    order_i = [r["org_id"] for r in rows_i]
+    order_d = [r["org_id"] for r in rows_d]
+    first_diff = next((i for i, (a, b) in enumerate(zip(order_i, order_d)) if a != b), None)
+    return {
+        "ok": not problems,
+        "rows": len(rows_i),
+        "order_identical": order_i == order_d,
+        "first_order_difference": None if first_diff is None else {
+            "line": first_diff + 2, "influence": rows_i[first_diff], "duckdb": rows_d[first_diff]},
+        "problems": problems,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# context
+
+def machine_info() -> dict:
+    try:
+        nproc = int(subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        nproc = len(os.sched_getaffinity(0))
+    cpu = ""
+    mem_gb = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) * 1024 / 1e9, 1)
+    except OSError:
+        pass
+    return {"nproc": nproc, "cpu_count": os.cpu_count(), "cpu_model": cpu, "memory_gb": mem_gb,
+            "platform": platform.platform(), "python": platform.python_version()}
+
+
+def versions() -> dict:
+    out = {}
+    for dist in ["influence", "pandas", "numpy", "pyarrow", "duckdb", "pandera", "pydantic"]:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# report
+
+def fmt_s(x):
+    return "—" if x is None else f"{x:.2f}"
+
+
+def fmt_mb(x):
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def markdown(report: dict) -> str:
+    m, v = report["machine"], report["versions"]
+    lines = [
+        "# `influence rank` vs one DuckDB query",
+        "",
+        f"{report['finished_at']} · {m['nproc']} CPU ({m['cpu_model']}) · {m['memory_gb']} GB RAM · "
+        f"Python {m['python']} · influence {v['influence']} · pandas {v['pandas']} · "
+        f"pyarrow {v['pyarrow']} · duckdb {v['duckdb']} · median of {report['repeat']} runs, "
+        "process start to finish",
+        "",
+        "| posts | organisations | influence (s) | duckdb (s) | ratio | influence peak (MB) "
+        "| duckdb peak (MB) | same results |",
+        "|---:|---:|---:|---:|---:|---:|---:|:---|",
+    ]
+    for r in report["results"]:
+        i, d = r["influence"], r["duckdb"]
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        if r["check"] is None:
+            same = "not checked"
+        else:
+            same = "yes" if r["check"]["ok"] else "**FAIL**"
+            if r["check"]["ok"] and not r["check"]["order_identical"]:
+                same += " (row order differs)"
+        if i.get("error"):
+            same = f"influence failed: {i['error']}"
+        lines.append(
+            f"| {r['n_posts']:,} | {r['rows']['organizations']:,} | {fmt_s(i.get('median_s'))} | "
+            f"{fmt_s(d.get('median_s'))} | {ratio} | {fmt_mb(i.get('peak_mb'))} | "
+            f"{fmt_mb(d.get('peak_mb'))} | {same} |")
+    lines.append("")
+    for t in report["targets"]:
+        lines.append(f"- {t['text']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def targets(results: list[dict]) -> list[dict]:
+    at = next((r for r in results if r["n_posts"] == TARGET_SIZE), None)
+    if at is None:
+        return [{"name": "targets", "met": None,
+                 "text": f"targets (at {TARGET_SIZE:,} posts) not evaluated: size not run"}]
+    ratio, peak = at["ratio"], at["influence"].get("peak_mb")
+    out = []
+    met = None if ratio is None else ratio <= TARGET_RATIO
+    out.append({"name": "ratio", "met": met, "value": ratio, "target": TARGET_RATIO,
+                "text": f"target time ratio influence/duckdb <= {TARGET_RATIO} at {TARGET_SIZE:,} posts: "
+                        + ("not measured" if met is None else f"{ratio:.2f} → {'MET' if met else 'NOT MET'}")})
+    met = None if peak is None or at["influence"].get("error") else peak < TARGET_PEAK_MB
+    out.append({"name": "peak_memory", "met": met, "value": peak, "target": TARGET_PEAK_MB,
+                "text": f"target influence peak memory < {TARGET_PEAK_MB:,.0f} MB at {TARGET_SIZE:,} posts: "
+                        + ("not measured" if met is None else f"{peak:,.0f} MB → {'MET' if met else 'NOT MET'}")})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+
+def summarise(runs: list[dict]) -> dict:
+    if not runs:
+        return {"runs": []}
+    ok = [r for r in runs if r["returncode"] == 0]
+    out = {"runs": runs}
+    if len(ok) == len(runs):
+        out["median_s"] = statistics.median(r["seconds"] for r in runs)
+        out["min_s"] = min(r["seconds"] for r in runs)
+    out["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return out
+
+
+def bench_size(n: int, args, log) -> dict:
+    folder = bench_data.ensure_dataset(n, args.seed, force=args.regenerate, log=log)
+    stamp = json.loads((bench_data.DATA_ROOT / f"{n}.json").read_text())
+    work = RESULTS / "runs" / str(n)
+    work.mkdir(parents=True, exist_ok=True)
+    influence_cmd = args.influence_cmd + ["rank", "--data", str(folder), "--sector", bench_data.SECTOR,
+                                           "--format", "csv"]
+    duckdb_cmd = [sys.executable, "-c", DUCKDB_SCRIPT, str(folder), bench_data.SECTOR,
+                  bench_data.START, bench_data.END, str(work / "duckdb.csv"), str(SQL_FILE)]
+    runs_i: list[dict] = []
+    runs_d: list[dict] = []
+    error = None
+    check = None
+    for rep in range(args.repeat):
+        if not args.skip_influence and error is None:
+            r = run_measured(influence_cmd, work / "influence.csv", work / "influence.stderr", args.timeout)
+            runs_i.append(r)
+            if r["returncode"] != 0:
+                tail = (work / "influence.stderr").read_text(errors="replace").strip().splitlines()[-15:]
+                error = "timed out" if r["timed_out"] else f"exit status {r['returncode']}"
+                log(f"  influence rank FAILED ({error}); stderr ends with:\n    " + "\n    ".join(tail))
+            else:
+                log(f"  run {rep + 1}: influence {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
+        r = run_measured(duckdb_cmd, work / "duckdb.stdout", work / "duckdb.stderr", args.timeout)
+        runs_d.append(r)
+        if r["returncode"] != 0:
+            tail = (work / "duckdb.stderr").read_text(errors="replace").strip().splitlines()[-15:]
+            log("  duckdb FAILED; stderr ends with:\n    " + "\n    ".join(tail))
+            break
+        log(f"  run {rep + 1}: duckdb    {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
+        if not args.skip_influence and error is None:
+            check = compare(work / "influence.csv", work / "duckdb.csv")
+            if not check["ok"]:
+                log("  FAIL: outputs differ:\n    " + "\n    ".join(check["problems"]))
+                break
+    influence = summarise(runs_i)
+    if error:
+        influence["error"] = error
+    duckdb = summarise(runs_d)
+    ratio = None
+    if influence.get("median_s") and duckdb.get("median_s"):
+        ratio = influence["median_s"] / duckdb["median_s"]
+    return {"n_posts": n, "data": str(folder.relative_to(ROOT)), "rows": stamp["rows"],
+            "data_mb": round(stamp["bytes"] / 1e6, 1), "commands": {"influence": influence_cmd,
+            "duckdb": duckdb_cmd[:2] + ["<DUCKDB_SCRIPT>"] + duckdb_cmd[3:]},
+            "influence": influence, "duckdb": duckdb, "ratio": ratio, "check": check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example: .venv/bin/python benchmarks/bench_rank.py --sizes 1e5 1e6 --repeat 1")
+    parser.add_argument("--sizes", nargs="+", type=bench_data.parse_size, default=[10**5, 10**6, 10**7],
+                        metavar="N", help="numbers of posts (default: 1e5 1e6 1e7)")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and size; the median is reported (default 3)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is killed (default 1800)")
+    parser.add_argument("--regenerate", action="store_true", help="rewrite the datasets even when present")
+    parser.add_argument("--skip-influence", action="store_true", help="time DuckDB only (to test the harness)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
+
+    def log(msg):
+        print(msg, flush=True)
+
+    started = dt.datetime.now(dt.timezone.utc)
+    args.influence_cmd = [] if args.skip_influence else influence_command(log)
+    results = []
+    for n in args.sizes:
+        log(f"== {n:,} posts")
+        results.append(bench_size(n, args, log))
+    report = {
+        "benchmark": "influence rank vs DuckDB (default methodology, whole sector)",
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "versions": versions(),
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "sector": bench_data.SECTOR,
+        "edition": bench_data.EDITION,
+        "period": [bench_data.START, bench_data.END],
+        "results": results,
+    }
+    report["targets"] = targets(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_rank.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n",
+                                             encoding="utf-8")
+    text = markdown(report)
+    (RESULTS / "bench_rank.md").write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    print(f"written: {(RESULTS / 'bench_rank.json').relative_to(ROOT)}, {(RESULTS / 'bench_rank.md').relative_to(ROOT)}")
+
+    failed = [r for r in results if r["influence"].get("error") or (r["check"] is not None and not r["check"]["ok"])
+              or len(r["duckdb"]["runs"]) < args.repeat or "median_s" not in r["duckdb"]]
+    if failed:
+        print("FAIL: " + ", ".join(f"{r['n_posts']:,} posts" for r in failed)
+              + " (see the messages above and benchmarks/results/runs/<n>/*.stderr)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
