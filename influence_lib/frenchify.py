@@ -72,3 +72,77 @@ def french_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> 
     """Rename a table's columns to their French labels (unknown columns keep their name)."""
     mapping = {**COLUMN_LABELS, **(labels or {})}
     return frame.rename(columns={c: mapping.get(c, c) for c in frame.columns})
+
+
+# --- Labels and phrasing for the trends section and its "faits marquants" -------------------
+
+FORMAT_LABELS = {
+    "text": "texte",
+    "image": "image",
+    "video": "vidéo",
+    "article": "article",
+    "document": "document",
+    "poll": "sondage",
+    "link": "lien",
+    "other": "autre",
+    "unknown": "non renseigné",
+}
+PLATFORM_LABELS = {"linkedin": "LinkedIn", "twitter": "Twitter", "bluesky": "Bluesky"}
+ROLE_GROUP_LABELS = {"ceo_chair": "Directeurs généraux et présidents", "other": "Autres membres"}
+VOICE_LABELS = ("une voix", "un collectif")  # see influence_lib.trends.direction_concentration
+APOSTROPHE = "\u2019"  # typographic apostrophe, as in the original report ("l’analyse")
+
+
+def format_label(key: str) -> str:
+    """French name of a post format: ``video`` -> ``vidéo`` (unknown keys are returned as given)."""
+    return FORMAT_LABELS.get(str(key), str(key))
+
+
+def platform_label(key: str) -> str:
+    """Display name of a platform: ``linkedin`` -> ``LinkedIn``."""
+    return PLATFORM_LABELS.get(str(key), str(key))
+
+
+def weekday_label(weekday: int) -> str:
+    """French weekday name, Monday = 0: ``weekday_label(6)`` -> ``dimanche``."""
+    return WEEKDAYS[int(weekday)]
+
+
+def format_month(month) -> str:
+    """A month in French: ``juin 2020`` (accepts a ``pandas.Period``, a timestamp or a date text)."""
+    if isinstance(month, pd.Period):
+        return f"{MONTHS[month.month - 1]} {month.year}"
+    ts = pd.Timestamp(month)
+    return f"{MONTHS[ts.month - 1]} {ts.year}"
+
+
+def format_hour(hour: int) -> str:
+    """An hour of the day: ``9 h``, ``minuit`` for 0 and 24."""
+    hour = int(hour)
+    return "minuit" if hour in (0, 24) else f"{hour}\u00a0h"
+
+
+def format_hour_range(hour: int) -> str:
+    """The one-hour slot starting at ``hour``: ``entre 9 h et 10 h``, ``entre 23 h et minuit``."""
+    return f"entre {format_hour(hour)} et {format_hour(int(hour) + 1)}"
+
+
+def format_ordinal(rank: int, feminine: bool = True) -> str:
+    """French ordinal abbreviation: ``1re`` (or ``1er``), ``2e``, ``45e``."""
+    rank = int(rank)
+    if rank == 1:
+        return "1re" if feminine else "1er"
+    return f"{rank}e"
+
+
+def pluralize(value, singular: str, plural: str | None = None) -> str:
+    """The word for a quantity, French rule: singular below 2 (``0 interaction``, ``1,5 interaction``)."""
+    return singular if abs(float(value)) < 2 else (plural or singular + "s")
+
+
+def with_de(name: str) -> str:
+    """``de`` before a name, elided before a vowel: ``de Sanofi``, ``d’Ipsen``, ``d’Œnobiol``."""
+    text = str(name).strip()
+    first = text[:1].casefold()
+    stripped = pd.Series([first]).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).iloc[0]
+    return f"d{APOSTROPHE}{text}" if stripped and stripped in "aeiouyœæ" else f"de {text}"
