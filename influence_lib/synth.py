@@ -260,6 +260,13 @@ _WEEKDAY_WEIGHTS = (1.0, 1.08, 1.06, 1.02, 0.9, 0.3, 0.2)  # Monday first
 _MONTH_WEIGHTS = (1.0, 1.0, 1.05, 1.0, 0.95, 1.0, 0.8, 0.35, 1.1, 1.1, 1.05, 0.8)
 _HOUR_WEIGHTS = (0, 0, 0, 0, 0, 0.02, 0.15, 0.9, 2.4, 2.1, 1.6, 1.4, 1.9, 1.7, 1.3, 1.3,
                  1.4, 1.8, 1.5, 1.0, 0.7, 0.6, 0.35, 0.1)
+# Engagement per post by posting time (Europe/Paris): the feed is busiest on weekday mornings and
+# at lunch, quiet in the evening, at night and at weekends. Relative factors: the final
+# calibration rescales every group to its exact total, so only their ratios matter.
+_HOUR_ENGAGEMENT = (0.55, 0.5, 0.5, 0.5, 0.5, 0.6, 0.85, 1.45, 1.6, 1.5, 1.15, 1.1, 1.35, 1.3, 1.0,
+                    0.95, 0.95, 1.0, 0.9, 0.8, 0.65, 0.6, 0.55, 0.55)
+_WEEKDAY_ENGAGEMENT = (0.9, 1.12, 1.15, 1.1, 0.85, 0.7, 0.68)  # Monday first
+_WEEKEND_HOUR_DAMPING = 0.5  # at weekends the hour matters less: factor ** 0.5
 
 # Phases of the period, for the themes people talk about.
 _PHASES = (dt.date(2020, 3, 1), dt.date(2020, 11, 9))  # Covid-19 crisis, then vaccines
@@ -858,6 +865,19 @@ def _sample_times(rng: np.random.Generator, n: int, start: dt.date, end: dt.date
     return np.where(out >= _utc(end), out - one_day, out)
 
 
+def _time_engagement(times: np.ndarray) -> np.ndarray:
+    """Engagement factor of posts published at ``times`` (UTC), from their Europe/Paris weekday and hour.
+
+    Weekday mornings (Tuesday to Thursday most of all) and lunch time do best; evenings, nights
+    and weekends do worst.
+    """
+    local = pd.DatetimeIndex(times).tz_localize("UTC").tz_convert(_TIMEZONE)
+    weekday = local.day_of_week.to_numpy()
+    hour = np.array(_HOUR_ENGAGEMENT)[local.hour.to_numpy()]
+    hour = np.where(weekday >= 5, hour**_WEEKEND_HOUR_DAMPING, hour)
+    return np.array(_WEEKDAY_ENGAGEMENT)[weekday] * hour
+
+
 def _make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd.DataFrame:
     """Posts of every account: counted posts calibrated per sector, edition and platform."""
     acc_sector = acc["sector"].to_numpy()
@@ -931,7 +951,8 @@ def _make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd
             p = np.array([w[ph] for w in weights.values()], dtype=float)
             theme[m] = ids[rng.choice(len(ids), m.sum(), p=p / p.sum())]
 
-    # Expected engagement per post: author level x format x theme x kind x noise x rare outliers.
+    # Expected engagement per post: author level x format x theme x kind x posting time x noise
+    # x rare outliers.
     base = np.zeros(n)
     for ed in _EDITIONS:
         m = edition == ed
@@ -939,8 +960,8 @@ def _make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd
     theme_mult = np.array([_THEMES[t]["mult"] for t in theme_names])[theme]
     kind_mult = np.select([kind == k for k in _KIND_ENGAGEMENT], list(_KIND_ENGAGEMENT.values()))
     outlier = np.where(rng.random(n) < _OUTLIER_SHARE, rng.uniform(20, 50, n), 1.0)
-    level = (base * np.array(_FORMAT_ENGAGEMENT)[fmt] * theme_mult * kind_mult * outlier
-             * np.exp(0.8 * rng.standard_normal(n)))
+    level = (base * np.array(_FORMAT_ENGAGEMENT)[fmt] * theme_mult * kind_mult * _time_engagement(times)
+             * outlier * np.exp(0.8 * rng.standard_normal(n)))
 
     # Split into likes, comments, shares, quotes; hide one count on a few posts.
     shares = np.where(is_li[:, None], _COMPONENT_SHARES["linkedin"], _COMPONENT_SHARES["twitter"])

@@ -210,6 +210,56 @@ def test_sample_looks_like_the_real_thing(raw, settings):
     assert per_member.max() > 10 * per_member.median()
 
 
+
+def _time_slots(posts):
+    """Europe/Paris weekday (0 = Monday) and hour of each post."""
+    local = pd.to_datetime(posts["published_at"], utc=True).dt.tz_convert("Europe/Paris")
+    return local.dt.day_of_week, local.dt.hour
+
+
+def test_posting_time_drives_engagement(raw, settings):
+    posts = _counted_posts(raw, settings, "sante", "2021")
+    weekday, hour = _time_slots(posts)
+    engagement = posts["engagement"]
+    office_morning = engagement[(weekday < 5) & hour.between(7, 13)].median()
+    evening_night = engagement[(hour >= 20) | (hour < 7)].median()
+    weekend = engagement[weekday >= 5].median()
+    weekday_afternoon = engagement[(weekday < 5) & hour.between(14, 19)].median()
+    assert office_morning > 1.6 * evening_night
+    assert office_morning > 1.4 * weekend
+    assert office_morning > 1.2 * weekday_afternoon > weekend
+    # the best weekday x hour cells (at least 50 posts) are weekday mornings and lunch times,
+    # mostly Tuesday to Thursday
+    cells = posts.assign(weekday=weekday.to_numpy(), hour=hour.to_numpy()).groupby(["weekday", "hour"])
+    table = cells["engagement"].agg(["size", "median"])
+    best = table[table["size"] >= 50].sort_values("median", ascending=False).head(5)
+    days = best.index.get_level_values("weekday")
+    hours = best.index.get_level_values("hour")
+    assert (days < 5).all() and ((hours >= 7) & (hours <= 13)).all(), best
+    assert ((days >= 1) & (days <= 3)).sum() >= 3, best
+    worst = table[table["size"] >= 50].sort_values("median").head(5)
+    worst_days = worst.index.get_level_values("weekday")
+    worst_hours = worst.index.get_level_values("hour")
+    assert not ((worst_days < 5) & (worst_hours >= 7) & (worst_hours <= 13)).any(), worst
+
+
+def test_other_seed_keeps_exact_targets_and_the_time_effect():
+    tables = synth.generate_dataset(seed=7)
+    posts = tables["posts"].merge(tables["accounts"][["account_id", "member_id", "platform"]], on="account_id")
+    posts = posts.merge(tables["members"][["member_id", "org_id"]], on="member_id")
+    posts = posts.merge(tables["organizations"][["org_id", "sector"]], on="org_id")
+    when = posts["published_at"]
+    counted = (posts["kind"].isin(["original", "quote"]) & (posts["sector"] == "sante")
+               & (when >= pd.Timestamp("2020-06-01", tz="UTC")) & (when < pd.Timestamp("2021-06-01", tz="UTC")))
+    posts = posts[counted]
+    engagement = posts[COUNTS].astype("float64").sum(axis=1)
+    by_platform = engagement.groupby(posts["platform"]).agg(["size", "sum"])
+    assert by_platform.loc["linkedin"].tolist() == [10_250, 488_500]
+    assert by_platform.loc["twitter"].tolist() == [1_450, 9_000]
+    weekday, hour = _time_slots(posts)
+    assert engagement[(weekday < 5) & hour.between(7, 13)].median() > 1.6 * engagement[(hour >= 20) | (hour < 7)].median()
+
+
 def test_scale_grows_tables_in_proportion():
     base = synth.generate_dataset(scale=1)
     for scale in (0.1, 2):
