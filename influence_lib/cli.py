@@ -176,7 +176,13 @@ def check_sector(settings, sector: str | None, segment: str | None = None) -> st
 
 def _data_dir(args) -> Path:
     from influence_lib.dataset import SAMPLE_DIR
-    return args.data if args.data is not None else SAMPLE_DIR
+    if args.data is None:
+        return SAMPLE_DIR
+    if not args.data.is_dir():
+        what = "is a file, not a folder" if args.data.exists() else "no such folder"
+        raise UsageError(f"--data {args.data}: {what}; give the dataset folder that holds dataset.yml and the "
+                         f"four tables")
+    return args.data
 
 
 def _settings(args):
@@ -196,13 +202,18 @@ def load_for_computing(args):
     dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
     report = dataset.report
     if len(report.warnings):
-        print(f"note: {len(report.warnings)} warnings about the data (run `influence validate` to list them)",
+        n = len(report.warnings)
+        print(f"note: {n} warning{'s' if n != 1 else ''} about the data (run `influence validate` to list them)",
               file=sys.stderr)
-    if args.on_error == "reject" and len(report.rejected):
+    if args.on_error == "reject":
+        # written even when empty, so that a file left by an earlier run is never mistaken for this one's
         path = write_rejected_rows(report, args.rejected)
         totals = report.counts
+        n = int(totals["rejected"].sum())
         print(
-            f"rejected {int(totals['rejected'].sum())} rows with errors, written with their reasons to {path}: "
+            f"--on-error reject: {n} row{'s' if n != 1 else ''} with errors left out"
+            + (f", written with their reasons to {path}" if n else f" ({path} holds none)")
+            + "; rows read = used + rejected: "
             + "; ".join(f"{r.table} {r.read} read = {r.used} used + {r.rejected} rejected" for r in totals.itertuples()),
             file=sys.stderr,
         )
@@ -212,14 +223,37 @@ def load_for_computing(args):
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_validate(args) -> int:
-    from influence_lib.dataset import read_tables
+    from influence_lib.dataset import read_table
+    from influence_lib.errors import DatasetError, SettingsError
+    from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
 
-    settings = _settings(args)
-    frames, files = read_tables(_data_dir(args))
+    folder = _data_dir(args)
+    frames, files, faults = {}, {}, []
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        settings = None
+        faults.append(str(exc))
+    for name in TABLE_NAMES:  # every unreadable file is listed, not only the first one
+        try:
+            frames[name], files[name] = read_table(folder, name)
+        except DatasetError as exc:
+            faults.append(str(exc))
+    if faults:
+        for fault in faults:
+            print(f"error: {fault}", file=sys.stderr)
+        print(f"{len(faults)} file{'s' if len(faults) != 1 else ''} cannot be read; fix "
+              f"{'them' if len(faults) != 1 else 'it'}, then run `influence validate` again to check the rows",
+              file=sys.stderr)
+        return EXIT_DATA
     _, report = validate_tables(frames, files, settings)
     print(report.describe())
-    return EXIT_DATA if report.has_errors else EXIT_OK
+    if report.has_errors:
+        print("fix the rows listed above (or let `summary`/`rank` leave them out with --on-error reject)",
+              file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
 
 
 def cmd_summary(args) -> int:
@@ -231,9 +265,10 @@ def cmd_summary(args) -> int:
     period = resolve_period(settings, args.edition, args.start, args.end)
     dataset = load_for_computing(args)
     box = summarize_sector(dataset, sector, period)
-    if box["posts_with_empty_counts"]:
-        print(f"note: {box['posts_with_empty_counts']} counted posts have an empty likes, comments or shares count "
-              f"(they add nothing to engagement)", file=sys.stderr)
+    n_empty = box["posts_with_empty_counts"]
+    if n_empty:
+        print(f"note: {n_empty} counted post{'s have' if n_empty != 1 else ' has'} an empty likes, comments or "
+              f"shares count (an empty count adds nothing to engagement)", file=sys.stderr)
     if args.format == "json":
         keys = ["sector", "edition", "organizations", "members", "linkedin", "twitter"]
         print(json.dumps({k: box[k] for k in keys}, ensure_ascii=False))
@@ -263,6 +298,9 @@ def cmd_rank(args) -> int:
     settings = _settings(args)
     sector = check_sector(settings, args.sector, args.segment)
     period = resolve_period(settings, args.edition, args.start, args.end)
+    if args.methodology is not None and not args.methodology.is_file():
+        raise UsageError(f"--methodology {args.methodology}: no such file; give a methodology YAML file "
+                         f"(name, version, metric_weights, platform_weights...)")
     methodology = load_methodology(args.methodology)
     dataset = load_for_computing(args)
     ranking = build_ranking(dataset, sector, period, level=args.level, segment=args.segment,
@@ -341,6 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a file that cannot be read or written (permissions, disk full...)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        return EXIT_DATA
     return status
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from influence_lib.errors import DatasetError, DataValidationError
@@ -27,11 +30,22 @@ class TableFile:
     path: Path
     format: str  # "csv" or "parquet"
     rows: int
+    lines: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def first_line(self) -> int:
         """Line number of the first data row: 2 in a CSV (after the header), row 1 in Parquet."""
         return 2 if self.format == "csv" else 1
+
+    def line_numbers(self) -> np.ndarray:
+        """The line (CSV, as a spreadsheet numbers its rows) or 1-based row (Parquet) of every row read.
+
+        Blank lines of a CSV file are not rows of the table but keep their place in the numbering,
+        so the numbers always point at the right row of the file.
+        """
+        if self.lines is not None:
+            return self.lines
+        return np.arange(self.rows, dtype=np.int64) + self.first_line
 
     @property
     def line_word(self) -> str:
@@ -93,7 +107,8 @@ def _find_table_file(folder: Path, name: str) -> tuple[Path, str]:
     if parquet_path.exists():
         return parquet_path, "parquet"
     raise DatasetError(
-        f"{folder}: the {name} table is missing; expected {name}.csv or {name}.parquet in this folder."
+        f"{folder}: the {name} table is missing; expected {name}.csv or {name}.parquet in this folder "
+        f"(check that --data names the dataset folder; a header row alone makes an empty table)."
     )
 
 
@@ -103,31 +118,98 @@ def _decode(path: Path, raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DatasetError(
-            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8 text; "
-            f"save the file as UTF-8 (in a spreadsheet: \"CSV UTF-8\")."
+            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8 text "
+            f"(the file was probably saved as Windows-1252 or Latin-1); save it as UTF-8 "
+            f"(in a spreadsheet: \"CSV UTF-8\")."
         ) from None
+
+
+_NOT_SPACE = re.compile(r"\S")
 
 
 def _sniff_separator(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _header_names(path: Path, header: str, sep: str) -> list[str]:
+    names = [name.strip() for name in next(csv.reader([header], delimiter=sep))]
+    names = [name or f"(unnamed column {i + 1})" for i, name in enumerate(names)]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DatasetError(
+            f"{path}: line 1: column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+            f"appear{'' if len(repeated) > 1 else 's'} more than once in the header; keep one column of each name."
+        )
+    return names
+
+
+_MAX_MALFORMED = 1000  # stop reading a CSV file after this many malformed rows
+
+
+def _malformed_rows_message(path: Path, bad: list, width: int, sep: str) -> str:
+    shown = [  # at most 10 malformed rows, not a loop over the table
+        f"line {number} opens a double quote that is never closed" if text.count('"') % 2
+        else f"line {number} has {found} field{'s' if found != 1 else ''}"
+        for number, found, text in bad[:10]
+    ]
+    more = ""
+    if len(bad) > 10:
+        more = f" (and {'at least ' if len(bad) >= _MAX_MALFORMED else ''}{len(bad) - 10} more lines)"
+    return (
+        f"{path}: not a well-formed CSV file: the header has {width} fields, but "
+        f"{', '.join(shown)}{more}. Check the quoting and separators: a value that holds a "
+        f"'{sep}', a double quote or a line break must be inside double quotes (\"...\"), with inner "
+        f"double quotes doubled."
+    )
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV table: every column as text, and the spreadsheet line number of each row."""
     raw = path.read_bytes()
     text = _decode(path, raw)
-    if not text.strip():
+    if not _NOT_SPACE.search(text):
         raise DatasetError(f"{path}: the file is empty; it needs at least a header row with the column names.")
-    header = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header = (text if end < 0 else text[:end]).rstrip("\r")
+    if not header.strip():
+        raise DatasetError(f"{path}: line 1 is empty; the first line must be the header row with the column names.")
     sep = _sniff_separator(header)
+    names = _header_names(path, header, sep)
+    if end < 0 or not _NOT_SPACE.search(text, end + 1):  # a header and nothing else: a table without rows
+        return pd.DataFrame({n: pd.Series(dtype="str") for n in names}), np.zeros(0, dtype=np.int64)
+    bad = []
+
+    def invalid_row(row):  # called by Arrow for malformed rows only, never for good ones
+        bad.append((row.number, row.actual_columns, row.text))
+        return "skip" if len(bad) < _MAX_MALFORMED else "error"
+
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-            quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True,
+        table = pacsv.read_csv(
+            io.BytesIO(raw),  # checked as UTF-8 above; Arrow skips the byte-order mark with the header
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                             newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=invalid_row),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except pd.errors.ParserError as exc:
-        raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    except pa.ArrowInvalid as exc:
+        if not bad:
+            raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
+        table = None  # stopped after _MAX_MALFORMED malformed rows
+    if bad:
+        message = _malformed_rows_message(path, bad, len(names), sep)
+        counts = {found for _, found, _ in bad}
+        if (table is None or table.num_rows == 0) and len(counts) == 1 and not any(t.count('"') % 2 for _, _, t in bad):
+            message += (f" Every such line has {counts.pop()} fields: if no line matches the header, check the "
+                        f"header row (a column name missing, or one too many).")
+        raise DatasetError(message)
+    frame = table.to_pandas()
+    lines = np.arange(len(frame), dtype=np.int64) + 2
+    blank = (frame == "").all(axis=1).to_numpy(dtype=bool) if len(frame.columns) else np.zeros(len(frame), bool)
+    if blank.any():  # empty lines are not rows, but they keep their place in the line numbers
+        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+    return frame, lines
 
 
 def _arrow_types(arrow_type: pa.DataType):
@@ -136,12 +218,54 @@ def _arrow_types(arrow_type: pa.DataType):
     return None
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _is_text_type(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
+
+
+_PARQUET_TYPES = {
+    # column kind -> (accepts this Arrow type?, what to write instead)
+    "id": (lambda t: _is_text_type(t) or pa.types.is_integer(t), "text (or integers)"),
+    "ref": (lambda t: _is_text_type(t) or pa.types.is_integer(t), "text (or integers)"),
+    "text": (_is_text_type, "text"),
+    "enum": (_is_text_type, "text"),
+    "country": (_is_text_type, "text"),
+    "count": (lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t),
+              "integers (nullable)"),
+    "timestamp": (lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t) or _is_text_type(t),
+                  "timestamps (or ISO 8601 text)"),
+}
+
+
+def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DatasetError(f"{path}: not a readable Parquet file ({exc}); rewrite it or use CSV.") from None
-    return table.to_pandas(types_mapper=_arrow_types)
+        raise DatasetError(
+            f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
+            f"DataFrame.to_parquet) or provide {name}.csv instead."
+        ) from None
+    repeated = sorted({n for n in table.column_names if table.column_names.count(n) > 1})
+    if repeated:
+        raise DatasetError(f"{path}: column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+                           f"appear{'' if len(repeated) > 1 else 's'} more than once; keep one column of each name.")
+    for i, arrow_field in enumerate(table.schema):  # a loop over columns, not rows
+        if pa.types.is_dictionary(arrow_field.type):
+            table = table.set_column(i, arrow_field.name, table.column(i).cast(arrow_field.type.value_type))
+    wrong = []
+    for column in TABLES[name].columns:
+        if column.name in table.column_names:
+            accepts, expected = _PARQUET_TYPES[column.kind]
+            arrow_type = table.schema.field(column.name).type
+            if not accepts(arrow_type):
+                wrong.append(f"column {column.name} is stored as {arrow_type}, expected {expected}")
+    if wrong:
+        raise DatasetError(
+            f"{path}: wrong column type{'s' if len(wrong) > 1 else ''}: {'; '.join(wrong)}. "
+            f"Convert the column{'s' if len(wrong) > 1 else ''} and write the file again "
+            f"(see the data format in docs/)."
+        )
+    # ignore_metadata: a pandas index saved in the file comes back as a visible column, never lost
+    return table.to_pandas(types_mapper=_arrow_types, ignore_metadata=True)
 
 
 def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
@@ -157,28 +281,39 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
     Returns
     -------
     frame : pandas.DataFrame
-        CSV: every column as text, empty cells as ``""``. Parquet: the stored types.
+        CSV: every column as text, empty cells as ``""``; lines that are empty (or hold only
+        separators) are not rows, but keep their place in ``source.line_numbers()``. Parquet: the
+        stored types (dictionary columns decoded, a saved pandas index kept as a column).
     source : TableFile
 
     Raises
     ------
     DatasetError
-        Missing or ambiguous file, undecodable bytes, empty file, malformed CSV, missing
-        required column.
+        Missing or ambiguous file, undecodable bytes, empty file, malformed CSV (a row whose number
+        of fields differs from the header's, a quote never closed, a repeated column name),
+        unreadable Parquet or a Parquet column of the wrong type, missing required column.
     """
     folder = Path(folder)
     path, fmt = _find_table_file(folder, name)
-    frame = _read_csv(path) if fmt == "csv" else _read_parquet(path)
+    if fmt == "csv":
+        frame, lines = _read_csv(path)
+    else:
+        frame, lines = _read_parquet(path, name), None
     spec = TABLES[name]
     missing = [c for c in spec.required_columns if c not in frame.columns]
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
+        hint = ""
+        if fmt == "csv" and len(frame.columns) == 1:
+            hint = " Only one column was found: separate the columns with ',' or ';'."
+        plural = len(missing) > 1
         raise DatasetError(
-            f"{path}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing (columns found: {found}); add {'them' if len(missing) > 1 else 'it'} to the header row."
+            f"{path}: required column{'s' if plural else ''} {', '.join(missing)} "
+            f"{'are' if plural else 'is'} missing (columns found: {found}); add {'them' if plural else 'it'} "
+            f"{'to the header row' if fmt == 'csv' else 'to the file'} (names are case-sensitive).{hint}"
         )
     frame = frame.reset_index(drop=True)
-    return frame, TableFile(name, path, fmt, len(frame))
+    return frame, TableFile(name, path, fmt, len(frame), lines)
 
 
 def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, TableFile]]:

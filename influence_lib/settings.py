@@ -64,9 +64,10 @@ class Sector(_Frozen):
         keys = [s.key for s in self.segments]
         duplicated = sorted({k for k in keys if keys.count(k) > 1})
         if duplicated:
-            raise ValueError(f"segment keys must be unique, repeated: {', '.join(duplicated)}")
+            raise ValueError(f"segment keys must be unique, repeated: {', '.join(duplicated)}; rename or remove the copies")
         if self.focus is not None and self.focus not in keys:
-            raise ValueError(f"focus '{self.focus}' is not one of the segments ({', '.join(keys)})")
+            raise ValueError(f"focus '{self.focus}' is not one of the segments ({', '.join(keys)}); "
+                             f"set focus to one of them, or remove it")
         return self
 
     def segment(self, key: str) -> Segment:
@@ -122,7 +123,8 @@ class Edition(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> "Edition":
         if _to_utc(self.end) <= _to_utc(self.start):
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+            raise ValueError(f"end ({self.end}) must be after start ({self.start}); an edition is the "
+                             f"half-open period [start, end)")
         return self
 
 
@@ -217,32 +219,76 @@ DEFAULT_METHODOLOGY = Methodology(
 )
 
 
-def _format_pydantic(exc: ValidationError, source: str) -> str:
+def _location(loc: tuple, content) -> str:
+    """``sectors.sante.segments[1] (key medtech).top`` from a pydantic error location."""
+    parts, node = [], content
+    for step in loc:
+        if isinstance(step, int):
+            item = node[step] if isinstance(node, list) and -len(node) <= step < len(node) else None
+            label = f"[{step}]"
+            if isinstance(item, dict) and "key" in item:
+                label += f" (key {item['key']})"
+            parts.append(label)
+            node = item
+        else:
+            parts.append(("." if parts else "") + str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _format_pydantic(exc: ValidationError, source: str, content=None) -> str:
     lines = [f"{source}: invalid settings"]
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        where = _location(err["loc"], content)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling against the documentation)"
+            msg = "unknown key; check its spelling against the documentation, or remove it"
         elif err["type"] == "missing":
-            msg = "required key is missing"
+            msg = "required key is missing; add it"
+            if err["loc"] and err["loc"][-1] == "top":
+                msg = "required key is missing; add `top: N`, the size of this segment's Top N"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
         lines.append(f"  - {where}: {msg}")
     return "\n".join(lines)
 
 
-def _read_yaml(path: Path) -> dict:
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key written twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool, type(None), dt.date)):
+                continue  # an unhashable key: PyYAML's own constructor reports it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in the same mapping (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(path: Path, missing_hint: str = "") -> dict:
     if not path.is_file():
-        raise SettingsError(f"{path}: file not found")
+        raise SettingsError(f"{path}: file not found{missing_hint}")
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        content = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)  # noqa: S506 (safe loader)
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SettingsError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        raise SettingsError(
+            f"{path}:{where} not valid YAML ({getattr(exc, 'problem', None) or exc}); check the indentation "
+            f"(spaces, not tabs), the colons and the brackets around that place"
+        ) from None
+    if content is None:
+        raise SettingsError(f"{path}: the file is empty; it must hold the settings as YAML keys")
     if not isinstance(content, dict):
-        raise SettingsError(f"{path}: expected a mapping of keys (title, sectors, ...), found {type(content).__name__}")
+        raise SettingsError(f"{path}: expected a mapping of keys (key: value), found {type(content).__name__}")
     return content
 
 
@@ -251,7 +297,7 @@ def parse_settings(model: type[BaseModel], content: dict, source: str):
     try:
         return model.model_validate(content)
     except ValidationError as exc:
-        raise SettingsError(_format_pydantic(exc, source)) from None
+        raise SettingsError(_format_pydantic(exc, source, content)) from None
 
 
 def load_dataset_settings(path: str | Path) -> DatasetSettings:
@@ -273,7 +319,9 @@ def load_dataset_settings(path: str | Path) -> DatasetSettings:
         without ``top``, an edition whose end is not after its start...).
     """
     path = Path(path)
-    return parse_settings(DatasetSettings, _read_yaml(path), str(path))
+    hint = ("; every dataset folder needs a dataset.yml naming its title, sectors (with their segments "
+            "and Top N) and editions (see the data format in docs/)")
+    return parse_settings(DatasetSettings, _read_yaml(path, hint), str(path))
 
 
 def load_methodology(path: str | Path | None = None) -> Methodology:

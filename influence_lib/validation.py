@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from influence_lib.dataset import TableFile
 from influence_lib.errors import DatasetError
@@ -30,8 +31,8 @@ class ValidationReport:
     counts : pandas.DataFrame
         Per table: ``read``, ``used``, ``rejected`` rows (``read == used + rejected``).
     rejected : pandas.DataFrame
-        The rows set aside, as read: ``table, file, line, reasons, record`` (``record`` is the
-        original row as JSON).
+        The rows set aside, as read: ``table, file, line, reasons, record`` (``reasons``: each
+        ``column: reason``, several separated by `` | ``; ``record``: the original row as JSON).
     """
 
     problems: pd.DataFrame
@@ -75,7 +76,8 @@ class ValidationReport:
             lines.append(f"{row.severity}: {where}: {row.reason}{value}")
         hidden = len(self.problems) - len(shown)
         if hidden > 0:
-            lines.append(f"... and {hidden} more problems (run `influence validate` to list them all)")
+            lines.append(f"... and {hidden} more problem{'s' if hidden != 1 else ''} "
+                         f"(run `influence validate` to list them all)")
         n_err, n_warn = len(self.errors), len(self.warnings)
         lines.append(
             f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}; "
@@ -120,7 +122,7 @@ def _type_enum(values, spec):
     bad = ~missing & normal.isna().to_numpy()
     if spec.default is not None:
         normal = normal.mask(missing, spec.default)
-    return normal, bad, f"not one of {', '.join(spec.choices)}"
+    return normal, bad, f"unknown {spec.name}: use one of {', '.join(spec.choices)}"
 
 
 def _type_count(values, spec):
@@ -131,19 +133,20 @@ def _type_count(values, spec):
         text = _as_text(values).str.strip()
         numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
     arr = numbers.to_numpy(dtype=float, na_value=np.nan)
-    unparsed = ~missing & np.isnan(arr)
-    negative = ~np.isnan(arr) & (arr < 0)
-    fractional = ~np.isnan(arr) & (np.floor(arr) != arr)
-    bad = unparsed | negative | fractional
-    typed = pd.array(np.where(bad | np.isnan(arr), 0, arr).astype("int64"), dtype="Int64")
-    typed[bad | np.isnan(arr)] = pd.NA
-    reason = np.select(
-        [unparsed, negative, fractional],
-        ["not a whole number; counts are integers >= 0, or empty when unknown",
-         "negative; counts are integers >= 0, or empty when unknown",
-         "not a whole number; counts are integers >= 0, or empty when unknown"],
-        default="",
-    )
+    finite = np.isfinite(arr)
+    unparsed = ~missing & ~finite  # text that is not a number, but also "inf" or "nan" written out
+    negative = finite & (arr < 0)
+    fractional = finite & (np.floor(arr) != arr)
+    too_large = finite & (arr >= 2.0 ** 53)  # beyond this a count cannot be stored exactly
+    bad = unparsed | negative | fractional | too_large
+    typed = pd.array(np.where(bad | ~finite, 0, arr).astype("int64"), dtype="Int64")
+    typed[bad | ~finite] = pd.NA
+    reason = np.full(len(arr), "", dtype=object)  # filled only where a value is bad
+    if bad.any():
+        reason[unparsed | fractional] = ("not a whole number; write counts as integers >= 0, or leave the "
+                                         "cell empty when unknown")
+        reason[negative] = "negative; write counts as integers >= 0, or leave the cell empty when unknown"
+        reason[too_large] = "too large to be a count; check the value (integers >= 0, or empty when unknown)"
     return pd.Series(typed, index=values.index), bad, reason
 
 
@@ -158,7 +161,8 @@ def _type_timestamp(values, spec):
     if stamps.dtype != "datetime64[us, UTC]":
         stamps = stamps.astype("datetime64[us, UTC]")
     bad = ~missing & stamps.isna().to_numpy()
-    return stamps, bad, "not an ISO 8601 date and time (e.g. 2021-03-04T09:15:00Z or 2021-03-04 10:15:00+01:00)"
+    return stamps, bad, ("not an ISO 8601 date and time; write it like 2021-03-04T09:15:00Z or "
+                         "2021-03-04 10:15:00+01:00 (no offset means UTC)")
 
 
 def _type_country(values, spec):
@@ -190,11 +194,11 @@ class _Problems:
         rows = np.flatnonzero(mask)
         if values is None:
             values = self.raw[column] if column in self.raw.columns else pd.Series([""] * len(self.raw))
-        shown = pd.Series(values).iloc[rows].astype("str").fillna("").to_numpy()
+        shown = pd.Series(values).iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
         reasons = np.asarray(reason)[rows] if np.ndim(reason) else np.full(len(rows), reason, dtype=object)
         self.parts.append(pd.DataFrame({
             "table": self.spec.name, "file": str(self.source.path),
-            "line": pd.array(rows + self.source.first_line, dtype="Int64"),
+            "line": pd.array(self.source.line_numbers()[rows], dtype="Int64"),
             "column": column or "", "value": shown, "reason": reasons, "severity": severity,
         }))
         if severity == "error":
@@ -207,24 +211,29 @@ class _Problems:
         }))
 
     def frame(self) -> pd.DataFrame:
+        """The problems in file order: whole-column ones first, then by line (checks' order within a line)."""
         if not self.parts:
             return _empty_problems()
-        return pd.concat(self.parts, ignore_index=True)
+        found = pd.concat(self.parts, ignore_index=True)
+        return found.sort_values("line", kind="stable", na_position="first").reset_index(drop=True)
 
 
 def _empty_problems() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
 
 
-def _duplicate_reasons(keys: pd.Series, lines: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _duplicate_reasons(keys: pd.Series, lines: np.ndarray, name: str,
+                       word: str = "line") -> tuple[np.ndarray, np.ndarray]:
     dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
     reasons = np.full(len(keys), "", dtype=object)
     if dup.any():
         sub = pd.DataFrame({"key": keys[dup].to_numpy(), "line": lines[dup]})
-        first = sub.groupby("key", sort=False)["line"].transform("min").to_numpy()
-        count = sub.groupby("key", sort=False)["line"].transform("size").to_numpy()
-        reasons[dup] = [f"duplicate {name}: appears {c} times (first on line {f}); ids must be unique"
-                        for c, f in zip(count, first)]
+        grouped = sub.groupby("key", sort=False)["line"]
+        first = grouped.transform("min").astype("str")
+        count = grouped.transform("size").astype("str")
+        reasons[dup] = (f"duplicate {name}: appears " + count + " times (first on " + word + " " + first
+                        + f"); every {name} must be unique: remove the extra rows or give them their own id"
+                        ).to_numpy(dtype=object)
     return dup, reasons
 
 
@@ -241,45 +250,74 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
         severity = "warning" if col.kind == "country" else "error"
         problems.add(col.name, bad, reason, severity)
         if col.value_required:
-            problems.add(col.name, _is_missing(values), "required value is missing")
+            problems.add(col.name, _is_missing(values), f"required value is missing: every row needs a {col.name}")
         typed[col.name] = series
     for extra in [c for c in raw.columns if c not in spec.column_names]:
-        problems.add_file_level(str(extra), f"unknown column ignored (expected columns: {', '.join(spec.column_names)})")
+        problems.add_file_level(str(extra), f"unknown column, ignored (the columns of {spec.name} are "
+                                             f"{', '.join(spec.column_names)}; check its spelling)")
     frame = pd.DataFrame(typed, index=raw.index)
-    lines = np.arange(len(raw)) + source.first_line
-    dup, reasons = _duplicate_reasons(frame[spec.key], lines, spec.key)
+    dup, reasons = _duplicate_reasons(frame[spec.key], source.line_numbers(), spec.key, source.line_word)
     problems.add(spec.key, dup, reasons)
     return frame, problems
+
+
+def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """``values.isin(keys)`` with Arrow's hash kernel (pandas' isin on text loops in Python)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    found = pc.is_in(pa.array(values.astype("str"), type=pa.large_string()),
+                     value_set=pa.array(keys.astype("str"), type=pa.large_string()), skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
                      parent_ok: pd.Series, parent_file: TableFile) -> None:
     values = frame[col.name]
     present = values.notna().to_numpy()
-    known_all = values.isin(parent_all).to_numpy()
-    if present.any() and not (known_all & present).any() and len(values) > 0:
+    known_all = _is_in(values, parent_all) & present
+    if present.any() and not known_all.any():
+        first = int(np.flatnonzero(present)[0])
+        where = f"{problems.source.line_word} {int(problems.source.line_numbers()[first])}"
+        if len(parent_all) == 0:
+            raise DatasetError(
+                f"{problems.source.path}: its rows refer to {parent_file.path.name} by {col.name}, but "
+                f"{parent_file.path.name} has no rows (only a header); add the missing rows to "
+                f"{parent_file.path.name}, or remove these rows too (an empty {parent_file.table} table "
+                f"makes an empty dataset)."
+            )
         raise DatasetError(
-            f"{problems.source.path}: none of its {col.name} values matches a {col.name} of "
-            f"{parent_file.path.name} (first one: {values[present].iloc[0]!r}); the two files do not belong "
-            f"to the same dataset, or the column holds something else."
+            f"{problems.source.path}: none of its {int(present.sum())} {col.name} values is found in the "
+            f"{col.name} column of {parent_file.path.name} (the first is {values.iloc[first]!r}, on {where}); "
+            f"the two files do not seem to belong to the same dataset: check that --data names the right "
+            f"folder and that both files come from the same export, with the ids in the {col.name} column."
         )
-    known_ok = values.isin(parent_ok).to_numpy()
+    known_ok = _is_in(values, parent_ok)
     problems.add(col.name, present & ~known_all,
-                 f"unknown {col.name}: not in {parent_file.path.name}")
+                 f"unknown {col.name}: no row of {parent_file.path.name} has this {col.name}; "
+                 f"fix the id or add the missing row")
     problems.add(col.name, present & known_all & ~known_ok,
-                 f"{col.name} refers to a row of {parent_file.path.name} that was rejected")
+                 f"{col.name} refers to a row of {parent_file.path.name} that has errors, so this row is "
+                 f"left out too; fix that row first")
 
 
 def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> None:
     sectors = frame["sector"]
     known_sector = sectors.isin(list(settings.sectors)).to_numpy()
     problems.add("sector", sectors.notna().to_numpy() & ~known_sector,
-                 f"unknown sector: not a sector of dataset.yml ({', '.join(settings.sectors)})")
+                 f"unknown sector: use a sector key of dataset.yml ({', '.join(settings.sectors)}) "
+                 f"or add this sector there")
     pairs = {(s, seg.key) for s, sector in settings.sectors.items() for seg in sector.segments}
     key = frame["sector"].astype("str") + "\x1f" + frame["segment"].astype("str")
     known_pair = key.isin([f"{s}\x1f{g}" for s, g in sorted(pairs)]).to_numpy()
-    problems.add("segment", known_sector & frame["segment"].notna().to_numpy() & ~known_pair,
-                 "unknown segment: not a segment of this sector in dataset.yml")
+    segments = pd.Series({s: ", ".join(seg.key for seg in sector.segments) for s, sector in settings.sectors.items()},
+                         dtype="str")
+    unknown_segment = known_sector & frame["segment"].notna().to_numpy() & ~known_pair
+    reasons = np.full(len(frame), "", dtype=object)
+    if unknown_segment.any():
+        keys = sectors[unknown_segment]
+        reasons[unknown_segment] = ("unknown segment: not a segment of sector " + keys + " in dataset.yml (use one of "
+                                    + segments.reindex(keys.to_numpy()).to_numpy() + ", or add it there)").to_numpy()
+    problems.add("segment", unknown_segment, reasons)
 
 
 def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.ndarray,
@@ -287,14 +325,17 @@ def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.nda
     if not mask.any():
         return pd.DataFrame({c: pd.Series(dtype="str") for c in REJECTED_COLUMNS})
     rows = np.flatnonzero(mask)
-    errors = problems[problems["severity"] == "error"]
-    reasons = (errors["column"] + ": " + errors["reason"]).groupby(errors["line"].to_numpy()).agg("; ".join)
-    lines = rows + source.first_line
-    records = raw.iloc[rows].astype("str").to_dict(orient="records")
+    errors = problems[(problems["severity"] == "error") & problems["line"].notna()]
+    reasons = (errors["column"] + ": " + errors["reason"]).groupby(errors["line"].to_numpy()).agg(" | ".join)
+    lines = source.line_numbers()[rows]
+    # the original record as JSON, one line per row (to_json escapes line breaks inside values, and
+    # writes "/" as "\/", which JSON allows but nobody wants to read)
+    records = raw.iloc[rows].to_json(orient="records", lines=True, force_ascii=False, date_format="iso",
+                                     date_unit="us")
     return pd.DataFrame({
         "table": name, "file": str(source.path), "line": lines,
         "reasons": reasons.reindex(lines).to_numpy(),
-        "record": [json.dumps(r, ensure_ascii=False) for r in records],
+        "record": pd.Series(records.rstrip("\n").split("\n"), dtype="str").str.replace("\\/", "/", regex=False),
     })
 
 

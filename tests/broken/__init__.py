@@ -1,0 +1,1 @@
+"""Broken datasets for tests/test_broken_datasets.py (see cases.yml)."""
