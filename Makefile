@@ -24,7 +24,7 @@ $(UV): | $(PY)
 
 # Reinstalled whenever pyproject.toml changes or the environment is missing.
 $(STAMP): $(DEPS) | $(UV)
-	$(UV) pip install --quiet --python $(PY) -e '.[test,bench]'
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) -e '.[test,bench]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (influence)" >/dev/null
 	touch $(STAMP)
 

@@ -19,7 +19,13 @@ EPILOGS = {
         "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv"
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
+    "report": ("examples:\n  influence report --sector sante\n"
+               "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2"),
+    "batch": "examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs",
 }
+
+
+STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
 
 
 class UsageError(Exception):
@@ -81,7 +87,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=["direction", "member"], default="direction")
     p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
     p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+    p.add_argument("--movements", action=argparse.BooleanOptionalAction, default=None,
+                   help="add previous_rank, rank_change, status after the ranking's columns (default: on for json "
+                        "and table, off for csv, whose columns are the contract's)")
+    p.add_argument("--previous-start", default=None, metavar="DATE",
+                   help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
+    p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
     _add_on_error(p)
+
+    p = sub.add_parser("report", help="the full report of a sector: notebooks, tables, figures, report.html",
+                       epilog=EPILOGS["report"], formatter_class=fmt,
+                       description="Run the section notebooks with papermill and write tables/, figures/, rankings.xlsx, "
+                                   "report.html and manifest.json to OUT/<sector>/<edition>/, replacing the previous run "
+                                   "only when everything succeeded.")
+    _add_data(p)
+    p.add_argument("--sector", required=True, help="sector key of dataset.yml")
+    p.add_argument("--edition", default=None, help="edition key (default: the latest)")
+    _add_report_options(p)
+    p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
+    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
+                   help="bad rows: 'fail' (default) refuses the data; 'reject' leaves them out (counted in the manifest)")
+
+    p = sub.add_parser("batch", help="the report of every sector, in parallel", epilog=EPILOGS["batch"], formatter_class=fmt,
+                       description="Run `report` for every sector of dataset.yml (or those given) in parallel worker "
+                                   "processes; a failing sector does not stop the others; exit 1 when any failed.")
+    _add_data(p)
+    p.add_argument("--sectors", nargs="+", default=None, metavar="S", help="sector keys (default: all of dataset.yml)")
+    p.add_argument("--edition", default=None, help="edition key (default: the latest)")
+    _add_report_options(p)
 
     p = sub.add_parser("synth", help="write a synthetic dataset (the embedded sample)", epilog=EPILOGS["synth"], formatter_class=fmt,
                        description="Write a deterministic synthetic dataset: same seed and scale, same bytes.")
@@ -95,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extra_commands():
-    """Registration functions of commands that live in other modules (import, report, batch)."""
+    """Registration functions of commands that live in other modules (import)."""
     registrations = []
     try:
         from influence_lib.importers.command import add_import_parser, run_import
@@ -106,12 +139,13 @@ def _extra_commands():
             add_import_parser(sub)
             sub.choices["import"].set_defaults(handler=run_import)
         registrations.append(register_import)
-    try:
-        from influence_lib.report_cli import add_report_parsers
-        registrations.append(add_report_parsers)
-    except ImportError:
-        pass
     return registrations
+
+
+def _add_report_options(p):
+    p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output root (default: outputs)")
+    p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="notebooks (report) or sectors (batch) run at once (default 2)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
 def _positive_int(text: str) -> int:
@@ -292,19 +326,23 @@ def cmd_summary(args) -> int:
 
 
 def cmd_rank(args) -> int:
-    from influence_lib.ranking import build_ranking
+    from influence_lib.ranking import MOVEMENT_COLUMNS, build_ranking_with_movements
     from influence_lib.settings import load_methodology
 
     settings = _settings(args)
     sector = check_sector(settings, args.sector, args.segment)
     period = resolve_period(settings, args.edition, args.start, args.end)
+    previous = _previous_period(settings, period, args.previous_start, args.previous_end)
     if args.methodology is not None and not args.methodology.is_file():
         raise UsageError(f"--methodology {args.methodology}: no such file; give a methodology YAML file "
                          f"(name, version, metric_weights, platform_weights...)")
     methodology = load_methodology(args.methodology)
     dataset = load_for_computing(args)
-    ranking = build_ranking(dataset, sector, period, level=args.level, segment=args.segment,
-                            top=args.top, methodology=methodology)
+    ranking, _ = build_ranking_with_movements(dataset, sector, period, previous, level=args.level,
+                                              segment=args.segment, top=args.top, methodology=methodology)
+    movements = args.movements if args.movements is not None else args.format != "csv"
+    if not movements:
+        ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
     if args.format == "csv":
         from influence_lib.export import table_to_csv
         sys.stdout.write(table_to_csv(ranking))
@@ -312,6 +350,8 @@ def cmd_rank(args) -> int:
         payload = {
             "sector": sector, "segment": args.segment, "level": args.level, "edition": period.edition,
             "start": period.start.isoformat(), "end": period.end.isoformat(), "top": args.top,
+            "previous": None if previous is None else {"edition": previous.edition, "start": previous.start.isoformat(),
+                                                       "end": previous.end.isoformat()},
             "methodology": {"name": methodology.name, "version": methodology.version},
             "rows": json.loads(ranking.to_json(orient="records", force_ascii=False)),
         }
@@ -319,14 +359,38 @@ def cmd_rank(args) -> int:
     else:
         print(render_table(ranking, f"{settings.sector(sector).title} — "
                            f"{settings.sector(sector).segment(args.segment).label if args.segment else 'tous segments'} — "
-                           f"édition {period.label} — {methodology.label}"))
+                           f"édition {period.label} — {methodology.label}"
+                           + (f" — évolution par rapport à {previous.label}" if previous is not None else "")))
     return EXIT_OK
+
+
+def _previous_period(settings, period, previous_start, previous_end):
+    """The period rank movements compare with: the previous edition, or --previous-start/--previous-end."""
+    from influence_lib.errors import SettingsError
+    from influence_lib.settings import Period, parse_settings
+
+    if (previous_start is None) != (previous_end is None):
+        raise UsageError("--previous-start and --previous-end go together")
+    if previous_start is not None:
+        if period.edition is not None:
+            raise UsageError("--previous-start/--previous-end go with --start/--end; with --edition the previous "
+                             "edition is used")
+        try:
+            return parse_settings(Period, {"start": previous_start, "end": previous_end}, "--previous-start/--previous-end")
+        except SettingsError as exc:
+            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
+    if period.edition is None:
+        return None
+    previous = settings.previous_edition(period.edition)
+    return settings.period(previous) if previous else None
 
 
 def render_table(frame, title: str) -> str:
     """A ranking as an aligned terminal table: French headers, numbers right-aligned and French-formatted."""
     from influence_lib.frenchify import format_number, french_labels
 
+    if "status" in frame.columns:
+        frame = frame.assign(status=frame["status"].map(STATUS_WORDS))
     labels = french_labels(frame).columns
     columns = []
     for name, label in zip(frame.columns, labels):
@@ -343,6 +407,41 @@ def render_table(frame, title: str) -> str:
     return "\n".join([title] + lines)
 
 
+def cmd_report(args) -> int:
+    from influence_lib.report import run_report
+
+    settings = _settings(args)
+    check_sector(settings, args.sector)
+    if args.edition is not None and args.edition not in settings.editions:
+        raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
+    if args.methodology is not None and not args.methodology.is_file():
+        raise UsageError(f"--methodology {args.methodology}: no such file")
+    result = run_report(args.sector, data_dir=_data_dir(args), edition=args.edition, out_dir=args.out, jobs=args.jobs,
+                        progress=not args.no_progress, on_error="reject" if args.on_error == "reject" else "raise",
+                        methodology_file=str(args.methodology) if args.methodology else None)
+    print(f"report written to {result.folder} in {result.seconds:.1f} s")
+    for name, seconds in result.durations.items():
+        print(f"  {name:<45} {seconds:6.1f} s")
+    return EXIT_OK
+
+
+def cmd_batch(args) -> int:
+    from influence_lib.report import run_batch
+
+    settings = _settings(args)
+    for sector in args.sectors or []:
+        check_sector(settings, sector)
+    if args.edition is not None and args.edition not in settings.editions:
+        raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
+    summary = run_batch(data_dir=_data_dir(args), sectors=args.sectors, jobs=args.jobs, out_dir=args.out,
+                        edition=args.edition, progress=not args.no_progress)
+    print(summary.to_string(index=False))
+    failed = int((summary["status"] != "ok").sum())
+    if failed:
+        print(f"{failed} sector{'s' if failed > 1 else ''} failed", file=sys.stderr)
+    return EXIT_DATA if failed else EXIT_OK
+
+
 def cmd_synth(args) -> int:
     from influence_lib import synth
 
@@ -353,7 +452,8 @@ def cmd_synth(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "synth": cmd_synth}
+COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
+            "batch": cmd_batch, "synth": cmd_synth}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -146,3 +146,38 @@ def with_de(name: str) -> str:
     first = text[:1].casefold()
     stripped = pd.Series([first]).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).iloc[0]
     return f"d{APOSTROPHE}{text}" if stripped and stripped in "aeiouyœæ" else f"de {text}"
+
+
+def _readable_cell(value, kind: str) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if kind == "int":
+        return format_number(value)
+    if kind == "float1":
+        return format_number(value, 1)
+    if kind == "share":
+        return format_percent(value, 1)
+    if kind == "date":
+        return format_date(value)
+    if kind == "datetime":
+        ts = pd.Timestamp(value)
+        return f"{format_date(ts)}, {ts.hour:02d} h {ts.minute:02d}"
+    if kind == "format":
+        return format_label(str(value))
+    if kind == "platform":
+        return platform_label(str(value))
+    return str(value)
+
+
+def readable_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A table for readers: chosen columns, French labels, French formats.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : dict
+        Column name to ``(French label, kind)``; kind is one of ``int``, ``float1``, ``share``
+        (a fraction shown as a percentage), ``date``, ``datetime``, ``format``, ``platform``,
+        ``text``. Missing values show as a dash.
+    """
+    return pd.DataFrame({label: [_readable_cell(v, kind) for v in frame[col]] for col, (label, kind) in columns.items()})

@@ -264,3 +264,9 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
             facts["women_share"] = {"members_share": _plain(shares["members"]),
                                     "top_share": _plain(shares["top_members"]), "top": gender_top}
     return facts
+
+
+def facts_table(facts: dict[str, dict]) -> pd.DataFrame:
+    """The facts behind the sentences as a long table (``fact, key, value``), for export and audit."""
+    rows = [(fact, key, value) for fact, values in facts.items() if values for key, value in values.items()]
+    return pd.DataFrame(rows, columns=["fact", "key", "value"]).astype({"value": "str"})

@@ -119,3 +119,87 @@ def build_ranking(dataset: Dataset, sector: str, period: Period, level: str = "d
     if level != "direction":
         raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
     return rank_directions(score_directions(orgs, member_scores, methodology), top)[DIRECTION_RANK_COLUMNS]
+
+
+MOVEMENT_COLUMNS = ["previous_rank", "rank_change", "status"]
+
+
+def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str,
+                  top: int | None = None) -> pd.DataFrame:
+    """Add ``previous_rank``, ``rank_change`` and ``status`` after a ranking's columns.
+
+    Parameters
+    ----------
+    current : pandas.DataFrame
+        A ranking (possibly cut to a Top N), in display order.
+    previous : pandas.DataFrame or None
+        The full ranking of the same scope and methodology over the previous period; ``None``
+        when there is no previous edition (the three columns are then empty).
+    key : str
+        Identifier column (``org_id`` or ``member_id``).
+    top : int, optional
+        The Top N the current ranking shows: an entry that was not in the previous Top N is
+        ``new`` even if it had a rank.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``current`` with ``previous_rank`` (nullable integer), ``rank_change`` (``previous_rank -
+        rank``, positive = moved up) and ``status`` (``new``, ``up``, ``down``, ``same``).
+    """
+    out = current.copy()
+    if previous is None:
+        out["previous_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["rank_change"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["status"] = pd.Series([pd.NA] * len(out), dtype="str")
+        return out
+    ranks = pd.Series(previous["rank"].to_numpy(), index=pd.Index(previous[key]))
+    prev = pd.array(ranks.reindex(out[key].to_numpy()).to_numpy(dtype=float, na_value=np.nan), dtype="Float64")
+    prev = pd.array(prev, dtype="Int64")
+    change = prev - pd.array(out["rank"].to_numpy(), dtype="Int64")
+    is_new = pd.isna(prev) if top is None else (pd.isna(prev) | (prev.fillna(top + 1) > top))
+    status = np.select(
+        [np.asarray(is_new, dtype=bool), change.fillna(0).to_numpy() > 0, change.fillna(0).to_numpy() < 0],
+        ["new", "up", "down"], default="same",
+    )
+    out["previous_rank"] = prev
+    out["rank_change"] = change
+    out["status"] = status
+    return out
+
+
+def left_top(current: pd.DataFrame, previous: pd.DataFrame | None, key: str, top: int) -> pd.DataFrame:
+    """Entries of the previous Top N that are not in the current Top N, in their previous order.
+
+    Returns the previous ranking's rows (empty when there is no previous edition) plus
+    ``current_rank``: their rank now (empty when they are no longer ranked).
+    """
+    if previous is None:
+        return pd.DataFrame(columns=list(current.columns) + ["current_rank"])
+    before = top_n(previous, top)
+    gone = before.loc[~before[key].isin(top_n(current, top)[key])].reset_index(drop=True)
+    now = pd.Series(current["rank"].to_numpy(), index=pd.Index(current[key]))
+    gone["current_rank"] = pd.array(now.reindex(gone[key].to_numpy()).to_numpy(dtype=float, na_value=np.nan),
+                                    dtype="Float64").astype("Int64")
+    return gone
+
+
+def build_ranking_with_movements(dataset: Dataset, sector: str, period: Period, previous_period: Period | None,
+                                 level: str = "direction", segment: str | None = None, top: int | None = None,
+                                 methodology: Methodology = DEFAULT_METHODOLOGY) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ranking with its movements since ``previous_period``, and the entries that left its Top N.
+
+    Returns
+    -------
+    ranking : pandas.DataFrame
+        :func:`build_ranking` output plus the columns of :func:`add_movements`.
+    departures : pandas.DataFrame
+        :func:`left_top` output (empty without ``top`` or without a previous period).
+    """
+    key = "member_id" if level == "member" else "org_id"
+    full = build_ranking(dataset, sector, period, level, segment, None, methodology)
+    previous = (build_ranking(dataset, sector, previous_period, level, segment, None, methodology)
+                if previous_period is not None else None)
+    ranking = add_movements(top_n(full, top), previous, key, top)
+    departures = left_top(full, previous, key, top) if top is not None else left_top(full, None, key, 1).iloc[0:0]
+    return ranking, departures

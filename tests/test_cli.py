@@ -159,8 +159,10 @@ def test_rank_json(run, tiny_dir, level, columns, expected):
     assert payload["segment"] is None and payload["top"] is None
     assert payload["start"] == "2020-06-01T00:00:00+00:00" and payload["end"] == "2021-06-01T00:00:00+00:00"
     assert payload["methodology"] == {"name": "engagement", "version": 1}
-    assert [list(row) for row in payload["rows"]] == [columns] * len(expected)
-    assert [",".join(str(v) for v in row.values()) for row in payload["rows"]] == expected
+    # the contract's columns, then the movements since the previous edition
+    assert [list(row) for row in payload["rows"]] == [columns + ["previous_rank", "rank_change", "status"]] * len(expected)
+    assert [",".join(str(row[c]) for c in columns) for row in payload["rows"]] == expected
+    assert payload["previous"]["edition"] == "2020"
 
 
 @pytest.mark.parametrize("level, headers, expected", [
@@ -172,7 +174,7 @@ def test_rank_table(run, tiny_dir, level, headers, expected):
     status, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--level", level, "--format", "table")
     assert status == 0
     lines = out.splitlines()
-    assert lines[0] == "Santé — tous segments — édition 2021 — engagement v1"
+    assert lines[0] == "Santé — tous segments — édition 2021 — engagement v1 — évolution par rapport à 2020"
     header = lines[1]
     positions = [header.index(h) for h in headers]
     assert positions == sorted(positions)
@@ -202,6 +204,28 @@ def test_rank_segment_top_and_ties(run, tiny_dir):
     assert "Santé — Laboratoires — édition 2021" in out and len(out.splitlines()) == 3
 
 
+def test_rank_movements(run, tiny_dir):
+    # 2020: o3 1000 (1), o4 500 (2), every other Direction 0 (3)
+    _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--movements")
+    assert out.splitlines()[0] == DIRECTION_HEADER + ",previous_rank,rank_change,status"
+    assert [line.split(",", 1)[1] for line in out.splitlines()[1:]] == [
+        "o1,Gamma,labo,90,90,2,1,2,3,2,up", "o2,Écho,labo,80,80,2,2,2,3,1,up", "o3,Delta,labo,80,80,1,1,1,1,-1,down",
+        "o4,alpha,labo,70,70,1,1,1,2,-2,down", "o6,Medi,medtech,5,5,1,1,1,3,-2,down", "o5,Vide,labo,0,0,0,0,0,3,-3,down"]
+    # in a Top 2, an entry that was not in the previous Top 2 is new
+    _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--top", "2", "--movements")
+    assert [line.rsplit(",", 1)[1] for line in out.splitlines()[1:]] == ["new", "new", "down"]
+    # no previous edition: empty movements
+    _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--edition", "2020", "--movements")
+    assert out.splitlines()[1].endswith(",,,")
+    # an explicit period compares only with an explicit previous period
+    _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--start", "2020-06-01", "--end", "2021-06-01",
+                    "--format", "json")
+    assert json.loads(out)["previous"] is None
+    _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--start", "2020-06-01", "--end", "2021-06-01",
+                    "--previous-start", "2019-06-01", "--previous-end", "2020-06-01", "--movements")
+    assert out.splitlines()[1].endswith(",3,2,up")
+
+
 def test_rank_explicit_period_and_previous_edition(run, tiny_dir):
     _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--start", "2021-01-01", "--end", "2021-06-01")
     assert out.splitlines()[1:3] == ["1,o2,Écho,labo,80,80,2,2,2", "2,o1,Gamma,labo,10,10,1,1,2"]
@@ -229,7 +253,7 @@ def test_rank_with_a_methodology_file(run, tiny_dir, tmp_path):
     _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--methodology", method, "--format", "json")
     assert json.loads(out)["methodology"] == {"name": "pondéré", "version": 2}
     _, out, _ = run("rank", "--data", tiny_dir, "--sector", "sante", "--methodology", method, "--format", "table")
-    assert out.splitlines()[0].endswith("pondéré v2")
+    assert "— pondéré v2 —" in out.splitlines()[0]
 
     per_member = tmp_path / "par-membre.yml"
     per_member.write_text("name: par-membre\nversion: 1\nnormalization: per_member\n", encoding="utf-8")
@@ -272,6 +296,14 @@ def test_rank_with_an_invalid_methodology_file(run, tiny_dir, tmp_path):
     (["rank"], "the following arguments are required: --sector"),
     (["rank", "--sector", "sante", "--methodology", "nowhere.yml"], "--methodology nowhere.yml: no such file"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["rank", "--sector", "sante", "--previous-start", "2019-01-01"], "--previous-start and --previous-end go together"),
+    (["rank", "--sector", "sante", "--previous-start", "2019-01-01", "--previous-end", "2019-06-01"],
+     "go with --start/--end"),
+    (["report", "--sector", "energie"], "unknown sector 'energie'"),
+    (["report", "--sector", "sante", "--edition", "1999"], "unknown edition '1999'"),
+    (["report"], "the following arguments are required: --sector"),
+    (["batch", "--sectors", "sante", "energie"], "unknown sector 'energie'"),
+    (["batch", "--jobs", "0"], "expected a positive integer, got '0'"),
 ])
 def test_bad_arguments_exit_2(run, tiny_dir, args, message):
     status, out, err = run(*args, "--data", tiny_dir)

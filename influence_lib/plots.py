@@ -1,0 +1,204 @@
+"""The report's visual theme and one function per figure; each returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+
+from influence_lib.frenchify import format_number
+
+PALETTE = ["#1f4e79", "#e07a1f", "#3a9a5b", "#b83a4b", "#7a5aa6", "#8c6d46", "#4aa3b8", "#9a9a9a"]
+PLATFORM_COLORS = {"linkedin": "#1f4e79", "twitter": "#4aa3b8", "bluesky": "#7a5aa6"}
+THEME = {
+    "figure.figsize": (8.0, 4.5),
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.formatter.use_locale": False,
+    "svg.hashsalt": "influence",  # stable element ids in SVG files
+    "svg.fonttype": "none",
+}
+
+
+def apply_theme() -> None:
+    """Set the shared visual theme (fonts, colours, grid) for every later figure."""
+    mpl.rcParams.update(THEME)
+
+
+def _french_thousands(axis) -> None:
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v, sep="\u202f")))
+
+
+def plot_leaders(ranking: pd.DataFrame, title: str, n: int = 15, label_column: str = "name") -> plt.Figure:
+    """Horizontal bars of the score of the first ``n`` rows of a ranking, the leader on top.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        A ranking in display order (``rank``, ``score`` and ``label_column``).
+    title : str
+    n : int
+        Number of bars.
+    label_column : str
+        Column naming each bar.
+    """
+    apply_theme()
+    head = ranking.head(n)
+    fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.32 * len(head) + 1.0)))
+    labels = [f"{r}. {name}" for r, name in zip(head["rank"], head[label_column])]
+    y = np.arange(len(head))[::-1]
+    ax.barh(y, head["score"].to_numpy(dtype=float), color=PALETTE[0])
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    _french_thousands(ax.xaxis)
+    ax.set_xlabel("Score (engagements)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_log_distribution(values: pd.Series, title: str, xlabel: str) -> plt.Figure:
+    """Histogram of positive values on a logarithmic axis (engagement is heavy-tailed); zeros are counted in the title."""
+    apply_theme()
+    data = pd.Series(values, dtype=float).dropna()
+    positive = data[data > 0]
+    fig, ax = plt.subplots()
+    if len(positive):
+        bins = np.logspace(0, np.log10(max(positive.max(), 10)) + 0.05, 30)
+        ax.hist(positive, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v)))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Effectif")
+    zeros = int((data <= 0).sum())
+    ax.set_title(title + (f" ({format_number(zeros)} à zéro, non représentés)" if zeros else ""))
+    fig.tight_layout()
+    return fig
+
+
+def plot_monthly(monthly: pd.DataFrame, title: str, value: str = "engagement",
+                 group: str | None = "platform", previous: pd.DataFrame | None = None) -> plt.Figure:
+    """Monthly bars (stacked by ``group``), with an optional line for the previous edition.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        ``month`` (first day of the month), ``group`` and ``value`` columns.
+    title : str
+    value : str
+        Column to plot.
+    group : str, optional
+        Column to stack by (e.g. platform).
+    previous : pandas.DataFrame, optional
+        Same shape for the previous edition, aligned month by month (drawn as a line).
+    """
+    apply_theme()
+    fig, ax = plt.subplots()
+    table = (monthly.pivot_table(index="month", columns=group, values=value, aggfunc="sum", fill_value=0, observed=False)
+             if group else monthly.set_index("month")[[value]])
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for i, col in enumerate(table.columns):
+        color = PLATFORM_COLORS.get(str(col), PALETTE[i % len(PALETTE)])
+        ax.bar(x, table[col].to_numpy(dtype=float), bottom=bottom, color=color, label=str(col).capitalize(), width=0.8)
+        bottom += table[col].to_numpy(dtype=float)
+    if previous is not None and len(previous):
+        prev = previous.groupby("month")[value].sum().to_numpy(dtype=float)[: len(x)]
+        ax.plot(x[: len(prev)], prev, color="#333333", marker="o", markersize=3, linewidth=1.2, label="Édition précédente")
+    from influence_lib.frenchify import MONTHS
+    months = pd.to_datetime(pd.Index(table.index).astype(str))
+    ax.set_xticks(x, [f"{MONTHS[m.month - 1][:4]}.\n{m.year}" for m in months], fontsize=8)
+    _french_thousands(ax.yaxis)
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bars(labels, values, title: str, xlabel: str = "", errors: tuple | None = None,
+              color: str | None = None) -> plt.Figure:
+    """Vertical bars with optional interval whiskers (``errors`` = (low, high) arrays)."""
+    apply_theme()
+    fig, ax = plt.subplots()
+    values = np.asarray(values, dtype=float)
+    x = np.arange(len(values))
+    yerr = None
+    if errors is not None:
+        low, high = (np.asarray(e, dtype=float) for e in errors)
+        yerr = np.vstack([values - low, high - values])
+    ax.bar(x, values, color=color or PALETTE[0], yerr=yerr, capsize=3, ecolor="#333333")
+    ax.set_xticks(x, list(labels))
+    ax.set_xlabel(xlabel)
+    _french_thousands(ax.yaxis)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str) -> plt.Figure:
+    """A heatmap of a wide frame (rows: e.g. weekdays, columns: hours), missing cells left blank."""
+    apply_theme()
+    fig, ax = plt.subplots(figsize=(9.0, 3.6))
+    data = grid.to_numpy(dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
+    ax.set_yticks(np.arange(len(grid.index)), [str(i) for i in grid.index])
+    ax.set_xticks(np.arange(len(grid.columns)), [str(c) for c in grid.columns], fontsize=8)
+    ax.grid(False)
+    ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_label(colorbar_label)
+    fig.tight_layout()
+    return fig
+
+
+def plot_member_shares(contributions: pd.DataFrame, title: str) -> plt.Figure:
+    """One horizontal bar per member: their share of the Direction's score."""
+    apply_theme()
+    data = contributions.sort_values("share", ascending=True)
+    fig, ax = plt.subplots(figsize=(7.0, max(1.8, 0.35 * len(data) + 0.8)))
+    ax.barh(np.arange(len(data)), 100 * data["share"].to_numpy(dtype=float), color=PALETTE[1])
+    ax.set_yticks(np.arange(len(data)), data["full_name"].tolist())
+    ax.set_xlabel("Part du score (%)")
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
+    """A Direction's month-by-month engagement (bars) and counted posts (line), from ``monthly_activity(by="org_id")``."""
+    from influence_lib.frenchify import MONTHS
+
+    apply_theme()
+    data = monthly[monthly["org_id"] == org_id].sort_values("month")
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    x = np.arange(len(data))
+    ax.bar(x, data["engagement"].to_numpy(dtype=float), color=PALETTE[0], label="Engagement")
+    months = pd.to_datetime(data["month"].astype(str))
+    ax.set_xticks(x, [f"{MONTHS[m.month - 1][:3]}." for m in months], fontsize=8)
+    _french_thousands(ax.yaxis)
+    ax.set_ylabel("Engagement")
+    posts_ax = ax.twinx()
+    posts_ax.plot(x, data["posts"].to_numpy(dtype=float), color=PALETTE[1], marker="o", markersize=3, linewidth=1.2)
+    posts_ax.set_ylabel("Posts", color=PALETTE[1])
+    posts_ax.grid(False)
+    posts_ax.spines["right"].set_visible(True)
+    posts_ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig
