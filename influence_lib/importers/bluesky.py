@@ -1,0 +1,192 @@
+"""Bluesky: ``app.bsky.feed.getAuthorFeed`` pages and ``app.bsky.actor.getProfile`` answers.
+
+A post's id is its at-uri. An item with ``reason: reasonRepost`` is a ``repost`` by ``reason.by``
+at ``reason.indexedAt``, with empty counts (the item's counts are the original's); its id is the
+repost record's uri when the AppView gives it, else ``<post uri>#repost:<reposter DID>``. Pinned
+items (``reasonPin``) repeat a post and are merged with it. Handles are matched on the handle, then
+the DID (handles change, DIDs do not). ``followersCount`` of profiles updates the followers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from influence_lib.importers.common import (
+    FileRefused,
+    FileStats,
+    JsonProblem,
+    ParseContext,
+    dig,
+    iter_json_values,
+    normalize_handle,
+    parse_time,
+    read_counts,
+)
+
+PLATFORM = "bluesky"
+_FUTURE_TOLERANCE_S = 600
+_QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
+_EMBED_FORMATS = {
+    "app.bsky.embed.images": "image", "app.bsky.embed.video": "video", "app.bsky.embed.external": "link",
+}
+
+
+def _embed_type(embed: Any) -> str:
+    return str(embed.get("$type") or "").split("#")[0] if isinstance(embed, dict) else ""
+
+
+def _format(record: dict, view_embed: Any) -> str:
+    embed = record.get("embed") if isinstance(record.get("embed"), dict) else view_embed
+    kind = _embed_type(embed)
+    if kind == "app.bsky.embed.recordWithMedia":
+        kind = _embed_type(embed.get("media"))
+    return _EMBED_FORMATS.get(kind, "text")
+
+
+def _is_quote(record: dict, view_embed: Any) -> bool:
+    embed = record.get("embed") if isinstance(record.get("embed"), dict) else view_embed
+    kind = _embed_type(embed)
+    if kind not in _QUOTE_EMBEDS:
+        return False
+    inner = embed.get("record")
+    if kind == "app.bsky.embed.recordWithMedia" and isinstance(inner, dict):
+        inner = inner.get("record", inner)
+    uri = str(dig(inner, "uri") or dig(inner, "record.uri") or "")
+    return "/app.bsky.feed.post/" in uri or not uri  # a list or a feed embedded is not a quote
+
+
+def _seconds(value: Any) -> int | None:
+    try:
+        parsed = parse_time(value)
+    except ValueError:
+        return None
+    return parsed.seconds if parsed else None
+
+
+def post_url(handle: str | None, uri: str) -> str:
+    """``https://bsky.app/profile/<handle or DID>/post/<rkey>``."""
+    parts = uri[len("at://"):].split("/") if uri.startswith("at://") else []
+    actor = handle or (parts[0] if parts else "")
+    return f"https://bsky.app/profile/{actor}/post/{parts[-1]}" if len(parts) >= 3 else uri
+
+
+def _add_item(ctx: ParseContext, stats: FileStats, line: int, item: dict, position: int) -> None:
+    post = item.get("post")
+    if not isinstance(post, dict) or not post.get("uri"):
+        ctx.refuse(stats, line, f"feed item {position}: no post uri (deleted or blocked post)")
+        return
+    uri = str(post["uri"])
+    author = post.get("author") if isinstance(post.get("author"), dict) else {}
+    record = post.get("record") if isinstance(post.get("record"), dict) else {}
+    reason = item.get("reason") if isinstance(item.get("reason"), dict) else {}
+    reason_type = str(reason.get("$type") or "")
+    base = {"platform": PLATFORM, "text": record.get("text") or None, "retrieved_s": ctx.scraped_s,
+            "format": _format(record, post.get("embed"))}
+    if reason_type.endswith("#reasonRepost"):
+        by = reason.get("by") if isinstance(reason.get("by"), dict) else {}
+        published = _seconds(reason.get("indexedAt"))
+        if published is None:
+            ctx.refuse(stats, line, f"feed item {position}: repost of {uri} without a readable reason.indexedAt")
+            return
+        did = by.get("did")
+        ctx.add_post(stats, line, **base, post_id=str(reason.get("uri") or f"{uri}#repost:{did}"),
+                     handle=normalize_handle(PLATFORM, by.get("handle")), alt=normalize_handle(PLATFORM, did),
+                     display=by.get("handle") or did, published_s=published, kind="repost",
+                     url=post_url(author.get("handle"), uri))
+        return
+    if reason_type.endswith("#reasonPin"):
+        ctx.report.note("pinned items (reasonPin): the post they repeat is merged with its own item")
+    created = _seconds(record.get("createdAt"))
+    indexed = _seconds(post.get("indexedAt"))
+    published = created
+    if created is None or (indexed is not None and created > indexed + _FUTURE_TOLERANCE_S):
+        published = indexed
+        if published is not None:
+            ctx.report.note("posts whose createdAt is missing or in the future: indexedAt used")
+    elif indexed is not None and indexed - created > 86_400:
+        ctx.report.note("posts whose createdAt is more than a day before indexedAt (backdated or imported); "
+                        "createdAt kept")
+    if published is None:
+        ctx.refuse(stats, line, f"feed item {position}: post {uri} without a readable record.createdAt or indexedAt")
+        return
+    reply = record.get("reply")
+    if isinstance(reply, dict):
+        parent_type = str(dig(item, "reply.parent.$type") or "")
+        if parent_type.endswith(("#notFoundPost", "#blockedPost")):
+            ctx.report.note("replies whose parent post is deleted or blocked (kept as replies)")
+    kind = "quote" if _is_quote(record, post.get("embed")) else "reply" if isinstance(reply, dict) else "original"
+    entry = dict(base, post_id=uri, handle=normalize_handle(PLATFORM, author.get("handle")),
+                 alt=normalize_handle(PLATFORM, author.get("did")), display=author.get("handle") or author.get("did"),
+                 published_s=published, kind=kind, url=post_url(author.get("handle"), uri))
+    absent = [k for k in ("likeCount", "replyCount", "repostCount", "quoteCount") if k not in post]
+    if absent:
+        ctx.report.note("posts without some counts (optional in the AppView): left empty")
+    problem = read_counts(entry, {"likes": post.get("likeCount"), "comments": post.get("replyCount"),
+                                  "shares": post.get("repostCount"), "quotes": post.get("quoteCount")})
+    if problem:
+        ctx.refuse(stats, line, f"feed item {position}: post {uri}: {problem}")
+        return
+    ctx.add_post(stats, line, **entry)
+
+
+def _add_profile(ctx: ParseContext, stats: FileStats, line: int, profile: dict) -> None:
+    if profile.get("followersCount") is None:
+        ctx.report.note("profiles without followersCount: followers not updated")
+        return
+    ctx.add_followers(stats, line, PLATFORM, normalize_handle(PLATFORM, profile.get("handle")),
+                      normalize_handle(PLATFORM, profile.get("did")), profile.get("followersCount"), ctx.scraped_s)
+
+
+def _value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
+    if isinstance(value, list):
+        return any([_value(ctx, stats, line, v) for v in value])
+    if not isinstance(value, dict):
+        ctx.skip(stats, line, "a JSON value that is neither a feed page nor a profile")
+        return False
+    if isinstance(value.get("feed"), list):
+        for position, item in enumerate(value["feed"], start=1):
+            if isinstance(item, dict):
+                _add_item(ctx, stats, line, item, position)
+            else:
+                ctx.skip(stats, line, f"feed item {position} is not an object")
+        return True
+    if isinstance(value.get("posts"), list):  # getPosts / searchPosts answers: post views without reason
+        for position, post in enumerate(value["posts"], start=1):
+            _add_item(ctx, stats, line, {"post": post}, position)
+        return True
+    if isinstance(value.get("profiles"), list):
+        for profile in value["profiles"]:
+            if isinstance(profile, dict):
+                _add_profile(ctx, stats, line, profile)
+        return True
+    if "post" in value and isinstance(value["post"], dict):
+        _add_item(ctx, stats, line, value, 1)
+        return True
+    if value.get("did") and value.get("handle"):
+        _add_profile(ctx, stats, line, value)
+        return True
+    if value.get("error"):
+        ctx.report.api_errors.append({"file": stats.path, "line": line, "title": value.get("error"),
+                                      "detail": value.get("message")})
+        return True
+    ctx.skip(stats, line, "a JSON value that is neither a feed page nor a profile")
+    return False
+
+
+def parse_bluesky(paths: list[Path], ctx: ParseContext) -> None:
+    """getAuthorFeed pages (one JSON document a file, or JSON lines) and getProfile/getProfiles answers."""
+    for path in paths:
+        stats = ctx.open_file(path)
+        recognised = 0
+        for line, value in iter_json_values(path, stats):
+            if isinstance(value, JsonProblem):
+                ctx.invalid_json(stats, value)
+                continue
+            stats.records += 1
+            recognised += _value(ctx, stats, line, value)
+        if stats.records == 0 and stats.invalid_json_lines:
+            raise FileRefused(path, 1, "no line of this file is valid JSON; is --format right?")
+        if stats.records and not recognised:
+            raise FileRefused(path, 1, "nothing in this file looks like a Bluesky feed page or profile; "
+                                       "is --format right?")
