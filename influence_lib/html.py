@@ -88,7 +88,10 @@ def key_figures(items: list[tuple[str, str]]) -> str:
 
 
 def _slug(text: str, used: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "section"
     slug, i = base, 2
     while slug in used:
         slug, i = f"{base}-{i}", i + 1

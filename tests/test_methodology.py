@@ -145,3 +145,52 @@ def test_member_ties_by_name_then_id():
 def test_top_n_rejects_non_positive():
     with pytest.raises(ValueError):
         top_n(pd.DataFrame({"rank": [1]}), 0)
+
+
+# --- rank movements between editions -------------------------------------------------------------
+
+def _ranking(ids, scores, names=None):
+    return rank_directions(pd.DataFrame({
+        "org_id": ids, "name": names or ids, "segment": "labo", "score": scores, "engagement": scores,
+        "posts": 1, "active_members": 1, "members": 1}))
+
+
+def test_rank_change_across_a_tie():
+    from influence_lib.ranking import add_movements
+    previous = _ranking(["a", "b", "c", "d"], [90, 80, 80, 70])   # ranks 1, 2, 2, 4
+    current = _ranking(["a", "b", "c", "d"], [50, 90, 90, 95])     # d 1, b 2, c 2, a 4
+    moved = add_movements(current, previous, "org_id").set_index("org_id")
+    assert moved["previous_rank"].to_dict() == {"d": 4, "b": 2, "c": 2, "a": 1}
+    assert moved["rank_change"].to_dict() == {"d": 3, "b": 0, "c": 0, "a": -3}
+    assert moved["status"].to_dict() == {"d": "up", "b": "same", "c": "same", "a": "down"}
+
+
+def test_entry_only_in_the_new_edition_is_new_and_top_n_entry_from_below_is_new():
+    from influence_lib.ranking import add_movements, left_top
+    previous = _ranking(["a", "b", "c"], [30, 20, 10])
+    current = _ranking(["a", "c", "z"], [30, 25, 40])
+    moved = add_movements(top_n(current, 2), previous, "org_id", top=2).set_index("org_id")
+    assert pd.isna(moved.loc["z", "previous_rank"]) and moved.loc["z", "status"] == "new"
+    assert moved.loc["a", "status"] == "down"                       # 1 -> 2
+    assert moved.loc["z", "rank"] == 1
+    full = add_movements(current, previous, "org_id").set_index("org_id")
+    assert (full.loc["c", "rank_change"], full.loc["c", "status"]) == (0, "same")   # third in both editions
+    gone = left_top(current, previous, "org_id", 2)
+    assert gone["org_id"].tolist() == ["b"] and pd.isna(gone.loc[0, "current_rank"])
+
+
+def test_no_previous_edition_gives_empty_movements(tiny):
+    from influence_lib.ranking import build_ranking_with_movements
+    ranking, departures = build_ranking_with_movements(tiny, "sante", tiny.settings.period("2020"), None, top=2)
+    assert ranking[["previous_rank", "rank_change", "status"]].isna().all().all()
+    assert departures.empty
+
+
+def test_post_exactly_at_the_previous_edition_end_belongs_to_the_current_one(tiny):
+    from influence_lib.ranking import build_ranking_with_movements
+    # p1 is published at 2020-06-01T00:00:00Z: the end of 2020 (excluded), the start of 2021 (included)
+    current, previous = tiny.settings.period("2021"), tiny.settings.period("2020")
+    assert "p1" not in set(score_posts(tiny, "sante", previous)["post_id"])
+    ranking, _ = build_ranking_with_movements(tiny, "sante", current, previous, level="member")
+    m1 = ranking.set_index("member_id").loc["m1"]
+    assert (m1["rank"], m1["previous_rank"], m1["status"]) == (1, 3, "up")
