@@ -34,7 +34,7 @@ lab: $(STAMP) ## add JupyterLab to .venv (kept out of runs and CI: it slows ever
 	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,lab]'
 
 test: $(STAMP) ## run every test: unit, CLI, integration, notebooks (nbval)
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist loadfile tests
 	$(PY) -m pytest -q -p no:faker --nbval-lax --nbval-current-env notebooks
 
 test-fast: $(STAMP) ## unit and CLI tests only

@@ -10,6 +10,7 @@ THIN_SPACE = "\u202f"  # French thousands separator (narrow no-break space)
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
+MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 COLUMN_LABELS = {
@@ -108,11 +109,14 @@ def weekday_label(weekday: int) -> str:
     return WEEKDAYS[int(weekday)]
 
 
-def format_month(month) -> str:
-    """A month in French: ``juin 2020`` (accepts a ``pandas.Period``, a timestamp or a date text)."""
-    if isinstance(month, pd.Period):
-        return f"{MONTHS[month.month - 1]} {month.year}"
-    ts = pd.Timestamp(month)
+def format_month(month, short: bool = False) -> str:
+    """A month in French: ``juin 2020``, or ``juin\n2020`` / ``janv.\n2021`` with ``short`` (axis labels).
+
+    Accepts a ``pandas.Period``, a timestamp or a date text.
+    """
+    ts = month.to_timestamp() if isinstance(month, pd.Period) else pd.Timestamp(str(month))
+    if short:
+        return f"{MONTHS_SHORT[ts.month - 1]}\n{ts.year}"
     return f"{MONTHS[ts.month - 1]} {ts.year}"
 
 

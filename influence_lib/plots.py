@@ -8,7 +8,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from influence_lib.frenchify import format_number
+from influence_lib.frenchify import format_month, format_number
 
 PALETTE = ["#1f4e79", "#e07a1f", "#3a9a5b", "#b83a4b", "#7a5aa6", "#8c6d46", "#4aa3b8", "#9a9a9a"]
 PLATFORM_COLORS = {"linkedin": "#1f4e79", "twitter": "#4aa3b8", "bluesky": "#7a5aa6"}
@@ -120,9 +120,7 @@ def plot_monthly(monthly: pd.DataFrame, title: str, value: str = "engagement",
     if previous is not None and len(previous):
         prev = previous.groupby("month")[value].sum().to_numpy(dtype=float)[: len(x)]
         ax.plot(x[: len(prev)], prev, color="#333333", marker="o", markersize=3, linewidth=1.2, label="Édition précédente")
-    from influence_lib.frenchify import MONTHS
-    months = pd.to_datetime(pd.Index(table.index).astype(str))
-    ax.set_xticks(x, [f"{MONTHS[m.month - 1][:4]}.\n{m.year}" for m in months], fontsize=8)
+    ax.set_xticks(x, [format_month(m, short=True) for m in table.index], fontsize=8)
     _french_thousands(ax.yaxis)
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8)
@@ -166,32 +164,15 @@ def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str) -> plt.Fig
     return fig
 
 
-def plot_member_shares(contributions: pd.DataFrame, title: str) -> plt.Figure:
-    """One horizontal bar per member: their share of the Direction's score."""
-    apply_theme()
-    data = contributions.sort_values("share", ascending=True)
-    fig, ax = plt.subplots(figsize=(7.0, max(1.8, 0.35 * len(data) + 0.8)))
-    ax.barh(np.arange(len(data)), 100 * data["share"].to_numpy(dtype=float), color=PALETTE[1])
-    ax.set_yticks(np.arange(len(data)), data["full_name"].tolist())
-    ax.set_xlabel("Part du score (%)")
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", visible=True)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
 
 def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
     """A Direction's month-by-month engagement (bars) and counted posts (line), from ``monthly_activity(by="org_id")``."""
-    from influence_lib.frenchify import MONTHS
-
     apply_theme()
     data = monthly[monthly["org_id"] == org_id].sort_values("month")
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
     x = np.arange(len(data))
     ax.bar(x, data["engagement"].to_numpy(dtype=float), color=PALETTE[0], label="Engagement")
-    months = pd.to_datetime(data["month"].astype(str))
-    ax.set_xticks(x, [f"{MONTHS[m.month - 1][:3]}." for m in months], fontsize=8)
+    ax.set_xticks(x, [format_month(m, short=True) for m in data["month"]], fontsize=7)
     _french_thousands(ax.yaxis)
     ax.set_ylabel("Engagement")
     posts_ax = ax.twinx()

@@ -165,14 +165,14 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
     return path
 
 
-def build_manifest(folder: Path, data_dir: Path, parameters: dict, runs: list[NotebookRun],
+def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
                    durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, durations."""
-    from influence_lib.dataset import load_dataset
+    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, durations.
+
+    ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
+    """
     from influence_lib.export import write_json
 
-    dataset = load_dataset(data_dir, on_error="reject" if parameters.get("on_error") == "reject" else "raise")
-    counts = dataset.report.counts
     manifest = {
         "package": "influence",
         "version": __version__,
@@ -181,7 +181,7 @@ def build_manifest(folder: Path, data_dir: Path, parameters: dict, runs: list[No
         "inputs": {name: {"file": str(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
                    for name, f in dataset.files.items()},
         "rows": {r.table: {"read": int(r.read), "used": int(r.used), "rejected": int(r.rejected)}
-                 for r in counts.itertuples(index=False)},
+                 for r in dataset.report.counts.itertuples(index=False)},
         "notebooks": [{"name": r.name, "template": r.template, "parameters": r.parameters,
                        "seconds": durations.get(r.name)} for r in runs],
     }
@@ -230,7 +230,7 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     settings.sector(sector)
     settings.period(edition)
     methodology = load_methodology(methodology_file)
-    load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
+    dataset = load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
 
     target = Path(out_dir).resolve() / sector / edition
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -244,9 +244,12 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     try:
         _execute_all(runs, staging, jobs, progress, f"{sector} {edition}", durations)
         build_workbook(staging, settings, sector)
+        if on_error == "reject":
+            from influence_lib.export import write_rejected_rows
+            write_rejected_rows(dataset.report, staging / "rejected-rows.csv")
         build_html(staging, runs, settings, sector, edition, methodology.label)
         public = {k: v for k, v in common.items() if k != "out_dir"}
-        build_manifest(staging, data, {**public, "out_dir": str(target)}, runs, durations, methodology)
+        build_manifest(staging, dataset, {**public, "out_dir": str(target)}, runs, durations, methodology)
         _swap_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -249,12 +249,6 @@ def segment_key_numbers(ranking_full: pd.DataFrame, top: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "label", "value", "text"])
 
 
-def member_scores_of(ctx: SectionContext, segment: str | None = None) -> pd.DataFrame:
-    """Scores of every member of the sector (or segment) over the period, posting or not."""
-    _, members, _ = sector_scope(ctx.dataset, ctx.params.sector, segment)
-    posts = score_posts(ctx.dataset, ctx.params.sector, ctx.period, ctx.methodology, segment)
-    return score_members(members, posts)
-
 
 def methodology_box_html(ctx: SectionContext, box: pd.DataFrame) -> str:
     """The methodology box as the study shows it: big French-formatted figures, then the period."""

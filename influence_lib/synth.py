@@ -10,17 +10,11 @@ import pandas as pd
 import yaml
 from faker import Faker
 
+from influence_lib.schema import TABLE_NAMES, TABLES
+
 DEFAULT_SEED = 20210601
 
-COLUMNS: dict[str, list[str]] = {
-    "organizations": ["org_id", "name", "sector", "segment", "country"],
-    "members": ["member_id", "org_id", "full_name", "role", "role_category", "gender"],
-    "accounts": ["account_id", "member_id", "platform", "handle", "followers"],
-    "posts": [
-        "post_id", "account_id", "published_at", "kind", "format", "likes", "comments",
-        "shares", "quotes", "impressions", "text", "url",
-    ],
-}
+COLUMNS: dict[str, list[str]] = {name: TABLES[name].column_names for name in TABLE_NAMES}
 _COUNT_COLUMNS = ("likes", "comments", "shares", "quotes")
 
 # ---------------------------------------------------------------------------------------------

@@ -140,3 +140,29 @@ def test_batch_keeps_going_when_a_sector_fails(tmp_path, monkeypatch):
     assert "boom" in summary.loc[0, "detail"]
     assert (tmp_path / "banque-assurance" / "2021" / "report.html").is_file()
     assert not (tmp_path / "energie").exists() or not any((tmp_path / "energie").iterdir())
+
+
+def test_report_with_rejected_rows_records_them(tmp_path):
+    """--on-error reject: the run goes on without the bad rows, writes them and counts them in the manifest."""
+    import shutil
+
+    from influence_lib.dataset import SAMPLE_DIR
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data)
+    posts = data / "posts.csv"
+    lines = posts.read_text(encoding="utf-8").split("\n")
+    header = lines[0].split(",")
+    bad = lines[1].split(",")
+    bad[header.index("likes")] = "-5"
+    lines[1] = ",".join(bad)
+    posts.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(Exception, match="negative"):
+        report.run_report("energie", data_dir=data, out_dir=tmp_path / "out", progress=False)
+    result = report.run_report("energie", data_dir=data, out_dir=tmp_path / "out", progress=False, on_error="reject")
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rows"]["posts"]["rejected"] == 1
+    assert manifest["rows"]["posts"]["read"] == manifest["rows"]["posts"]["used"] + 1
+    rejected = pd.read_csv(result.folder / "rejected-rows.csv")
+    assert rejected[["table", "line"]].values.tolist() == [["posts", 2]]
+    assert "negative" in rejected.loc[0, "reasons"]
