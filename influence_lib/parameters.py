@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from influence_lib.errors import SettingsError
 from influence_lib.settings import SLUG_PATTERN
 
 
@@ -35,12 +34,16 @@ class FocusParameters(SectionParameters):
     """``01_focus-top10``: the Top 10 of the focus segment and a profile of each Direction."""
 
     top: int = Field(10, gt=0, le=50)       # how many Directions get a profile
+    seed: int = 20210601                    # seed of the rank intervals
+    n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
 
 
 class SegmentParameters(SectionParameters):
     """``02_segment-ranking``: one segment's Top N ranking."""
 
     segment: str = Field("laboratoires-biotech", pattern=SLUG_PATTERN)
+    seed: int = 20210601                    # seed of the rank intervals
+    n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
 
 
 class TrendsParameters(SectionParameters):

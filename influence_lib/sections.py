@@ -173,6 +173,22 @@ def segment_ranking(ctx: SectionContext, segment: str, top: int | None) -> tuple
     return ranking, departures
 
 
+def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
+                       n_boot: int, level: float = 0.90) -> pd.DataFrame:
+    """Add ``rank_low`` and ``rank_high``: the bootstrap interval of each Direction's rank in its scope.
+
+    See :func:`influence_lib.uncertainty.rank_intervals`; the interval is computed on the scope's
+    full ranking, so it can reach below a Top N's cut-off.
+    """
+    from influence_lib.uncertainty import rank_intervals
+
+    full = build_ranking(ctx.dataset, ctx.params.sector, ctx.period, "direction", segment, None, ctx.methodology)
+    _, members, _ = sector_scope(ctx.dataset, ctx.params.sector, segment)
+    posts = score_posts(ctx.dataset, ctx.params.sector, ctx.period, ctx.methodology, segment)
+    intervals = rank_intervals(full, posts, members, seed, n_boot, level)
+    return ranking.merge(intervals[["org_id", "rank_low", "rank_high"]], on="org_id", how="left", validate="one_to_one")
+
+
 def best_members(ctx: SectionContext, segment: str | None = None) -> pd.DataFrame:
     """Each Direction's most engaging member over the period (ties: the member ranking's order)."""
     members = build_ranking(ctx.dataset, ctx.params.sector, ctx.period, "member", segment, None, ctx.methodology)
@@ -200,12 +216,15 @@ def display_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
         "posts": [format_number(v) for v in ranking["posts"]],
         "active": [f"{a} / {m}" for a, m in zip(ranking["active_members"], ranking["members"])],
     })
+    if "rank_low" in ranking:
+        shown.insert(1, "interval", [str(lo) if lo == hi else f"{lo}–{hi}"
+                                     for lo, hi in zip(ranking["rank_low"], ranking["rank_high"])])
     if "best_member" in ranking:
         shown["best_member"] = ranking["best_member"].fillna("—").to_numpy()
     if "status" in ranking and ranking["status"].notna().any():
         shown["movement"] = [movement_label(s, c) for s, c in zip(ranking["status"], ranking["rank_change"])]
     return french_labels(shown, {"active": "Membres actifs / membres", "best_member": "Membre le plus engageant",
-                                 "movement": "Évolution"})
+                                 "movement": "Évolution", "interval": "Rang possible (IC 90 %)"})
 
 
 def ranking_text(ranking: pd.DataFrame) -> str:
