@@ -23,18 +23,12 @@ from typing import Callable
 import pandas as pd
 
 from influence_lib.importers import bluesky, linkedin, twitter
-from influence_lib.importers.common import (
-    REPORT_NAME,
-    FileRefused,
-    ImportFailure,
-    ImportReport,
-    ImportUsageError,
-    ParseContext,
-    assemble,
-    format_time,
-    read_roster,
-    write_dataset,
-)
+from influence_lib.importers.errors import FileRefused, ImportFailure, ImportUsageError
+from influence_lib.importers.merge import assemble, write_dataset
+from influence_lib.importers.parsing import ParseContext
+from influence_lib.importers.report import REPORT_NAME, ImportReport
+from influence_lib.importers.roster import read_roster, refuse_roster_with_posts
+from influence_lib.importers.values import format_time
 
 Parser = Callable[[list[Path], ParseContext], None]
 
@@ -104,20 +98,13 @@ def import_files(fmt: str, files: list[str | Path], roster: str | Path, out: str
     if out.exists() and not out.is_dir():
         raise ImportUsageError(f"{out}: exists and is not a folder; --out takes a dataset folder")
     roster_data = read_roster(roster)
-    if Path(roster).resolve() != out.resolve():
-        roster_posts = [p for p in (Path(roster) / "posts.csv", Path(roster) / "posts.parquet") if p.exists()]
-        if roster_posts and roster_posts[0].stat().st_size > 0 and _has_rows(roster_posts[0]):
-            raise ImportUsageError(f"{roster_posts[0]}: the roster holds posts; pass a roster without posts, or "
-                                   f"import into the roster folder itself (--out {roster})")
+    refuse_roster_with_posts(roster, out)
     report = ImportReport(format=fmt, roster=str(roster), out=str(out), scraped_at=format_time(scraped_at))
     ctx = ParseContext(report=report, scraped_s=scraped_at, handle=handle)
-    refused_files: list[FileRefused] = []
     try:
         FORMATS[fmt](paths, ctx)
     except FileRefused as exc:
-        refused_files.append(exc)
-    if refused_files:
-        raise ImportFailure("; ".join(str(e) for e in refused_files) + "; nothing was imported")
+        raise ImportFailure(f"{exc}; nothing was imported") from None
     tables = assemble(ctx, roster_data, out)
     result = ImportResult(tables, report)
     if write and not (strict and report.problem_count):
@@ -125,9 +112,3 @@ def import_files(fmt: str, files: list[str | Path], roster: str | Path, out: str
         result.written = True
     return result
 
-
-def _has_rows(path: Path) -> bool:
-    if path.suffix == ".parquet":
-        return len(pd.read_parquet(path)) > 0
-    with path.open("rb") as fh:
-        return sum(1 for line in fh if line.strip()) > 1

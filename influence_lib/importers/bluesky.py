@@ -12,17 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from influence_lib.importers.common import (
-    FileRefused,
-    FileStats,
-    JsonProblem,
-    ParseContext,
-    dig,
-    iter_json_values,
-    normalize_handle,
-    parse_time,
-    read_counts,
-)
+from influence_lib.importers.files import FileStats
+from influence_lib.importers.ids import normalize_handle
+from influence_lib.importers.parsing import ParseContext, read_counts, read_json_files
+from influence_lib.importers.values import dig, try_parse_time
 
 PLATFORM = "bluesky"
 _FUTURE_TOLERANCE_S = 600
@@ -57,10 +50,7 @@ def _is_quote(record: dict, view_embed: Any) -> bool:
 
 
 def _seconds(value: Any) -> int | None:
-    try:
-        parsed = parse_time(value)
-    except ValueError:
-        return None
+    parsed = try_parse_time(value)
     return parsed.seconds if parsed else None
 
 
@@ -176,17 +166,4 @@ def _value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
 
 def parse_bluesky(paths: list[Path], ctx: ParseContext) -> None:
     """getAuthorFeed pages (one JSON document a file, or JSON lines) and getProfile/getProfiles answers."""
-    for path in paths:
-        stats = ctx.open_file(path)
-        recognised = 0
-        for line, value in iter_json_values(path, stats):
-            if isinstance(value, JsonProblem):
-                ctx.invalid_json(stats, value)
-                continue
-            stats.records += 1
-            recognised += _value(ctx, stats, line, value)
-        if stats.records == 0 and stats.invalid_json_lines:
-            raise FileRefused(path, 1, "no line of this file is valid JSON; is --format right?")
-        if stats.records and not recognised:
-            raise FileRefused(path, 1, "nothing in this file looks like a Bluesky feed page or profile; "
-                                       "is --format right?")
+    read_json_files(paths, ctx, _value, "a Bluesky feed page or profile")

@@ -51,7 +51,7 @@ def add_import_parser(subparsers) -> None:
 def run_import(args) -> int:
     """Execute ``influence import``; print the report; return the exit status."""
     from influence_lib.importers import REPORT_NAME, ImportFailure, import_files
-    from influence_lib.importers.common import parse_scraped_at
+    from influence_lib.importers.values import parse_scraped_at
 
     scraped_at = None
     if args.scraped_at is not None:

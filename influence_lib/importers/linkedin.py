@@ -14,26 +14,25 @@ import re
 from pathlib import Path
 from typing import Any
 
-from influence_lib.importers.common import (
-    FileRefused,
-    FileStats,
-    JsonProblem,
-    ParseContext,
-    clean_url,
-    dig,
-    first_of,
-    iter_json_values,
+from influence_lib.importers.errors import FileRefused
+from influence_lib.importers.files import FileStats, JsonProblem, iter_json_values
+from influence_lib.importers.ids import (
     linkedin_id_seconds,
     linkedin_ids_in,
     linkedin_urn,
     normalize_handle,
-    parse_count,
-    parse_time,
-    read_counts,
-    read_csv_table,
-    relative_seconds,
     repair_id,
     spreadsheet_rounded,
+)
+from influence_lib.importers.parsing import ParseContext, read_counts, refuse_unrecognised
+from influence_lib.importers.values import (
+    clean_url,
+    dig,
+    first_of,
+    parse_count,
+    parse_time,
+    relative_seconds,
+    try_parse_time,
 )
 
 PLATFORM = "linkedin"
@@ -86,17 +85,11 @@ def _primary(ids: list[tuple[str, str]]) -> tuple[str, str] | None:
 def parse_phantombuster(paths: list[Path], ctx: ParseContext) -> None:
     """Phantombuster "LinkedIn Activity Extractor" ``result.csv`` (also re-saved by Excel: ``;``, cp1252)."""
     for path in paths:
-        stats = ctx.open_file(path)
-        table = read_csv_table(path, stats)
-        stats.records = len(table.rows)
+        stats, table = ctx.read_csv_file(path)
         if table.column("postUrl") is None:
             raise FileRefused(path, 1, "no 'postUrl' column: this is not a Phantombuster LinkedIn activity "
                                        "file (is --format right?)")
-        names = {c.lower(): c for c in table.columns}
-        for line, row in table.rows:
-            def get(name: str, row=row) -> str:
-                column = names.get(name.lower())
-                return row[column].strip() if column else ""
+        for line, get in table.cells():
             _phantombuster_row(ctx, stats, line, get)
 
 
@@ -144,10 +137,7 @@ def _phantombuster_row(ctx: ParseContext, stats: FileStats, line: int, get) -> N
     if published is None:
         published, reason = _relative_time(ctx, get("postDate"), retrieved)
     if published is None:
-        try:
-            estimate = parse_time(get("postTimestamp"))
-        except ValueError:
-            estimate = None
+        estimate = try_parse_time(get("postTimestamp"))
         if estimate is not None:
             published = estimate.seconds
             ctx.report.note("dates taken from Phantombuster's postTimestamp estimate (day or month precision)")
@@ -296,10 +286,7 @@ def _apify_time(ctx: ParseContext, item: dict, scraped_s: int | None) -> tuple[i
         value = dig(item, path)
         if value in (None, "") or isinstance(value, (dict, list)):
             continue
-        try:
-            parsed = parse_time(value)
-        except ValueError:
-            parsed = None
+        parsed = try_parse_time(value)
         if parsed is not None:
             if parsed.assumed_utc:
                 ctx.report.note("LinkedIn dates without a time zone read as UTC")
@@ -330,11 +317,7 @@ def _apify_item(ctx: ParseContext, stats: FileStats, line: int, item: Any, trust
     handle = (normalize_handle(PLATFORM, first_of(item, APIFY_FIELDS["handle"]))
               or normalize_handle(PLATFORM, first_of(item, APIFY_FIELDS["author_url"]))
               or normalize_handle(PLATFORM, ctx.handle))
-    try:
-        scraped = parse_time(first_of(item, APIFY_FIELDS["scraped"]))
-    except ValueError:
-        scraped = None
-    retrieved = scraped.seconds if scraped else ctx.scraped_s
+    retrieved = ctx.retrieval_seconds(first_of(item, APIFY_FIELDS["scraped"]))
     info = first_of(item, APIFY_FIELDS["author_info"])
     followers = first_of(item, APIFY_FIELDS["author_followers"])
     if followers is None and author_type == "company" and isinstance(info, str) and _FOLLOWERS_INFO.match(info):
@@ -423,16 +406,15 @@ def _is_csv(path: Path) -> bool:
 def parse_apify(paths: list[Path], ctx: ParseContext) -> None:
     """Apify LinkedIn post datasets: JSON array, JSON lines, ``{"items": [...]}``, or the CSV download."""
     for path in paths:
-        stats = ctx.open_file(path)
         recognised = 0
         if _is_csv(path):
-            table = read_csv_table(path, stats)
+            stats, table = ctx.read_csv_file(path)
             id_column = table.column(*APIFY_FIELDS["plain_id"])
             rounded = bool(id_column) and spreadsheet_rounded([row[id_column] for _, row in table.rows])
             for line, row in table.rows:
-                stats.records += 1
                 recognised += _apify_item(ctx, stats, line, _unflatten(row), trust_digits=not rounded)
         else:
+            stats = ctx.open_file(path)
             for line, value in iter_json_values(path, stats):
                 if isinstance(value, JsonProblem):
                     ctx.invalid_json(stats, value)
@@ -444,7 +426,4 @@ def parse_apify(paths: list[Path], ctx: ParseContext) -> None:
                 for item in items if isinstance(items, list) else [items]:
                     stats.records += 1
                     recognised += _apify_item(ctx, stats, line, item)
-        if stats.records == 0 and stats.invalid_json_lines:
-            raise FileRefused(path, 1, "no line of this file is valid JSON; is --format right?")
-        if stats.records and not recognised:
-            raise FileRefused(path, 1, "nothing in this file looks like an Apify LinkedIn post; is --format right?")
+        refuse_unrecognised(stats, recognised, "an Apify LinkedIn post")

@@ -11,25 +11,15 @@ from __future__ import annotations
 
 import html
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from influence_lib.importers.common import (
-    FileRefused,
-    FileStats,
-    JsonProblem,
-    ParseContext,
-    dig,
-    iter_json_values,
-    normalize_handle,
-    parse_time,
-    read_counts,
-    read_csv_table,
-    repair_id,
-    spreadsheet_rounded,
-    tweet_id_seconds,
-    tweet_ids_in,
-)
+from influence_lib.importers.errors import FileRefused
+from influence_lib.importers.files import FileStats, iter_json_values
+from influence_lib.importers.ids import normalize_handle, repair_id, spreadsheet_rounded, tweet_id_seconds, tweet_ids_in
+from influence_lib.importers.parsing import ParseContext, read_counts, read_json_file, read_json_files
+from influence_lib.importers.values import dig, try_parse_time
 
 PLATFORM = "twitter"
 IMPRESSIONS_SINCE = 1669852800  # 2022-12-01T00:00:00Z: before it the API gives impression_count 0
@@ -44,10 +34,7 @@ _STREAM_CONTROL = ("delete", "limit", "scrub_geo", "status_withheld", "user_with
 def tweet_time(ctx: ParseContext, tweet_id: str, created_at: Any) -> tuple[int | None, str | None]:
     """Publication time: the id's when it is a snowflake, else ``created_at``; or the refusal reason."""
     from_id = tweet_id_seconds(tweet_id)
-    try:
-        parsed = parse_time(created_at)
-    except ValueError:
-        parsed = None
+    parsed = try_parse_time(created_at)
     if from_id is not None:
         if parsed is not None and abs(parsed.seconds - from_id) > 60:
             ctx.report.note("created_at disagrees with the time held by the tweet id; the id's time was kept")
@@ -73,6 +60,18 @@ def _link_format(urls: Any) -> str | None:
         if expanded and not tweet_ids_in(expanded) and "pic.twitter.com" not in expanded:
             return "link"
     return None
+
+
+def _tweet_format(media_types: list[Any], has_poll: bool, urls: Any) -> str:
+    """The canonical format of a tweet: video, then image (from its media types), poll, link, text."""
+    formats = {_MEDIA_FORMATS.get(t) for t in media_types} - {None}
+    if "video" in formats:
+        return "video"
+    if "image" in formats:
+        return "image"
+    if has_poll:
+        return "poll"
+    return _link_format(urls) or "text"
 
 
 def _finish(ctx: ParseContext, stats: FileStats, line: int, record: dict, counts: dict[str, Any]) -> None:
@@ -130,14 +129,8 @@ def _v2_format(tweet: dict, media_types: dict[str, str]) -> str:
     types = [m.get("type") for m in dig(tweet, "attachments.media") or [] if isinstance(m, dict)]
     for key in dig(tweet, "attachments.media_keys") or []:
         types.append(media_types.get(key) or _MEDIA_KEY_PREFIX.get(str(key).split("_")[0]))
-    formats = {_MEDIA_FORMATS.get(t) for t in types} - {None}
-    if "video" in formats:
-        return "video"
-    if "image" in formats:
-        return "image"
-    if dig(tweet, "attachments.poll_ids") or dig(tweet, "attachments.poll"):
-        return "poll"
-    return _link_format(dig(tweet, "entities.urls")) or "text"
+    has_poll = bool(dig(tweet, "attachments.poll_ids") or dig(tweet, "attachments.poll"))
+    return _tweet_format(types, has_poll, dig(tweet, "entities.urls"))
 
 
 def _v2_kind(referenced_types: set[str], in_reply_to_user_id: Any) -> str:
@@ -179,20 +172,12 @@ def _add_v2_user(ctx, stats, line, user: dict, retrieved: int | None) -> None:
                       str(user.get("id")) if user.get("id") else None, followers, retrieved)
 
 
-def _retrieved(ctx: ParseContext, value: Any) -> int | None:
-    try:
-        parsed = parse_time(value)
-    except ValueError:
-        parsed = None
-    return parsed.seconds if parsed else ctx.scraped_s
-
-
 def _twarc2_value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
     """One JSON line of twarc2 output: a page, a streaming line, a flattened tweet or user."""
     if not isinstance(value, dict):
         ctx.skip(stats, line, "a JSON value that is not a twarc2 page or tweet")
         return False
-    retrieved = _retrieved(ctx, dig(value, "__twarc.retrieved_at"))
+    retrieved = ctx.retrieval_seconds(dig(value, "__twarc.retrieved_at"))
     for error in value.get("errors") or []:
         if isinstance(error, dict):
             ctx.report.api_errors.append({"file": stats.path, "line": line, "title": error.get("title"),
@@ -229,25 +214,9 @@ def _twarc2_value(ctx: ParseContext, stats: FileStats, line: int, value: Any) ->
     return True
 
 
-def _check_recognised(path: Path, stats: FileStats, recognised: int, what: str) -> None:
-    if stats.records == 0 and stats.invalid_json_lines:
-        raise FileRefused(path, 1, f"no line of this file is valid JSON; is --format right? ({what})")
-    if stats.records and not recognised:
-        raise FileRefused(path, 1, f"nothing in this file looks like {what}; is --format right?")
-
-
 def parse_twarc2(paths: list[Path], ctx: ParseContext) -> None:
     """twarc2 output: JSON lines of API v2 response pages, streaming lines, or flattened tweets."""
-    for path in paths:
-        stats = ctx.open_file(path)
-        recognised = 0
-        for line, value in iter_json_values(path, stats):
-            if isinstance(value, JsonProblem):
-                ctx.invalid_json(stats, value)
-                continue
-            stats.records += 1
-            recognised += _twarc2_value(ctx, stats, line, value)
-        _check_recognised(path, stats, recognised, "twarc2 output (JSON lines of API v2 pages)")
+    read_json_files(paths, ctx, _twarc2_value, "twarc2 output (JSON lines of API v2 pages)")
 
 
 # --- twarc-csv ------------------------------------------------------------------------------------------
@@ -277,14 +246,8 @@ def _csv_format(get) -> str:
     types = [m.get("type") for m in media if isinstance(m, dict)]
     for key in _json_cell(get("attachments.media_keys")) or []:
         types.append(_MEDIA_KEY_PREFIX.get(str(key).split("_")[0]))
-    formats = {_MEDIA_FORMATS.get(t) for t in types} - {None}
-    if "video" in formats:
-        return "video"
-    if "image" in formats:
-        return "image"
-    if get("attachments.poll_ids") or get("attachments.poll.id"):
-        return "poll"
-    return _link_format(_json_cell(get("entities.urls"))) or "text"
+    has_poll = bool(get("attachments.poll_ids") or get("attachments.poll.id"))
+    return _tweet_format(types, has_poll, _json_cell(get("entities.urls")))
 
 
 def parse_twarc_csv(paths: list[Path], ctx: ParseContext) -> None:
@@ -293,9 +256,7 @@ def parse_twarc_csv(paths: list[Path], ctx: ParseContext) -> None:
     Columns are found by name, never by position (the layout changed between versions).
     """
     for path in paths:
-        stats = ctx.open_file(path)
-        table = read_csv_table(path, stats)
-        stats.records = len(table.rows)
+        stats, table = ctx.read_csv_file(path)
         if table.column("id") is None:
             raise FileRefused(path, 1, "no 'id' column: this is not a twarc-csv file (is --format right?)")
         if table.column("text") is None:
@@ -304,26 +265,22 @@ def parse_twarc_csv(paths: list[Path], ctx: ParseContext) -> None:
                     ctx.add_followers(stats, line, PLATFORM, normalize_handle(PLATFORM, row[table.column("username")]),
                                       row[table.column("id")] or None,
                                       row[table.column("public_metrics.followers_count")],
-                                      _retrieved(ctx, row.get(table.column("__twarc.retrieved_at") or "")))
+                                      ctx.retrieval_seconds(row.get(table.column("__twarc.retrieved_at") or "")))
                 continue
             raise FileRefused(path, 1, "no 'text' column: this is not a twarc-csv tweets file")
         old_layout = table.column("referenced_tweets") is not None
-        names = {c.lower(): c for c in table.columns}
         rounded = spreadsheet_rounded([row[table.column("id")] for _, row in table.rows])
         if rounded:
             ctx.report.note(f"{path}: tweet ids were rounded by a spreadsheet; each one is rebuilt from the "
                             f"edit history or URLs on its row, or the row is refused")
-        for line, row in table.rows:
-            def get(name: str, row=row) -> str:
-                column = names.get(name.lower())
-                return row[column].strip() if column else ""
+        for line, get in table.cells():
             _add_csv_row(ctx, stats, line, get, old_layout, trust_digits=not rounded)
 
 
 def _add_csv_row(ctx, stats, line, get, old_layout: bool, trust_digits: bool) -> None:
     edit_ids = _json_cell(get("edit_history_tweet_ids")) or []
     candidates = [str(i) for i in edit_ids] + tweet_ids_in(get("tweet_url")) + tweet_ids_in(get("entities.urls"))
-    retrieved = _retrieved(ctx, get("__twarc.retrieved_at"))
+    retrieved = ctx.retrieval_seconds(get("__twarc.retrieved_at"))
     username = get("author.username") or get("user_screen_name") or None
     base = _base_record(ctx, stats, line, get("id"), candidates, edit_ids, get("created_at"),
                         username, get("author.id") or get("author_id"), trust_digits=trust_digits)
@@ -354,13 +311,9 @@ def _add_csv_row(ctx, stats, line, get, old_layout: bool, trust_digits: bool) ->
 def _v1_format(tweet: dict) -> str:
     media = (dig(tweet, "extended_tweet.extended_entities.media") or dig(tweet, "extended_entities.media")
              or dig(tweet, "entities.media") or [])
-    formats = {_MEDIA_FORMATS.get(m.get("type")) for m in media if isinstance(m, dict)} - {None}
-    if "video" in formats:
-        return "video"
-    if "image" in formats:
-        return "image"
+    types = [m.get("type") for m in media if isinstance(m, dict)]
     urls = dig(tweet, "extended_tweet.entities.urls") or dig(tweet, "entities.urls")
-    return _link_format(urls) or "text"
+    return _tweet_format(types, False, urls)
 
 
 def _v1_text(tweet: dict) -> str | None:
@@ -401,29 +354,27 @@ def _add_v1_tweet(ctx, stats, line, tweet: dict, archive: bool, account: dict | 
         "comments": tweet.get("reply_count"), "quotes": tweet.get("quote_count")})
 
 
+def _v1_value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
+    """One JSON value of v1.1 tweets: a tweet, a search page (``statuses``) or a stream control message."""
+    recognised = False
+    tweets = value.get("statuses") if isinstance(value, dict) and "statuses" in value else [value]
+    for tweet in tweets:
+        if not isinstance(tweet, dict):
+            ctx.skip(stats, line, "a JSON value that is not a tweet")
+        elif any(k in tweet for k in _STREAM_CONTROL) and "id_str" not in tweet:
+            ctx.skip(stats, line, "a stream control message (delete, limit...), not a tweet")
+            recognised = True
+        elif ("id_str" in tweet or "id" in tweet) and ("text" in tweet or "full_text" in tweet):
+            recognised = True
+            _add_v1_tweet(ctx, stats, line, tweet, archive=False)
+        else:
+            ctx.skip(stats, line, "a JSON value that is not a v1.1 tweet")
+    return recognised
+
+
 def parse_twitter_v1(paths: list[Path], ctx: ParseContext) -> None:
     """Twitter API v1.1 tweets: JSON lines (twarc1, streaming), a JSON array, or search pages (``statuses``)."""
-    for path in paths:
-        stats = ctx.open_file(path)
-        recognised = 0
-        for line, value in iter_json_values(path, stats):
-            if isinstance(value, JsonProblem):
-                ctx.invalid_json(stats, value)
-                continue
-            stats.records += 1
-            tweets = value.get("statuses") if isinstance(value, dict) and "statuses" in value else [value]
-            for tweet in tweets:
-                if not isinstance(tweet, dict):
-                    ctx.skip(stats, line, "a JSON value that is not a tweet")
-                elif any(k in tweet for k in _STREAM_CONTROL) and "id_str" not in tweet:
-                    ctx.skip(stats, line, "a stream control message (delete, limit...), not a tweet")
-                    recognised += 1
-                elif ("id_str" in tweet or "id" in tweet) and ("text" in tweet or "full_text" in tweet):
-                    recognised += 1
-                    _add_v1_tweet(ctx, stats, line, tweet, archive=False)
-                else:
-                    ctx.skip(stats, line, "a JSON value that is not a v1.1 tweet")
-        _check_recognised(path, stats, recognised, "Twitter v1.1 tweets (JSON lines)")
+    read_json_files(paths, ctx, _v1_value, "Twitter v1.1 tweets (JSON lines)")
 
 
 def _archive_account(path: Path, ctx: ParseContext) -> dict | None:
@@ -447,9 +398,9 @@ def _archive_generated(path: Path) -> int | None:
     start = text.find("{")
     try:
         data = json.loads(text[start:].rstrip().rstrip(";"))
-        parsed = parse_time(dig(data, "archiveInfo.generationDate"))
     except ValueError:
         return None
+    parsed = try_parse_time(dig(data, "archiveInfo.generationDate"))
     return parsed.seconds if parsed else None
 
 
@@ -463,24 +414,22 @@ def parse_x_archive(paths: list[Path], ctx: ParseContext) -> None:
     for path in paths:
         if path.name in ("account.js", "manifest.js"):
             continue
-        stats = ctx.open_file(path)
         account = _archive_account(path, ctx)
         if account is None:
             raise FileRefused(path, None, "no account.js beside this archive file, so the account is unknown; "
                                           "keep the archive's data folder together or pass --handle")
         given_scraped_s = ctx.scraped_s
         ctx.scraped_s = given_scraped_s or _archive_generated(path)
-        recognised = 0
-        for line, value in iter_json_values(path, stats, js_assignment=True):
-            if isinstance(value, JsonProblem):
-                ctx.invalid_json(stats, value)
-                continue
-            stats.records += 1
-            tweet = value.get("tweet", value) if isinstance(value, dict) else None
-            if isinstance(tweet, dict) and ("id_str" in tweet or "id" in tweet):
-                recognised += 1
-                _add_v1_tweet(ctx, stats, line, tweet, archive=True, account=account)
-            else:
-                ctx.skip(stats, line, "an archive item that is not a tweet")
+        read_json_file(ctx, path, partial(_archive_value, account=account), "an X archive tweets.js",
+                       js_assignment=True)
         ctx.scraped_s = given_scraped_s
-        _check_recognised(path, stats, recognised, "an X archive tweets.js")
+
+
+def _archive_value(ctx: ParseContext, stats: FileStats, line: int, value: Any, account: dict) -> bool:
+    """One item of an archive's tweets.js: ``{"tweet": {...}}``."""
+    tweet = value.get("tweet", value) if isinstance(value, dict) else None
+    if isinstance(tweet, dict) and ("id_str" in tweet or "id" in tweet):
+        _add_v1_tweet(ctx, stats, line, tweet, archive=True, account=account)
+        return True
+    ctx.skip(stats, line, "an archive item that is not a tweet")
+    return False

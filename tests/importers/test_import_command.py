@@ -191,7 +191,7 @@ def test_a_linkedin_post_imported_by_ugcpost_id_then_by_activity_id_is_one_post(
 
 def test_tables_in_memory_have_the_canonical_dtypes(tmp_path):
     from influence_lib.importers import import_files
-    from influence_lib.importers.common import parse_scraped_at
+    from influence_lib.importers.values import parse_scraped_at
 
     s = SCENARIOS["bluesky"]
     result = import_files(s.format, s.paths(), ROSTER, tmp_path / "d", scraped_at=parse_scraped_at(s.args[1]), write=False)

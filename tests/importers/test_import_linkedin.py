@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from influence_lib.importers import linkedin
-from influence_lib.importers.common import ImportReport, ParseContext
+from influence_lib.importers.parsing import ParseContext
+from influence_lib.importers.report import ImportReport
 from tests.importers.conftest import FIXTURES, SCENARIOS, expected_text
 
 

@@ -6,24 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from influence_lib.importers.common import (
-    FileRefused,
-    FileStats,
-    JsonProblem,
-    format_time,
-    iter_json_values,
+from influence_lib.importers.errors import FileRefused
+from influence_lib.importers.files import FileStats, JsonProblem, iter_json_values, read_csv_table
+from influence_lib.importers.ids import (
     linkedin_id_seconds,
     linkedin_ids_in,
     normalize_handle,
-    parse_count,
-    parse_scraped_at,
-    parse_time,
-    read_csv_table,
-    relative_seconds,
     repair_id,
     spreadsheet_rounded,
     tweet_id_seconds,
 )
+from influence_lib.importers.values import format_time, parse_count, parse_scraped_at, parse_time, relative_seconds
 
 DAY = 86400
 
