@@ -9,21 +9,39 @@ import pandas as pd
 
 from influence_lib.validation import ValidationReport
 
-FLOAT_FORMAT = "%.6g"
+FLOAT_DECIMALS = 6
 
 
 def table_to_csv(frame: pd.DataFrame) -> str:
-    """A table as CSV text: header, ``,`` separator, LF line endings, fixed float format, empty for missing."""
+    """A table as CSV text: header, ``,`` separator, LF line endings, empty for missing.
+
+    Floats are rounded to 6 decimals and written in their shortest exact form, whole values
+    without decimals (``0.209327``, ``1889.5``, ``150``, ``1234567.5``: never in exponent form),
+    so reruns give the same bytes.
+    """
+    floats = {c: _float_text(frame[c]) for c in frame.columns if frame[c].dtype.kind == "f"}
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n", float_format=FLOAT_FORMAT, na_rep="")
+    frame.assign(**floats).to_csv(buffer, index=False, lineterminator="\n", na_rep="")
     return buffer.getvalue()
 
 
+def _float_text(values: pd.Series) -> pd.Series:
+    rounded = values.astype("float64").round(FLOAT_DECIMALS)
+    whole = rounded.notna() & (rounded == rounded.round(0)) & (rounded.abs() < 1e15)
+    text = rounded.map(repr).where(rounded.notna(), "")
+    return text.mask(whole, rounded.where(whole, 0).astype("int64").astype("str"))
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV (see :func:`table_to_csv`), creating the folder; return the path."""
+    """Write a table as CSV (see :func:`table_to_csv`), creating the folder; return the path.
+
+    The file is written beside its target then renamed, so a reader never sees half a table.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(table_to_csv(frame), encoding="utf-8", newline="")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(table_to_csv(frame), encoding="utf-8", newline="")
+    partial.replace(path)
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -343,10 +342,8 @@ def write_dataset(tables: dict[str, pd.DataFrame], roster: Roster, out: Path, re
             raise ImportUsageError(f"{out}: holds {name}.parquet; the importer writes CSV tables. Choose another "
                                    f"--out, or convert the dataset to CSV first")
     out.mkdir(parents=True, exist_ok=True)
-    for name in TABLE_NAMES:
-        path = out / f"{name}.csv"
-        tmp = write_table(_csv_ready(tables[name], TABLES[name].column_names), path.with_name(path.name + ".tmp"))
-        os.replace(tmp, path)
+    for name in TABLE_NAMES:  # write_table writes beside the target and renames: never half a table
+        write_table(_csv_ready(tables[name], TABLES[name].column_names), out / f"{name}.csv")
     target = out / "dataset.yml"
     if roster.dataset_yml.resolve() != target.resolve():
         shutil.copyfile(roster.dataset_yml, target)
