@@ -11,10 +11,10 @@ OUT     ?= outputs
 STAMP   := $(VENV)/.installed
 DEPS    := pyproject.toml
 
-.PHONY: help setup lab test test-fast golden report batch sample bench clean distclean
+.PHONY: help setup lab test test-fast golden report batch sample bench bench-report clean distclean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -54,6 +54,9 @@ sample: $(STAMP) ## rewrite the embedded sample data/sample (deterministic: same
 
 bench: $(STAMP) ## benchmarks: influence rank against DuckDB at 10^5, 10^6, 10^7 posts
 	$(PY) benchmarks/bench_rank.py
+
+bench-report: $(STAMP) ## benchmark: the sante report, batch with 1 and 2 jobs, where the time goes
+	$(PY) benchmarks/bench_report.py
 
 clean: ## remove outputs and caches (keeps .venv)
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +188,74 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
     return write_json(manifest, folder / "manifest.json")
 
 
+@dataclass
+class ReportJob:
+    """A report being produced: where it goes, its staging folder, its notebook runs."""
+
+    sector: str
+    edition: str
+    settings: DatasetSettings
+    dataset: object
+    methodology: object
+    target: Path
+    staging: Path
+    runs: list[NotebookRun]
+    common: dict
+    on_error: str
+    durations: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+
+def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
+                   out_dir: str | Path = "outputs", on_error: str = "raise",
+                   methodology_file: str | None = None, dataset=None) -> ReportJob:
+    """Check everything a report needs, then create its staging folder and plan its notebooks.
+
+    Keys that cannot be folder names, an unknown sector or edition, a bad methodology file and
+    bad data (unless ``on_error="reject"``) are refused here, before anything is written.
+    ``dataset`` may be passed when it is already loaded (a batch loads it once).
+    """
+    from influence_lib.dataset import SAMPLE_DIR, load_dataset
+
+    data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
+    settings = dataset.settings if dataset is not None else load_dataset_settings(data / "dataset.yml")
+    edition = str(edition) if edition else settings.latest_edition
+    _check_keys(sector, edition)  # both become folder names: refused before anything is written
+    settings.sector(sector)
+    settings.period(edition)
+    methodology = load_methodology(methodology_file)
+    if dataset is None:
+        dataset = load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
+    target = Path(out_dir).resolve() / sector / edition
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{edition}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
+              "on_error": on_error, "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
+    return ReportJob(sector, edition, settings, dataset, methodology, target, staging,
+                     plan_report(settings, sector, common), common, on_error)
+
+
+def finish_report(job: ReportJob) -> ReportResult:
+    """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
+    build_workbook(job.staging, job.settings, job.sector)
+    if job.on_error == "reject":
+        from influence_lib.export import write_rejected_rows
+        write_rejected_rows(job.dataset.report, job.staging / "rejected-rows.csv")
+    build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label)
+    public = {k: v for k, v in job.common.items() if k != "out_dir"}
+    build_manifest(job.staging, job.dataset, {**public, "out_dir": str(job.target)}, job.runs, job.durations,
+                   job.methodology)
+    _swap_into_place(job.staging, job.target)
+    return ReportResult(job.sector, job.edition, job.target, job.durations, round(time.perf_counter() - job.started, 2))
+
+
+def abandon_report(job: ReportJob) -> None:
+    """Remove a failed or interrupted report's staging folder; the previous edition stays as it was."""
+    shutil.rmtree(job.staging, ignore_errors=True)
+
+
 def run_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
                out_dir: str | Path = "outputs", jobs: int = 2, progress: bool = True,
                on_error: str = "raise", methodology_file: str | None = None) -> ReportResult:
@@ -220,41 +288,13 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     -------
     ReportResult
     """
-    from influence_lib.dataset import SAMPLE_DIR, load_dataset
-
-    started = time.perf_counter()
-    data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
-    settings = load_dataset_settings(data / "dataset.yml")
-    edition = str(edition) if edition else settings.latest_edition
-    _check_keys(sector, edition)  # both become folder names: refused before anything is written
-    settings.sector(sector)
-    settings.period(edition)
-    methodology = load_methodology(methodology_file)
-    dataset = load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
-
-    target = Path(out_dir).resolve() / sector / edition
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{edition}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": on_error, "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
-    runs = plan_report(settings, sector, common)
-    durations: dict[str, float] = {}
+    job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file)
     try:
-        _execute_all(runs, staging, jobs, progress, f"{sector} {edition}", durations)
-        build_workbook(staging, settings, sector)
-        if on_error == "reject":
-            from influence_lib.export import write_rejected_rows
-            write_rejected_rows(dataset.report, staging / "rejected-rows.csv")
-        build_html(staging, runs, settings, sector, edition, methodology.label)
-        public = {k: v for k, v in common.items() if k != "out_dir"}
-        build_manifest(staging, dataset, {**public, "out_dir": str(target)}, runs, durations, methodology)
-        _swap_into_place(staging, target)
+        _execute_all(job.runs, job.staging, jobs, progress, f"{sector} {job.edition}", job.durations)
+        return finish_report(job)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        abandon_report(job)
         raise
-    return ReportResult(sector, edition, target, durations, round(time.perf_counter() - started, 2))
 
 
 def _execute_all(runs, folder, jobs, progress, label, durations) -> None:
@@ -277,27 +317,30 @@ def _execute_all(runs, folder, jobs, progress, label, durations) -> None:
         bar.close()
 
 
-def _report_worker(kwargs: dict) -> tuple[str, str, float, str]:
-    try:
-        result = run_report(**kwargs)
-        return kwargs["sector"], "ok", result.seconds, str(result.folder)
-    except Exception as exc:  # a failing sector must not stop the others
-        return kwargs["sector"], "failed", 0.0, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
               out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True) -> pd.DataFrame:
-    """The report of every sector (default: all of dataset.yml), ``jobs`` sectors at a time.
+    """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
+
+    The dataset is loaded and checked once. Every notebook of every sector goes into one queue
+    served by ``jobs`` kernels (worker processes) at a time, so a big sector does not leave a
+    worker idle while the others finish; each sector's report is assembled and swapped into
+    place as soon as its own notebooks are done. A failing sector does not stop the others: its
+    remaining notebooks are dropped and its previous outputs stay as they were.
 
     Returns
     -------
     pandas.DataFrame
         One row per sector: ``sector, status, seconds, detail`` (``detail``: output folder, or
-        the error); a failing sector does not stop the others.
+        the error).
     """
     from tqdm import tqdm
 
-    from influence_lib.dataset import SAMPLE_DIR
+    from influence_lib.dataset import SAMPLE_DIR, load_dataset
 
     data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
     settings = load_dataset_settings(data / "dataset.yml")
@@ -305,23 +348,43 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
     unknown = [s for s in chosen if s not in settings.sectors]
     if unknown:
         raise KeyError(f"unknown sector(s) {', '.join(unknown)}; known: {', '.join(settings.sectors)}")
-    tasks = [{"sector": s, "data_dir": data, "edition": edition, "out_dir": out_dir, "jobs": 1, "progress": False}
-             for s in chosen]
-    rows = []
-    bar = tqdm(total=len(tasks), desc="batch", unit="secteur", disable=not progress, file=sys.stderr)
+    dataset = load_dataset(data)
+    outcome: dict[str, tuple[str, float, str]] = {}
+    pending: dict[str, ReportJob] = {}
+    for sector in chosen:
+        try:
+            pending[sector] = prepare_report(sector, data, edition, out_dir, dataset=dataset)
+        except Exception as exc:
+            outcome[sector] = ("failed", 0.0, _first_line(exc))
+    outstanding = {sector: len(job.runs) for sector, job in pending.items()}
+    bar = tqdm(total=sum(outstanding.values()), desc="batch", unit="notebook", disable=not progress, file=sys.stderr)
     try:
-        if jobs <= 1:
-            for task in tasks:
-                rows.append(_report_worker(task))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(execute_run, run, job.staging): (sector, run)
+                       for sector, job in pending.items() for run in job.runs}
+            for future in as_completed(futures):
+                sector, run = futures[future]
+                job = pending[sector]
+                outstanding[sector] -= 1
                 bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for future in as_completed([pool.submit(_report_worker, t) for t in tasks]):
-                    rows.append(future.result())
-                    bar.set_postfix_str(f"{rows[-1][0]}: {rows[-1][1]}")
-                    bar.update()
+                if sector not in outcome:
+                    try:
+                        job.durations[run.name] = future.result()
+                        if outstanding[sector] == 0:
+                            result = finish_report(job)
+                            outcome[sector] = ("ok", result.seconds, str(result.folder))
+                    except Exception as exc:
+                        outcome[sector] = ("failed", round(time.perf_counter() - job.started, 2), _first_line(exc))
+                        for other, (other_sector, _) in futures.items():
+                            if other_sector == sector:
+                                other.cancel()  # notebooks not started yet are dropped
+                if outcome.get(sector, ("",))[0] == "failed" and outstanding[sector] == 0:
+                    abandon_report(job)  # only once none of its notebooks still writes there
+                bar.set_postfix_str(f"{sector}: {outcome.get(sector, ('en cours',))[0]}")
+    except BaseException:
+        for job in pending.values():
+            abandon_report(job)
+        raise
     finally:
         bar.close()
-    table = pd.DataFrame(rows, columns=["sector", "status", "seconds", "detail"])
-    order = {s: i for i, s in enumerate(chosen)}
-    return table.sort_values("sector", key=lambda s: s.map(order)).reset_index(drop=True)
+    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])

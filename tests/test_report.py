@@ -127,19 +127,23 @@ def test_failed_run_keeps_previous_edition(tmp_path, monkeypatch):
 
 
 def test_batch_keeps_going_when_a_sector_fails(tmp_path, monkeypatch):
-    real = report.run_report
+    real = report.execute_run
+    previous = tmp_path / "energie" / "2021"
+    previous.mkdir(parents=True)
+    (previous / "report.html").write_text("previous energie", encoding="utf-8")
 
-    def sometimes(**kwargs):
-        if kwargs["sector"] == "energie":
+    def sometimes(run, folder, timeout=report.CELL_TIMEOUT):
+        if run.parameters["sector"] == "energie" and run.template == "01_focus-top10":
             raise report.ReportError("boom in energie")
-        return real(**kwargs)
+        return real(run, folder, timeout)
 
-    monkeypatch.setattr(report, "run_report", sometimes)
+    monkeypatch.setattr(report, "execute_run", sometimes)
     summary = report.run_batch(sectors=["energie", "banque-assurance"], jobs=2, out_dir=tmp_path, progress=False)
     assert summary[["sector", "status"]].values.tolist() == [["energie", "failed"], ["banque-assurance", "ok"]]
     assert "boom" in summary.loc[0, "detail"]
     assert (tmp_path / "banque-assurance" / "2021" / "report.html").is_file()
-    assert not (tmp_path / "energie").exists() or not any((tmp_path / "energie").iterdir())
+    assert (previous / "report.html").read_text(encoding="utf-8") == "previous energie"
+    assert sorted(p.name for p in (tmp_path / "energie").iterdir()) == ["2021"]
 
 
 def test_report_with_rejected_rows_records_them(tmp_path):
