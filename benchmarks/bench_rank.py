@@ -7,8 +7,11 @@ For each size (number of posts) this script
    finish, with its peak memory (max RSS, from ``os.wait4``):
    - ``influence rank --data DIR --sector bench --format csv`` (load, validate, score, rank), stdout
      to a file;
-   - ``python -c <import duckdb; run duckdb_rank.sql; write CSV>`` over the same files;
-3. checks that both outputs agree on (org_id, rank, score, posts, active_members, members);
+   - ``python -c <import duckdb; run duckdb_rank.sql; write CSV>`` over the same files (the
+     headline comparison);
+   - the same, after ``duckdb_checks.sql``: DuckDB also checks the contract's row rules first
+     and refuses the data when one fails, as ``influence`` does (a fairer second comparison);
+3. checks that the outputs agree on (org_id, rank, score, posts, active_members, members);
 4. prints a Markdown table and writes ``benchmarks/results/bench_rank.json`` and ``.md``.
 
 Exit status: 0 when every run succeeded and every comparison agreed, 1 otherwise. The targets of
@@ -40,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 SQL_FILE = HERE / "duckdb_rank.sql"
+CHECKS_FILE = HERE / "duckdb_checks.sql"
 COLUMNS = ["rank", "org_id", "name", "segment", "score", "engagement", "posts", "active_members", "members"]
 COMPARED = ["org_id", "rank", "score", "posts", "active_members", "members"]
 TARGET_SIZE = 10_000_000
@@ -57,6 +61,50 @@ for key, value in {"data": data, "sector": sector, "start": start, "end": end}.i
 con = duckdb.connect()
 con.execute("COPY (" + query + ") TO '" + out.replace("'", "''") + "' (FORMAT csv, HEADER)")
 """
+
+# The same, after counting the rows that break each rule of the contract (duckdb_checks.sql);
+# any such row refuses the data (exit status 1), as `influence rank` does by default.
+DUCKDB_CHECKED_SCRIPT = """\
+import json
+import sys
+import duckdb
+data, sector, start, end, out, sql_file, checks_file, lists = sys.argv[1:]
+values = {"data": data, "sector": sector, "start": start, "end": end}
+def fill(query, values):
+    for key, value in values.items():
+        query = query.replace("{" + key + "}", value)
+    return query
+values = {key: value.replace("'", "''") for key, value in values.items()}
+con = duckdb.connect()
+checks = con.execute(fill(open(checks_file, encoding="utf-8").read(), {**values, **json.loads(lists)}))
+counts = dict(zip([d[0] for d in checks.description], checks.fetchone()))
+errors = {rule: n for rule, n in counts.items() if n and not rule.endswith("_warning")}
+if errors:
+    sys.exit(f"data refused, rows breaking a rule: {errors}")
+query = fill(open(sql_file, encoding="utf-8").read(), values)
+con.execute("COPY (" + query + ") TO '" + out.replace("'", "''") + "' (FORMAT csv, HEADER)")
+"""
+
+# The choices of the contract (DATA_AND_METHOD.md section 1) and the keys of the benchmark's
+# dataset.yml, as SQL lists for duckdb_checks.sql.
+CHOICES = {
+    "kinds": ["original", "repost", "reply", "quote"],
+    "formats": ["text", "image", "video", "article", "document", "poll", "link", "other"],
+    "platforms": ["linkedin", "twitter", "bluesky"],
+    "role_categories": ["ceo", "chair", "finance", "medical", "research", "commercial", "hr", "communication",
+                        "digital", "operations", "legal", "other"],
+    "genders": ["f", "m", "x"],
+}
+
+
+def sql_lists() -> dict[str, str]:
+    """The placeholders of duckdb_checks.sql that hold lists, as SQL: ``('a', 'b')``."""
+    def as_sql(items):
+        return "(" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + ")"
+    lists = {name: as_sql(items) for name, items in CHOICES.items()}
+    lists["sectors"] = as_sql([bench_data.SECTOR])
+    lists["pairs"] = as_sql([f"{bench_data.SECTOR}/{key}" for key, *_ in bench_data.SEGMENTS])
+    return lists
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,12 +273,13 @@ def markdown(report: dict) -> str:
         "process start to finish",
         "",
         "| posts | organisations | influence (s) | duckdb (s) | ratio | influence peak (MB) "
-        "| duckdb peak (MB) | same results |",
-        "|---:|---:|---:|---:|---:|---:|---:|:---|",
+        "| duckdb peak (MB) | same results | duckdb+checks (s) | ratio to it | duckdb+checks peak (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|:---|---:|---:|---:|",
     ]
     for r in report["results"]:
-        i, d = r["influence"], r["duckdb"]
+        i, d, c = r["influence"], r["duckdb"], r.get("duckdb_checked", {})
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        ratio_checked = "—" if r.get("ratio_checked") is None else f"{r['ratio_checked']:.2f}"
         if r["check"] is None:
             same = "not checked"
         else:
@@ -242,7 +291,12 @@ def markdown(report: dict) -> str:
         lines.append(
             f"| {r['n_posts']:,} | {r['rows']['organizations']:,} | {fmt_s(i.get('median_s'))} | "
             f"{fmt_s(d.get('median_s'))} | {ratio} | {fmt_mb(i.get('peak_mb'))} | "
-            f"{fmt_mb(d.get('peak_mb'))} | {same} |")
+            f"{fmt_mb(d.get('peak_mb'))} | {same} | {fmt_s(c.get('median_s'))} | {ratio_checked} | "
+            f"{fmt_mb(c.get('peak_mb'))} |")
+    lines.append("")
+    lines.append("`duckdb+checks`: DuckDB also counts, first, the rows that break each rule of the data "
+                 "contract (duckdb_checks.sql) and refuses the data if any does, as `influence` does. "
+                 "The targets are checked against plain `duckdb`.")
     lines.append("")
     for t in report["targets"]:
         lines.append(f"- {t['text']}")
@@ -291,6 +345,11 @@ def bench_size(n: int, args, log) -> dict:
                                            "--format", "csv"]
     duckdb_cmd = [sys.executable, "-c", DUCKDB_SCRIPT, str(folder), bench_data.SECTOR,
                   bench_data.START, bench_data.END, str(work / "duckdb.csv"), str(SQL_FILE)]
+    checked_cmd = [sys.executable, "-c", DUCKDB_CHECKED_SCRIPT, str(folder), bench_data.SECTOR,
+                   bench_data.START, bench_data.END, str(work / "duckdb_checked.csv"), str(SQL_FILE),
+                   str(CHECKS_FILE), json.dumps(sql_lists())]
+    runs_c: list[dict] = []
+    checked_error = None
     runs_i: list[dict] = []
     runs_d: list[dict] = []
     error = None
@@ -312,6 +371,20 @@ def bench_size(n: int, args, log) -> dict:
             log("  duckdb FAILED; stderr ends with:\n    " + "\n    ".join(tail))
             break
         log(f"  run {rep + 1}: duckdb    {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
+        if checked_error is None:
+            r = run_measured(checked_cmd, work / "duckdb_checked.stdout", work / "duckdb_checked.stderr",
+                             args.timeout)
+            runs_c.append(r)
+            if r["returncode"] != 0:
+                tail = (work / "duckdb_checked.stderr").read_text(errors="replace").strip().splitlines()[-15:]
+                checked_error = "timed out" if r["timed_out"] else f"exit status {r['returncode']}"
+                log(f"  duckdb+checks FAILED ({checked_error}); stderr ends with:\n    " + "\n    ".join(tail))
+            else:
+                log(f"  run {rep + 1}: duckdb+checks {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
+                same = compare(work / "duckdb_checked.csv", work / "duckdb.csv")
+                if not same["ok"]:
+                    checked_error = "output differs from duckdb's"
+                    log("  FAIL: duckdb+checks output differs:\n    " + "\n    ".join(same["problems"]))
         if not args.skip_influence and error is None:
             check = compare(work / "influence.csv", work / "duckdb.csv")
             if not check["ok"]:
@@ -321,13 +394,20 @@ def bench_size(n: int, args, log) -> dict:
     if error:
         influence["error"] = error
     duckdb = summarise(runs_d)
-    ratio = None
+    checked = summarise(runs_c)
+    if checked_error:
+        checked["error"] = checked_error
+    ratio = ratio_checked = None
     if influence.get("median_s") and duckdb.get("median_s"):
         ratio = influence["median_s"] / duckdb["median_s"]
+    if influence.get("median_s") and checked.get("median_s") and not checked_error:
+        ratio_checked = influence["median_s"] / checked["median_s"]
     return {"n_posts": n, "data": str(folder.relative_to(ROOT)), "rows": stamp["rows"],
             "data_mb": round(stamp["bytes"] / 1e6, 1), "commands": {"influence": influence_cmd,
-            "duckdb": duckdb_cmd[:2] + ["<DUCKDB_SCRIPT>"] + duckdb_cmd[3:]},
-            "influence": influence, "duckdb": duckdb, "ratio": ratio, "check": check}
+            "duckdb": duckdb_cmd[:2] + ["<DUCKDB_SCRIPT>"] + duckdb_cmd[3:],
+            "duckdb_checked": checked_cmd[:2] + ["<DUCKDB_CHECKED_SCRIPT>"] + checked_cmd[3:]},
+            "influence": influence, "duckdb": duckdb, "ratio": ratio, "check": check,
+            "duckdb_checked": checked, "ratio_checked": ratio_checked}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"written: {(RESULTS / 'bench_rank.json').relative_to(ROOT)}, {(RESULTS / 'bench_rank.md').relative_to(ROOT)}")
 
     failed = [r for r in results if r["influence"].get("error") or (r["check"] is not None and not r["check"]["ok"])
+              or r["duckdb_checked"].get("error")
               or len(r["duckdb"]["runs"]) < args.repeat or "median_s" not in r["duckdb"]]
     if failed:
         print("FAIL: " + ", ".join(f"{r['n_posts']:,} posts" for r in failed)

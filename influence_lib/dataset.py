@@ -6,12 +6,14 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -204,12 +206,13 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             message += (f" Every such line has {counts.pop()} fields: if no line matches the header, check the "
                         f"header row (a column name missing, or one too many).")
         raise DatasetError(message)
-    frame = table.to_pandas()
-    lines = np.arange(len(frame), dtype=np.int64) + 2
-    blank = (frame == "").all(axis=1).to_numpy(dtype=bool) if len(frame.columns) else np.zeros(len(frame), bool)
+    lines = np.arange(table.num_rows, dtype=np.int64) + 2
+    blank = np.full(table.num_rows, table.num_columns > 0)
+    for values in table.columns:  # a loop over columns: a row is blank when every cell is ""
+        blank &= pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
     if blank.any():  # empty lines are not rows, but they keep their place in the line numbers
-        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
-    return frame, lines
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
+    return table.to_pandas(), lines
 
 
 def _arrow_types(arrow_type: pa.DataType):
@@ -236,26 +239,82 @@ _PARQUET_TYPES = {
 }
 
 
+def _stored_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The type of a column's values: a dictionary column's value type, else the type itself."""
+    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+
+
+def _pandas_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The Arrow type a column is handed to pandas in: dictionaries decoded, text as large_string."""
+    arrow_type = _stored_type(arrow_type)
+    return pa.large_string() if pa.types.is_string(arrow_type) else arrow_type
+
+
+_PLAIN_TEXT_BYTES = 4  # a text value stored plainly in a Parquet page takes its length (4 bytes) + its bytes
+_BATCH_ROWS = 1 << 22  # rows decoded at a time: bounds the memory a column needs while it is read
+
+
+def _dictionary_columns(parquet: pq.ParquetFile) -> list[str]:
+    """Text columns whose pages hold dictionary indices rather than the texts themselves.
+
+    Their values repeat (kinds, formats, ids of accounts that post often, recurring texts). Read as
+    dictionaries and decoded once, they cost a fraction of a plain read; a column that Parquet
+    stored plainly (unique ids, free texts) is read plainly, since building a dictionary of unique
+    values would cost more. Told apart by the pages' size: a plain text takes at least 4 bytes.
+    """
+    meta = parquet.metadata
+    size, count = {}, {}
+    for group in range(meta.num_row_groups):  # loops over the file's metadata, not its rows
+        for i in range(meta.num_columns):
+            chunk = meta.row_group(group).column(i)
+            if chunk.physical_type == "BYTE_ARRAY" and chunk.has_dictionary_page:
+                size[chunk.path_in_schema] = size.get(chunk.path_in_schema, 0) + chunk.total_uncompressed_size
+                count[chunk.path_in_schema] = count.get(chunk.path_in_schema, 0) + chunk.num_values
+    names = set(parquet.schema_arrow.names)  # top-level columns only
+    return [name for name in size if name in names and size[name] < _PLAIN_TEXT_BYTES * count[name]]
+
+
+def _read_column(path: Path, meta: pq.FileMetaData, name: str, arrow_type: pa.DataType,
+                 dictionary: list[str]) -> pd.Series:
+    """Read one column of a Parquet file as a pandas Series (see :func:`_read_parquet`)."""
+    parquet = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary, pre_buffer=True)
+    target = _pandas_type(arrow_type)
+    chunks = [batch.column(0).cast(target)  # decoded a batch at a time: no copy of the whole column
+              for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False)]
+    table = pa.table({name: pa.chunked_array(chunks, type=target)})
+    del chunks
+    # ignore_metadata: a pandas index saved in the file comes back as a visible column, never lost
+    frame = table.to_pandas(types_mapper=_arrow_types, ignore_metadata=True, split_blocks=True, self_destruct=True)
+    return frame.iloc[:, 0]
+
+
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+    """Read a Parquet table: check its columns' stored types, then read every column.
+
+    The types are checked on the file's schema, before any value is read. The columns are then
+    read in parallel, one per thread (Arrow decodes without holding the interpreter), each a batch
+    of rows at a time, and handed to pandas as they are: text stays in Arrow's buffers behind
+    pandas ``str``, so no table is ever held twice (Arrow's copy and pandas'). Text columns that
+    Parquet stored as dictionaries are read as such, then decoded once.
+    """
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        schema, meta = parquet.schema_arrow, parquet.metadata
+        dictionary = _dictionary_columns(parquet)
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(
             f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
             f"DataFrame.to_parquet) or provide {name}.csv instead."
         ) from None
-    repeated = sorted({n for n in table.column_names if table.column_names.count(n) > 1})
+    repeated = sorted({n for n in schema.names if schema.names.count(n) > 1})
     if repeated:
         raise DatasetError(f"{path}: column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
                            f"appear{'' if len(repeated) > 1 else 's'} more than once; keep one column of each name.")
-    for i, arrow_field in enumerate(table.schema):  # a loop over columns, not rows
-        if pa.types.is_dictionary(arrow_field.type):
-            table = table.set_column(i, arrow_field.name, table.column(i).cast(arrow_field.type.value_type))
     wrong = []
     for column in TABLES[name].columns:
-        if column.name in table.column_names:
+        if column.name in schema.names:
             accepts, expected = _PARQUET_TYPES[column.kind]
-            arrow_type = table.schema.field(column.name).type
+            arrow_type = _stored_type(schema.field(column.name).type)
             if not accepts(arrow_type):
                 wrong.append(f"column {column.name} is stored as {arrow_type}, expected {expected}")
     if wrong:
@@ -264,8 +323,16 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
             f"Convert the column{'s' if len(wrong) > 1 else ''} and write the file again "
             f"(see the data format in docs/)."
         )
-    # ignore_metadata: a pandas index saved in the file comes back as a visible column, never lost
-    return table.to_pandas(types_mapper=_arrow_types, ignore_metadata=True)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(schema)))) as pool:
+            futures = {f.name: pool.submit(_read_column, path, meta, f.name, f.type, dictionary) for f in schema}
+            columns = {column: future.result() for column, future in futures.items()}
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(
+            f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
+            f"DataFrame.to_parquet) or provide {name}.csv instead."
+        ) from None
+    return pd.DataFrame(columns, index=pd.RangeIndex(meta.num_rows), copy=False)
 
 
 def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
@@ -354,6 +421,7 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dat
     settings = load_dataset_settings(folder / "dataset.yml")
     frames, files = read_tables(folder)
     tables, report = validate_tables(frames, files, settings)
+    del frames  # the tables as read: the typed ones share their buffers, or replace them
     if on_error == "raise" and report.has_errors:
         raise DataValidationError(report.describe(), report)
     return Dataset(folder, settings, files=files, report=report, **tables)

@@ -15,16 +15,36 @@ MEMBER_SCORE_COLUMNS = ["member_id", "full_name", "org_id", "score", "engagement
 REQUIRED_METRICS = ("likes", "comments", "shares")
 
 
+_TEXT = pa.large_string()
+
+
+def _is_arrow_text(dtype) -> bool:
+    """True for pandas' ``str`` dtype: text in Arrow buffers, missing values as NaN."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is np.nan
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A column's text as an Arrow ``large_string`` array (no copy for a pandas ``str`` column)."""
+    if not _is_arrow_text(values.dtype):
+        values = values.astype("str")
+    found = pa.array(values, type=_TEXT)
+    return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=_TEXT)
+
+
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each of ``values`` in ``keys`` (-1 when absent), vectorised.
 
     Uses Arrow's hash kernel, which is several times faster than pandas' object hashing on
-    millions of strings.
+    millions of strings, over the columns' own Arrow buffers. A categorical column is looked up
+    through its categories (one lookup per category, not per row).
     """
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    found = pc.index_in(pa.array(values.astype("str"), type=pa.large_string()),
-                        value_set=pa.array(keys.astype("str"), type=pa.large_string()))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        within = positions(pd.Series(values.cat.categories), keys)
+        codes = values.cat.codes.to_numpy()
+        return np.append(within, -1)[codes]  # code -1 (missing) picks the appended -1
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -34,7 +54,56 @@ def _weights_are_integers(methodology: Methodology) -> bool:
 
 
 def _as_number(values: np.ndarray, methodology: Methodology) -> np.ndarray:
-    return values.round().astype(np.int64) if _weights_are_integers(methodology) else values
+    if not _weights_are_integers(methodology):
+        return values
+    return np.rint(values, out=values).astype(np.int64)
+
+
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` where ``keep`` is true, index reset.
+
+    The whole frame, as a new frame sharing its data, when every row is kept; otherwise one pass
+    per column (Arrow's filter for text, which stays in Arrow; a take by position for the others,
+    several times faster than a boolean mask on nullable integers).
+    """
+    if keep.all():
+        return frame.reset_index(drop=True)
+    mask, positions_kept = pa.array(keep), np.flatnonzero(keep)
+    columns = {}
+    for name in frame.columns:  # a loop over columns, not rows
+        values = frame[name]
+        if _is_arrow_text(values.dtype):
+            columns[name] = pc.filter(pa.array(values), mask).to_pandas()
+        else:
+            columns[name] = values.array.take(positions_kept)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(positions_kept)), copy=False)
+
+
+def _scope(dataset: Dataset, sector: str, segment: str | None):
+    """:func:`sector_scope`, plus where each member's organisation and each account's member is.
+
+    Returns
+    -------
+    organizations, members, accounts : pandas.DataFrame
+    member_org : numpy.ndarray
+        Position in ``organizations`` of each member's organisation.
+    account_member : numpy.ndarray
+        Position in ``members`` of each account's member.
+    """
+    dataset.settings.sector(sector)  # raises KeyError naming the known sectors
+    orgs = dataset.organizations
+    mask = (orgs["sector"] == sector).to_numpy(dtype=bool)
+    if segment is not None:
+        dataset.settings.sector(sector).segment(segment)
+        mask = mask & (orgs["segment"] == segment).to_numpy(dtype=bool)
+    orgs = _rows(orgs, mask)
+    member_org = positions(dataset.members["org_id"], orgs["org_id"])
+    members = _rows(dataset.members, member_org >= 0)
+    member_org = member_org[member_org >= 0]
+    account_member = positions(dataset.accounts["member_id"], members["member_id"])
+    accounts = _rows(dataset.accounts, account_member >= 0)
+    account_member = account_member[account_member >= 0]
+    return orgs, members, accounts, member_org, account_member
 
 
 def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -43,24 +112,15 @@ def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> t
     Returns
     -------
     organizations, members, accounts : pandas.DataFrame
-        Rows of the dataset's tables, in file order, restricted to the scope.
+        Rows of the dataset's tables, in file order, restricted to the scope (new frames: when the
+        scope is the whole table they share its data, which copy-on-write keeps safe).
     """
-    dataset.settings.sector(sector)  # raises KeyError naming the known sectors
-    orgs = dataset.organizations
-    mask = orgs["sector"] == sector
-    if segment is not None:
-        dataset.settings.sector(sector).segment(segment)
-        mask &= orgs["segment"] == segment
-    orgs = orgs.loc[mask.to_numpy(dtype=bool)].reset_index(drop=True)
-    members = dataset.members
-    members = members.loc[positions(members["org_id"], orgs["org_id"]) >= 0].reset_index(drop=True)
-    accounts = dataset.accounts
-    accounts = accounts.loc[positions(accounts["member_id"], members["member_id"]) >= 0].reset_index(drop=True)
-    return orgs, members, accounts
+    return _scope(dataset, sector, segment)[:3]
 
 
 def score_posts(dataset: Dataset, sector: str, period: Period,
-                methodology: Methodology = DEFAULT_METHODOLOGY, segment: str | None = None) -> pd.DataFrame:
+                methodology: Methodology = DEFAULT_METHODOLOGY, segment: str | None = None,
+                columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
     """The counted posts of a scope, with their author and engagement.
 
     A post counts when its kind is one of the methodology's ``counted_kinds`` (default original
@@ -77,46 +137,98 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
     methodology : Methodology
     segment : str, optional
         Restrict to one segment of the sector.
+    columns : list of str, optional
+        The posts' columns to keep (default: all of them). A caller that needs only the scores
+        (a ranking) passes ``[]``: the counted posts' other columns, texts included, are then not
+        copied, which on 10^7 posts saves about a gigabyte and a second.
 
     Returns
     -------
     pandas.DataFrame
-        The posts' columns plus ``member_id``, ``org_id`` (categoricals over the scope's members
-        and organisations, so grouping is cheap), ``platform``, ``engagement`` and
-        ``has_empty_count`` (likes, comments or shares empty), in the dataset's row order.
+        The posts' columns (or ``columns``) plus ``member_id``, ``org_id`` (categoricals over the
+        scope's members and organisations, so grouping is cheap), ``platform``, ``engagement``
+        and ``has_empty_count`` (likes, comments or shares empty), in the dataset's row order.
     """
-    orgs, members, accounts = sector_scope(dataset, sector, segment)
+    orgs, members, accounts, member_org, account_member = _scope(dataset, sector, segment)
     posts = dataset.posts
-    account_pos = positions(posts["account_id"], accounts["account_id"])
     stamps = posts["published_at"]
     keep = (
-        (account_pos >= 0)
-        & posts["kind"].isin(methodology.counted_kinds).to_numpy(dtype=bool)
+        _in(posts["kind"], methodology.counted_kinds)
         & (stamps >= period.start).to_numpy(dtype=bool)
         & (stamps < period.end).to_numpy(dtype=bool)
     )
-    counted = posts.loc[keep].reset_index(drop=True)
-    account_pos = account_pos[keep]
-    member_pos = positions(accounts["member_id"], members["member_id"])[account_pos]
-    org_pos = positions(members["org_id"], orgs["org_id"])[member_pos]
-    platform = accounts["platform"].to_numpy(dtype=object)[account_pos]
+    # each post's account in the scope (-1: outside it), as 32-bit positions: 10^7 of them
+    account_pos = pc.index_in(_arrow_text(posts["account_id"]), value_set=_arrow_text(accounts["account_id"]))
+    account_pos = account_pos.fill_null(-1).to_numpy(zero_copy_only=False)[keep]
+    in_scope = account_pos >= 0
+    if not in_scope.all():  # posts of accounts outside the sector (or segment)
+        keep[keep] = in_scope
+        account_pos = account_pos[in_scope]
+    kept = list(posts.columns) if columns is None else [c for c in posts.columns if c in columns]
+    counted = _rows(posts[kept], keep)
+    member_pos = account_member.astype(np.int32)[account_pos]
+    platform = _platform_codes(accounts["platform"])[account_pos]
+    del account_pos
 
-    engagement = np.zeros(len(counted), dtype=float)
-    for metric in METRICS:
-        weight = methodology.metric_weight(metric)
-        if weight:
-            engagement += weight * counted[metric].to_numpy(dtype=float, na_value=0.0)
+    engagement, empty = _engagement(posts, pa.array(keep), methodology)
     platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
-    engagement *= platform_weights[pd.Categorical(platform, categories=PLATFORMS).codes]
+    if (platform_weights != 1).any():
+        engagement *= platform_weights[platform]
 
     counted["member_id"] = pd.Categorical.from_codes(member_pos, categories=pd.Index(members["member_id"]))
-    counted["org_id"] = pd.Categorical.from_codes(org_pos, categories=pd.Index(orgs["org_id"]))
-    counted["platform"] = pd.Categorical(platform, categories=PLATFORMS)
+    counted["org_id"] = pd.Categorical.from_codes(member_org.astype(np.int32)[member_pos],
+                                                  categories=pd.Index(orgs["org_id"]))
+    counted["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
     counted["engagement"] = _as_number(engagement, methodology)
-    counted["has_empty_count"] = np.column_stack(
-        [counted[m].isna().to_numpy(dtype=bool) for m in REQUIRED_METRICS]
-    ).any(axis=1) if len(counted) else np.zeros(0, dtype=bool)
+    counted["has_empty_count"] = empty
     return counted
+
+
+def _platform_codes(platforms: pd.Series) -> np.ndarray:
+    """Code of each account's platform in ``PLATFORMS``."""
+    codes = pc.index_in(_arrow_text(platforms), value_set=pa.array(list(PLATFORMS), type=_TEXT))
+    return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+
+
+def _values(column: pd.Series):
+    """A column's values for a new frame: Arrow text kept as is (a numpy copy would be Python objects)."""
+    return column.array if _is_arrow_text(column.dtype) else column.to_numpy()
+
+
+def _in(values: pd.Series, choices) -> np.ndarray:
+    """``values.isin(choices)`` as a numpy bool array, with Arrow's kernel."""
+    found = pc.is_in(_arrow_text(values), value_set=pa.array(list(choices), type=_TEXT))
+    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _engagement(posts: pd.DataFrame, rows: pa.BooleanArray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted sum of the metrics of the kept posts (``rows``), and whether a required one is empty.
+
+    Each count column is filtered in Arrow, over its own buffers, so only the kept posts are
+    copied, and added in place. An empty count adds nothing; an absent column (no such count
+    collected) reads as empty everywhere.
+
+    Returns
+    -------
+    engagement : numpy.ndarray
+        float64, before platform weights.
+    has_empty_count : numpy.ndarray
+        bool: likes, comments or shares empty.
+    """
+    n = rows.true_count
+    engagement, empty = np.zeros(n), np.zeros(n, dtype=bool)
+    for metric in METRICS:
+        if metric not in posts.columns:
+            empty |= metric in REQUIRED_METRICS
+            continue
+        values = pc.filter(pa.array(posts[metric]), rows)
+        weight = methodology.metric_weight(metric)
+        if weight:
+            counts = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
+            engagement += counts if weight == 1 else counts * float(weight)
+        if metric in REQUIRED_METRICS:
+            empty |= pc.is_null(values).to_numpy(zero_copy_only=False)
+    return engagement, empty
 
 
 def _codes(column: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -147,9 +259,9 @@ def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     counts = np.bincount(codes, minlength=n).astype(np.int64)
     engagement = engagement.round().astype(np.int64) if pd.api.types.is_integer_dtype(posts["engagement"]) else engagement
     return pd.DataFrame({
-        "member_id": members["member_id"].to_numpy(),
-        "full_name": members["full_name"].to_numpy(),
-        "org_id": members["org_id"].to_numpy(),
+        "member_id": _values(members["member_id"]),
+        "full_name": _values(members["full_name"]),
+        "org_id": _values(members["org_id"]),
         "score": engagement,
         "engagement": engagement,
         "posts": counts,
@@ -190,9 +302,9 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
         divisor = members if methodology.normalization == "per_member" else active
         score = np.divide(engagement, divisor, out=np.zeros(n, dtype=float), where=divisor > 0).round(6)
     return pd.DataFrame({
-        "org_id": organizations["org_id"].to_numpy(),
-        "name": organizations["name"].to_numpy(),
-        "segment": organizations["segment"].to_numpy(),
+        "org_id": _values(organizations["org_id"]),
+        "name": _values(organizations["name"]),
+        "segment": _values(organizations["segment"]),
         "score": score,
         "engagement": engagement,
         "posts": posts,

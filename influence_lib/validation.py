@@ -89,44 +89,110 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-# --- typing of one column -------------------------------------------------------------------
+# --- Arrow helpers ----------------------------------------------------------------------------
+#
+# Every check below runs on every row. The common case (clean data) takes the fast paths: Arrow
+# kernels over the column's own buffers (pandas ``str`` columns are Arrow arrays, shared without a
+# copy), and the detailed, per-row messages are built only for the rows that actually fail.
 
-def _is_missing(values: pd.Series) -> pd.Series:
-    """Missing cells: NA/None, or text that is empty or only spaces."""
-    missing = values.isna()
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        missing = missing | values.astype("str").str.strip().eq("").fillna(True)
-    return missing.to_numpy(dtype=bool)
+_TEXT = pa.large_string()
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is np.nan:
+    """The column as pandas ``str`` (Arrow-backed, missing = NaN); unchanged when it already is."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan and dtype.storage == "pyarrow":
         return values
     return values.astype("str")
 
 
-def _type_text(values, spec):
-    text = _as_text(values)
-    missing = _is_missing(values)
-    return text.mask(missing), np.zeros(len(values), dtype=bool), None
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """The text of a column as an Arrow ``large_string`` array, without copying an Arrow-backed column."""
+    found = pa.array(_as_text(values), type=_TEXT)
+    return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=_TEXT)
 
 
-def _type_enum(values, spec):
+def _to_bool(values: pa.ChunkedArray | pa.Array, null: bool = False) -> np.ndarray:
+    """An Arrow boolean array as a numpy ``bool`` array, nulls read as ``null``."""
+    if values.null_count:
+        values = pc.fill_null(values, null)
+    return values.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """A pandas ``str`` Series over an Arrow text array (no copy of the text)."""
+    series = values.to_pandas()
+    series.index = index
+    return series
+
+
+# --- typing of one column -------------------------------------------------------------------
+
+def _is_missing(values: pd.Series) -> np.ndarray:
+    """Missing cells: NA/None, or text that is empty or only spaces."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = _arrow_text(values)
+        blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))  # null where NA
+        if text.null_count == 0 and not pc.any(blank).as_py():
+            return np.zeros(len(text), dtype=bool)
+        return _to_bool(blank, null=True)
+    return values.isna().to_numpy(dtype=bool)
+
+
+def _null_count(text: pd.Series) -> int:
+    return int(pa.array(text).null_count) if len(text) else 0
+
+
+def _blank_to_na(text: pd.Series, missing: np.ndarray) -> pd.Series:
+    """``text`` with its blank cells (empty or only spaces) as NA; no copy when every missing cell is NA already."""
+    if int(missing.sum()) == _null_count(text):
+        return text
+    return text.mask(missing)
+
+
+def _type_text(values, spec, missing):
+    return _blank_to_na(_as_text(values), missing), None, None
+
+
+def _type_enum(values, spec, missing):
     text = _as_text(values)
-    missing = _is_missing(values)
-    normal = text.where(text.isin(spec.choices))
-    odd = ~missing & normal.isna().to_numpy()
+    choices = pa.array(spec.choices, type=_TEXT)
+    known = _to_bool(pc.is_in(_arrow_text(text), value_set=choices))
+    odd = ~missing & ~known
     if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
+        normal = text.where(known)
         fixed = text[odd].str.strip().str.lower()
         normal.loc[odd] = fixed.where(fixed.isin(spec.choices))
-    bad = ~missing & normal.isna().to_numpy()
-    if spec.default is not None:
-        normal = normal.mask(missing, spec.default)
+        bad = ~missing & normal.isna().to_numpy()
+    else:  # every value is one of the choices as written, or missing
+        normal, bad = _blank_to_na(text, missing), None
+    if spec.default is not None and missing.any():
+        blank = _arrow_text(normal)  # every missing cell is NA in ``normal``
+        normal = _text_series(pc.fill_null(blank, pa.scalar(spec.default, type=_TEXT)), text.index)
     return normal, bad, f"unknown {spec.name}: use one of {', '.join(spec.choices)}"
 
 
-def _type_count(values, spec):
-    missing = _is_missing(values)
+_WHOLE_NUMBER = "not a whole number; write counts as integers >= 0, or leave the cell empty when unknown"
+_NEGATIVE = "negative; write counts as integers >= 0, or leave the cell empty when unknown"
+_TOO_LARGE = "too large to be a count; check the value (integers >= 0, or empty when unknown)"
+_MAX_COUNT = 2 ** 53  # beyond this a count cannot be stored exactly
+
+
+def _count_fast_path(values: pd.Series) -> pd.Series | None:
+    """Integer counts that are all in ``[0, 2**53)``: the column as ``Int64``, else ``None``."""
+    if not pd.api.types.is_signed_integer_dtype(values.dtype):
+        return None
+    bounds = pc.min_max(pa.array(values))  # the column's own buffers; NA skipped
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    if low is not None and (low < 0 or high >= _MAX_COUNT):
+        return None
+    return values if values.dtype == pd.Int64Dtype() else values.astype("Int64")
+
+
+def _type_count(values, spec, missing):
+    typed = _count_fast_path(values)
+    if typed is not None:
+        return typed, None, None
     if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("Float64")
     else:
@@ -137,21 +203,22 @@ def _type_count(values, spec):
     unparsed = ~missing & ~finite  # text that is not a number, but also "inf" or "nan" written out
     negative = finite & (arr < 0)
     fractional = finite & (np.floor(arr) != arr)
-    too_large = finite & (arr >= 2.0 ** 53)  # beyond this a count cannot be stored exactly
+    too_large = finite & (arr >= _MAX_COUNT)
     bad = unparsed | negative | fractional | too_large
     typed = pd.array(np.where(bad | ~finite, 0, arr).astype("int64"), dtype="Int64")
     typed[bad | ~finite] = pd.NA
-    reason = np.full(len(arr), "", dtype=object)  # filled only where a value is bad
-    if bad.any():
-        reason[unparsed | fractional] = ("not a whole number; write counts as integers >= 0, or leave the "
-                                         "cell empty when unknown")
-        reason[negative] = "negative; write counts as integers >= 0, or leave the cell empty when unknown"
-        reason[too_large] = "too large to be a count; check the value (integers >= 0, or empty when unknown)"
+    reason = None
+    if bad.any():  # filled only where a value is bad
+        reason = np.full(len(arr), "", dtype=object)
+        reason[unparsed | fractional] = _WHOLE_NUMBER
+        reason[negative] = _NEGATIVE
+        reason[too_large] = _TOO_LARGE
     return pd.Series(typed, index=values.index), bad, reason
 
 
-def _type_timestamp(values, spec):
-    missing = _is_missing(values)
+def _type_timestamp(values, spec, missing):
+    if values.dtype == "datetime64[us, UTC]":
+        return values, None, None  # a timestamp column: every value is a valid instant, or NA
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         stamps = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values.dtype):
@@ -165,8 +232,8 @@ def _type_timestamp(values, spec):
                          "2021-03-04 10:15:00+01:00 (no offset means UTC)")
 
 
-def _type_country(values, spec):
-    text, _, _ = _type_text(values, spec)
+def _type_country(values, spec, missing):
+    text, _, _ = _type_text(values, spec, missing)
     odd = text.notna().to_numpy() & ~text.str.fullmatch(r"[A-Z]{2}").fillna(False).to_numpy(dtype=bool)
     return text, odd, "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
 
@@ -175,6 +242,15 @@ _TYPERS = {
     "id": _type_text, "ref": _type_text, "text": _type_text, "enum": _type_enum,
     "count": _type_count, "timestamp": _type_timestamp, "country": _type_country,
 }
+
+
+def _absent_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
+    """An optional column missing from the file: every value empty, or the column's default."""
+    if spec.kind == "count":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if spec.default is not None:
+        return pd.Series(spec.default, index=index, dtype="str")
+    return pd.Series(np.nan, index=index, dtype="str")
 
 
 # --- problem collection ----------------------------------------------------------------------
@@ -187,7 +263,10 @@ class _Problems:
         self.parts: list[pd.DataFrame] = []
         self.error_rows = np.zeros(len(raw), dtype=bool)
 
-    def add(self, column: str | None, mask: np.ndarray, reason, severity: str = "error", values=None):
+    def add(self, column: str | None, mask: np.ndarray | None, reason, severity: str = "error", values=None):
+        """Record a problem on every row of ``mask`` (``None``: no row has it)."""
+        if mask is None:
+            return
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -222,8 +301,25 @@ def _empty_problems() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
 
 
+def _all_distinct(keys: pd.Series) -> bool:
+    """True when no value of ``keys`` appears twice (NA ignored).
+
+    Cheap first: ids in strictly increasing order (as many exports write them) are distinct, which
+    one comparison of each value with the next one shows; otherwise one hash pass over the values.
+    """
+    text = _arrow_text(keys)
+    valid = len(text) - text.null_count
+    if valid < 2:
+        return True
+    if text.null_count == 0 and pc.all(pc.less(text[:-1], text[1:])).as_py():
+        return True
+    return len(pc.unique(text)) - (1 if text.null_count else 0) == valid
+
+
 def _duplicate_reasons(keys: pd.Series, lines: np.ndarray, name: str,
-                       word: str = "line") -> tuple[np.ndarray, np.ndarray]:
+                       word: str = "line") -> tuple[np.ndarray | None, np.ndarray | None]:
+    if _all_distinct(keys):
+        return None, None
     dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
     reasons = np.full(len(keys), "", dtype=object)
     if dup.any():
@@ -241,21 +337,21 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
     problems = _Problems(spec, source, raw)
     typed = {}
     for col in spec.columns:
-        if col.name not in raw.columns:
-            default = col.default if col.default is not None else pd.NA
-            values = pd.Series([default] * len(raw), index=raw.index, dtype="object")
-        else:
-            values = raw[col.name]
-        series, bad, reason = _TYPERS[col.kind](values, col)
+        if col.name not in raw.columns:  # optional column: all empty (required ones were checked on reading)
+            typed[col.name] = _absent_column(col, raw.index)
+            continue
+        values = raw[col.name]
+        missing = _is_missing(values)
+        series, bad, reason = _TYPERS[col.kind](values, col, missing)
         severity = "warning" if col.kind == "country" else "error"
         problems.add(col.name, bad, reason, severity)
         if col.value_required:
-            problems.add(col.name, _is_missing(values), f"required value is missing: every row needs a {col.name}")
+            problems.add(col.name, missing, f"required value is missing: every row needs a {col.name}")
         typed[col.name] = series
     for extra in [c for c in raw.columns if c not in spec.column_names]:
         problems.add_file_level(str(extra), f"unknown column, ignored (the columns of {spec.name} are "
                                              f"{', '.join(spec.column_names)}; check its spelling)")
-    frame = pd.DataFrame(typed, index=raw.index)
+    frame = pd.DataFrame(typed, index=raw.index, copy=False)
     dup, reasons = _duplicate_reasons(frame[spec.key], source.line_numbers(), spec.key, source.line_word)
     problems.add(spec.key, dup, reasons)
     return frame, problems
@@ -265,9 +361,7 @@ def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """``values.isin(keys)`` with Arrow's hash kernel (pandas' isin on text loops in Python)."""
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
-    found = pc.is_in(pa.array(values.astype("str"), type=pa.large_string()),
-                     value_set=pa.array(keys.astype("str"), type=pa.large_string()), skip_nulls=True)
-    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    return _to_bool(pc.is_in(_arrow_text(values), value_set=_arrow_text(keys), skip_nulls=True))
 
 
 def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
@@ -291,7 +385,8 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
             f"the two files do not seem to belong to the same dataset: check that --data names the right "
             f"folder and that both files come from the same export, with the ids in the {col.name} column."
         )
-    known_ok = _is_in(values, parent_ok)
+    # every parent row without errors has a key, so when none was set aside the two sets are equal
+    known_ok = known_all if len(parent_ok) == len(parent_all) else _is_in(values, parent_ok)
     problems.add(col.name, present & ~known_all,
                  f"unknown {col.name}: no row of {parent_file.path.name} has this {col.name}; "
                  f"fix the id or add the missing row")
@@ -377,8 +472,9 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
                                  files[col.parent])
         found = problems.frame()
         bad = problems.error_rows
-        tables[name] = frame.loc[~bad].reset_index(drop=True)
-        all_keys[name] = frame[spec.key].dropna()
+        tables[name] = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
+        keys = frame[spec.key]
+        all_keys[name] = keys.dropna() if keys.hasnans else keys
         problem_frames.append(found)
         rejected.append(_rejected_rows(name, raw, source, bad, found))
         counts.append({"table": name, "read": len(raw), "used": int((~bad).sum()), "rejected": int(bad.sum())})
