@@ -112,7 +112,8 @@ def build_ranking(dataset: Dataset, sector: str, period: Period, level: str = "d
         The spec's columns for the level, in display order.
     """
     orgs, members, _ = sector_scope(dataset, sector, segment)
-    posts = score_posts(dataset, sector, period, methodology, segment)
+    # only the scores are needed: no other post column (texts...) is copied
+    posts = score_posts(dataset, sector, period, methodology, segment, columns=[])
     member_scores = score_members(members, posts)
     if level == "member":
         return rank_members(member_scores, top)[MEMBER_RANK_COLUMNS]
