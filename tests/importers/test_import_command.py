@@ -43,6 +43,8 @@ def test_the_dataset_passes_validation(run_scenario, tmp_path):
         assert run_scenario(name, out=out).status == 0
     dataset = load_dataset(out)
     assert not dataset.report.has_errors, dataset.report.describe()
+    from influence_lib.cli import main
+    assert main(["validate", "--data", str(out)]) == 0  # what a user runs on the result
     assert str(dataset.posts["published_at"].dtype) == "datetime64[us, UTC]"
     assert str(dataset.posts["likes"].dtype) == "Int64"
 
