@@ -122,24 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=_positive_float, default=1.0, help="size relative to the sample (default 1)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
 
-    for register in _extra_commands():
-        register(sub)
+    from influence_lib.importers.command import add_import_parser, run_import
+    add_import_parser(sub)
+    sub.choices["import"].set_defaults(handler=run_import)
     return parser
-
-
-def _extra_commands():
-    """Registration functions of commands that live in other modules (import)."""
-    registrations = []
-    try:
-        from influence_lib.importers.command import add_import_parser, run_import
-    except ImportError:
-        pass
-    else:
-        def register_import(sub):
-            add_import_parser(sub)
-            sub.choices["import"].set_defaults(handler=run_import)
-        registrations.append(register_import)
-    return registrations
 
 
 def _add_report_options(p):

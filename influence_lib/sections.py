@@ -489,9 +489,9 @@ def voices_text(voices: pd.DataFrame) -> str:
                          "Posts": voices["posts"].to_numpy()}).to_string(index=False)
 
 
-def direction_scores(ctx: SectionContext) -> pd.DataFrame:
-    """Every Direction of the sector with its score (the whole-sector ranking, uncut)."""
-    return build_ranking(ctx.dataset, ctx.params.sector, ctx.period, "direction", None, None, ctx.methodology)
+def direction_scores(ctx: SectionContext, segment: str | None = None) -> pd.DataFrame:
+    """Every Direction of the sector (or of one segment) with its score: the full ranking, uncut."""
+    return build_ranking(ctx.dataset, ctx.params.sector, ctx.period, "direction", segment, None, ctx.methodology)
 
 
 FORMAT_VIEW = {"format": ("Format", "format"), "posts": ("Posts", "int"), "posts_share": ("Part des posts", "share"),
