@@ -94,8 +94,8 @@ def coverage(ctx: SectionContext) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``scope, members, with_account, with_account_pct, active, active_pct``; ``scope`` is
-        ``all`` then each platform with accounts.
+        ``scope, members, with_account, with_account_share, active, active_share`` (shares as
+        fractions of the members); ``scope`` is ``all`` then each platform with accounts.
     """
     _, members, accounts = sector_scope(ctx.dataset, ctx.params.sector)
     posts = score_posts(ctx.dataset, ctx.params.sector, ctx.period, ctx.methodology)
@@ -106,12 +106,8 @@ def coverage(ctx: SectionContext) -> pd.DataFrame:
         pst = posts if scope == "all" else posts[posts["platform"] == scope]
         with_account = int(members["member_id"].isin(acc["member_id"]).sum())
         active = int(pd.Series(pst["member_id"].astype("str")).nunique())
-        rows.append((scope, n, with_account, _pct(with_account, n), active, _pct(active, n)))
-    return pd.DataFrame(rows, columns=["scope", "members", "with_account", "with_account_pct", "active", "active_pct"])
-
-
-def _pct(part, whole) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
+        rows.append((scope, n, with_account, with_account / n if n else 0.0, active, active / n if n else 0.0))
+    return pd.DataFrame(rows, columns=["scope", "members", "with_account", "with_account_share", "active", "active_share"])
 
 
 def score_paragraph(methodology: Methodology, period: Period) -> str:
@@ -286,17 +282,20 @@ def methodology_box_html(ctx: SectionContext, box: pd.DataFrame) -> str:
     return key_figures(items) + f'<p class="note">{period}{note}</p>'
 
 
+COVERAGE_VIEW = {"scope_label": ("Périmètre", "text"), "members": ("Membres", "int"),
+                 "with_account": ("Avec un compte", "int"), "with_account_share": ("Part avec un compte", "share"),
+                 "active": ("Actifs", "int"), "active_share": ("Part d'actifs", "share")}
+DISTRIBUTION_VIEW = {"level_label": ("Niveau", "text"), "count": ("Effectif", "int"), "zero": ("À zéro", "int"),
+                     "median": ("Médiane", "float1"), "mean": ("Moyenne", "float1"), "p90": ("90e centile", "int"),
+                     "p99": ("99e centile", "int"), "max": ("Maximum", "int")}
+
+
 def display_coverage(cover: pd.DataFrame) -> pd.DataFrame:
     """The coverage table for readers (French labels and formats)."""
-    names = {"all": "Toutes plateformes", "linkedin": "LinkedIn", "twitter": "Twitter", "bluesky": "Bluesky"}
-    return pd.DataFrame({
-        "Périmètre": [names.get(s, s) for s in cover["scope"]],
-        "Membres": [format_number(v) for v in cover["members"]],
-        "Avec un compte": [format_number(v) for v in cover["with_account"]],
-        "Part avec un compte": [format_percent(v / 100, 1) for v in cover["with_account_pct"]],
-        "Actifs": [format_number(v) for v in cover["active"]],
-        "Part d'actifs": [format_percent(v / 100, 1) for v in cover["active_pct"]],
-    })
+    from influence_lib.frenchify import platform_label, readable_table
+
+    labels = [("Toutes plateformes" if s == "all" else platform_label(s)) for s in cover["scope"]]
+    return readable_table(cover.assign(scope_label=labels), COVERAGE_VIEW)
 
 
 def engagement_distributions(ctx: SectionContext) -> dict[str, pd.DataFrame | pd.Series]:
@@ -323,17 +322,10 @@ def engagement_distributions(ctx: SectionContext) -> dict[str, pd.DataFrame | pd
 
 def display_distribution_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """The distribution summary for readers."""
-    names = {"post": "Par post", "direction": "Par Direction"}
-    return pd.DataFrame({
-        "Niveau": [names[v] for v in summary["level"]],
-        "Effectif": [format_number(v) for v in summary["count"]],
-        "À zéro": [format_number(v) for v in summary["zero"]],
-        "Médiane": [format_number(v, 1 if not float(v).is_integer() else 0) for v in summary["median"]],
-        "Moyenne": [format_number(v, 1) for v in summary["mean"]],
-        "90e centile": [format_number(v) for v in summary["p90"]],
-        "99e centile": [format_number(v) for v in summary["p99"]],
-        "Maximum": [format_number(v) for v in summary["max"]],
-    })
+    from influence_lib.frenchify import readable_table
+
+    labels = {"post": "Par post", "direction": "Par Direction"}
+    return readable_table(summary.assign(level_label=summary["level"].map(labels)), DISTRIBUTION_VIEW)
 
 
 def departures_html(departures: pd.DataFrame, top: int, previous_period: Period | None) -> str:
