@@ -24,6 +24,7 @@ THEME = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines behind the bars
     "axes.grid.axis": "y",
     "grid.color": "#dddddd",
     "grid.linewidth": 0.6,
