@@ -20,6 +20,7 @@ $(PY):
 	python3 -m venv $(VENV)
 
 $(UV): | $(PY)
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 
 # Reinstalled whenever pyproject.toml changes or the environment is missing.

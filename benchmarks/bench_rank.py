@@ -127,6 +127,12 @@ def influence_command(log=print) -> list[str]:
     return [str(script)]
 
 
+def stderr_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a failed run's stderr, indented for the log."""
+    tail = path.read_text(errors="replace").strip().splitlines()[-lines:]
+    return "\n    " + "\n    ".join(tail)
+
+
 def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, timeout: float) -> dict:
     """Run ``cmd``; wall time from spawn to reaping, peak RSS of the child, exit status."""
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
@@ -359,16 +365,14 @@ def bench_size(n: int, args, log) -> dict:
             r = run_measured(influence_cmd, work / "influence.csv", work / "influence.stderr", args.timeout)
             runs_i.append(r)
             if r["returncode"] != 0:
-                tail = (work / "influence.stderr").read_text(errors="replace").strip().splitlines()[-15:]
                 error = "timed out" if r["timed_out"] else f"exit status {r['returncode']}"
-                log(f"  influence rank FAILED ({error}); stderr ends with:\n    " + "\n    ".join(tail))
+                log(f"  influence rank FAILED ({error}); stderr ends with:" + stderr_tail(work / "influence.stderr"))
             else:
                 log(f"  run {rep + 1}: influence {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
         r = run_measured(duckdb_cmd, work / "duckdb.stdout", work / "duckdb.stderr", args.timeout)
         runs_d.append(r)
         if r["returncode"] != 0:
-            tail = (work / "duckdb.stderr").read_text(errors="replace").strip().splitlines()[-15:]
-            log("  duckdb FAILED; stderr ends with:\n    " + "\n    ".join(tail))
+            log("  duckdb FAILED; stderr ends with:" + stderr_tail(work / "duckdb.stderr"))
             break
         log(f"  run {rep + 1}: duckdb    {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
         if checked_error is None:
@@ -376,9 +380,9 @@ def bench_size(n: int, args, log) -> dict:
                              args.timeout)
             runs_c.append(r)
             if r["returncode"] != 0:
-                tail = (work / "duckdb_checked.stderr").read_text(errors="replace").strip().splitlines()[-15:]
                 checked_error = "timed out" if r["timed_out"] else f"exit status {r['returncode']}"
-                log(f"  duckdb+checks FAILED ({checked_error}); stderr ends with:\n    " + "\n    ".join(tail))
+                log(f"  duckdb+checks FAILED ({checked_error}); stderr ends with:"
+                    + stderr_tail(work / "duckdb_checked.stderr"))
             else:
                 log(f"  run {rep + 1}: duckdb+checks {r['seconds']:.2f} s, {r['peak_mb']:,.0f} MB")
                 same = compare(work / "duckdb_checked.csv", work / "duckdb.csv")

@@ -25,9 +25,6 @@ EPILOGS = {
 }
 
 
-STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
-
-
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
 
@@ -374,7 +371,7 @@ def _previous_period(settings, period, previous_start, previous_end):
 
 def render_table(frame, title: str) -> str:
     """A ranking as an aligned terminal table: French headers, numbers right-aligned and French-formatted."""
-    from influence_lib.frenchify import format_number, french_labels
+    from influence_lib.frenchify import STATUS_WORDS, format_number, french_labels
 
     if "status" in frame.columns:
         frame = frame.assign(status=frame["status"].map(STATUS_WORDS))

@@ -13,6 +13,10 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
+# rank movements (see influence_lib.ranking.add_movements): symbols for tables, words for terminals
+STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau"}
+STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
+
 COLUMN_LABELS = {
     "rank": "Rang",
     "org_id": "Organisation",
