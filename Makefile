@@ -11,7 +11,7 @@ OUT     ?= outputs
 STAMP   := $(VENV)/.installed
 DEPS    := pyproject.toml
 
-.PHONY: help setup lab test test-fast golden report batch sample bench bench-report clean distclean
+.PHONY: help setup lab lint test test-fast golden report batch sample bench bench-report clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ setup: $(STAMP) ## create .venv with the package, tests and benchmark tools (uv,
 lab: $(STAMP) ## add JupyterLab to .venv (kept out of runs and CI: it slows every notebook import)
 	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,lab]'
 
-test: $(STAMP) ## run every test: unit, CLI, integration, notebooks (nbval)
+lint: $(STAMP) ## ruff: pyflakes, import order, numpydoc docstrings of public functions
+	$(VENV)/bin/ruff check influence_lib tests benchmarks notebooks
+
+test: $(STAMP) lint ## run every test: lint, unit, CLI, integration, notebooks (nbval)
 	$(PY) -m pytest -q -n 2 --dist loadfile tests
 	$(PY) -m pytest -q -p no:faker --nbval-lax --nbval-current-env notebooks
 

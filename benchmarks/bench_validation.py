@@ -49,8 +49,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import pandera.errors
-
     from bench_data import ensure_dataset  # the benchmarks' generator
+
     from influence_lib.dataset import read_tables
     from influence_lib.settings import load_dataset_settings
     from influence_lib.validation import validate_tables
@@ -73,8 +73,8 @@ def main() -> int:
         theirs.append(time.perf_counter() - started)
     n = len(posts)
     ours_s, theirs_s = statistics.median(ours), statistics.median(theirs)
-    print(f"| posts | influence: every table, every rule (s) | pandera: posts rules only (s) | ratio |")
-    print(f"|---:|---:|---:|---:|")
+    print("| posts | influence: every table, every rule (s) | pandera: posts rules only (s) | ratio |")
+    print("|---:|---:|---:|---:|")
     print(f"| {n:,} | {ours_s:.2f} | {theirs_s:.2f} | {theirs_s / ours_s:.1f} |")
     return 0
 

@@ -240,6 +240,7 @@ def load_for_computing(args):
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_validate(args) -> int:
+    """``influence validate``: every problem of a dataset; exit 1 when there is an error."""
     from influence_lib.dataset import read_table
     from influence_lib.errors import DatasetError, SettingsError
     from influence_lib.schema import TABLE_NAMES
@@ -274,6 +275,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    """``influence summary``: the methodology box of a sector and edition."""
     from influence_lib.frenchify import format_number, format_period
     from influence_lib.scoring import summarize_sector
 
@@ -309,6 +311,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_rank(args) -> int:
+    """``influence rank``: a Direction or member ranking."""
     from influence_lib.ranking import MOVEMENT_COLUMNS, build_ranking_with_movements
     from influence_lib.settings import load_methodology
 
@@ -392,6 +395,7 @@ def render_table(frame, title: str) -> str:
 
 
 def cmd_report(args) -> int:
+    """``influence report``: the full report of one sector."""
     from influence_lib.report import run_report
 
     settings = _settings(args)
@@ -410,6 +414,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    """``influence batch``: the report of every sector, in parallel."""
     from influence_lib.report import run_batch
 
     settings = _settings(args)
@@ -427,6 +432,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_synth(args) -> int:
+    """``influence synth``: write a synthetic dataset."""
     from influence_lib import synth
 
     kwargs = {} if args.seed is None else {"seed": args.seed}
@@ -441,8 +447,11 @@ COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, 
 
 
 def _use_jemalloc() -> None:
-    """Let Arrow allocate with jemalloc where available: on 10^7 posts it returns memory sooner (~150 MB
-    lower peak) and spends less time in the system allocator."""
+    """Let Arrow allocate with jemalloc where available.
+
+    On 10^7 posts it returns memory sooner (~150 MB lower peak) and spends less time in the system
+    allocator.
+    """
     try:
         import pyarrow as pa
         pa.set_memory_pool(pa.jemalloc_memory_pool())

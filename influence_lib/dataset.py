@@ -9,6 +9,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ import pyarrow.parquet as pq
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.schema import TABLE_NAMES, TABLES
 from influence_lib.settings import DatasetSettings, load_dataset_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from influence_lib.validation import ValidationReport
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 

@@ -114,7 +114,7 @@ def weekday_label(weekday: int) -> str:
 
 
 def format_month(month, short: bool = False) -> str:
-    """A month in French: ``juin 2020``, or ``juin\n2020`` / ``janv.\n2021`` with ``short`` (axis labels).
+    r"""A month in French: ``juin 2020``, or ``juin\n2020`` / ``janv.\n2021`` with ``short`` (axis labels).
 
     Accepts a ``pandas.Period``, a timestamp or a date text.
     """

@@ -12,9 +12,8 @@ from influence_lib.dataset import Dataset, load_dataset
 from influence_lib.frenchify import STATUS_SYMBOLS, format_number, format_percent, format_period, french_labels
 from influence_lib.parameters import SectionParameters
 from influence_lib.ranking import build_ranking, build_ranking_with_movements
-from influence_lib.scoring import score_members, score_posts, sector_scope, summarize_sector
+from influence_lib.scoring import score_posts, sector_scope, summarize_sector
 from influence_lib.settings import Methodology, Period, Sector, load_methodology
-
 
 
 @dataclass(frozen=True)

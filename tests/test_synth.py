@@ -86,7 +86,7 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(sample_dir, tmp_
     again = synth.write_dataset(tmp_path / "again")
     for path in again:
         assert path.read_bytes() == (sample_dir / path.name).read_bytes(), path.name
-    other = synth.write_dataset(tmp_path / "other", seed=7)
+    synth.write_dataset(tmp_path / "other", seed=7)
     for name in ["members.csv", "accounts.csv", "posts.csv"]:
         assert (tmp_path / "other" / name).read_bytes() != (sample_dir / name).read_bytes(), name
     assert (tmp_path / "other" / "dataset.yml").read_bytes() == (sample_dir / "dataset.yml").read_bytes()

@@ -165,5 +165,5 @@ def _value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
 
 
 def parse_bluesky(paths: list[Path], ctx: ParseContext) -> None:
-    """getAuthorFeed pages (one JSON document a file, or JSON lines) and getProfile/getProfiles answers."""
+    """GetAuthorFeed pages (one JSON document a file, or JSON lines) and getProfile/getProfiles answers."""
     read_json_files(paths, ctx, _value, "a Bluesky feed page or profile")

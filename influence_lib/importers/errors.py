@@ -37,5 +37,6 @@ class FileRefused(Exception):
         self.path, self.line, self.message = str(path), line, message
 
     def __str__(self) -> str:
+        """``path:line: message``."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

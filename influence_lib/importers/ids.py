@@ -60,9 +60,11 @@ def looks_rounded(raw: str) -> bool:
 
 
 def spreadsheet_rounded(values: list[str]) -> bool:
-    """Tell whether a column of ids went through a spreadsheet: some in scientific notation, or at least
-    half of the long ones ending in the zeros of a 15-digit rounding (a real id ends in ``0000`` once
-    in ten thousand)."""
+    """Tell whether a column of ids went through a spreadsheet.
+
+    True when some are in scientific notation, or at least half of the long ones ending in the zeros of a 15-digit rounding (a real id ends in ``0000`` once
+    in ten thousand).
+    """
     texts = [str(v).strip() for v in values if v not in (None, "")]
     if any(_SCIENTIFIC_RE.match(t) for t in texts):
         return True
