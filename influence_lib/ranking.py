@@ -27,10 +27,49 @@ def name_sort_key(names: pd.Series) -> pd.Series:
     return stripped.str.casefold()
 
 
-def competition_rank(scores: pd.Series) -> np.ndarray:
-    """Competition ranks, highest score first: 90, 80, 80, 70 get 1, 2, 2, 4."""
-    values = pd.Series(np.asarray(scores, dtype=float)).round(9)
-    return values.rank(method="min", ascending=False).to_numpy().astype(np.int64)
+SCORE_DECIMALS = 9  # scores equal to 9 decimals are tied (floating-point sums differ in the last bits)
+
+
+def comparable_scores(scores) -> np.ndarray:
+    """Scores as the ranking compares them: float64 rounded to :data:`SCORE_DECIMALS` decimals.
+
+    Ranking and display order both use these values, so two Directions the ranking ties are also
+    ordered by the tie rules (active members, name), never by the last bits of a float.
+    """
+    return np.round(np.asarray(scores, dtype=float), SCORE_DECIMALS)
+
+
+def competition_ranks(scores) -> np.ndarray:
+    """Competition ranks, highest score first, along the last axis: 90, 80, 80, 70 get 1, 2, 2, 4.
+
+    The one implementation of the rule: a 1-D array of scores gives one ranking; a 2-D array
+    (replicates × entries, e.g. bootstrap replicates) gives one ranking per row, vectorised.
+
+    Parameters
+    ----------
+    scores : array-like
+        1-D or 2-D; compared after rounding (:func:`comparable_scores`).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ranks of the same shape: 1 + the number of strictly higher scores in the same row.
+    """
+    values = comparable_scores(scores)
+    if values.ndim not in (1, 2):
+        raise ValueError(f"scores must be 1-D or 2-D, not {values.ndim}-D")
+    rows = np.atleast_2d(values)
+    ascending = np.sort(rows, axis=1)
+    n = rows.shape[1]
+    ranks = np.empty(rows.shape, dtype=np.int64)
+    for i in range(rows.shape[0]):  # one vectorised search per row
+        ranks[i] = n - np.searchsorted(ascending[i], rows[i], side="right") + 1
+    return ranks if values.ndim == 2 else ranks[0]
+
+
+def competition_rank(scores) -> np.ndarray:
+    """Competition ranks of one ranking (see :func:`competition_ranks`)."""
+    return competition_ranks(np.asarray(scores, dtype=float).reshape(-1))
 
 
 def _ordered(frame: pd.DataFrame, keys: list[str], ascending: list[bool]) -> pd.DataFrame:
@@ -62,8 +101,9 @@ def rank_directions(directions: pd.DataFrame, top: int | None = None) -> pd.Data
     pandas.DataFrame
         ``rank`` then the score columns, in display order.
     """
-    frame = directions.assign(_name=name_sort_key(directions["name"]).to_numpy())
-    frame = _ordered(frame, ["score", "active_members", "_name", "org_id"], [False, False, True, True])
+    frame = directions.assign(_score=comparable_scores(directions["score"]),
+                              _name=name_sort_key(directions["name"]).to_numpy())
+    frame = _ordered(frame, ["_score", "active_members", "_name", "org_id"], [False, False, True, True])
     frame.insert(0, "rank", competition_rank(frame["score"]))
     return top_n(frame[DIRECTION_RANK_COLUMNS + [c for c in directions.columns if c not in DIRECTION_RANK_COLUMNS]], top)
 
@@ -83,8 +123,9 @@ def rank_members(members: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     pandas.DataFrame
         ``rank`` then the score columns, in display order.
     """
-    frame = members.assign(_name=name_sort_key(members["full_name"]).to_numpy())
-    frame = _ordered(frame, ["score", "_name", "member_id"], [False, True, True])
+    frame = members.assign(_score=comparable_scores(members["score"]),
+                           _name=name_sort_key(members["full_name"]).to_numpy())
+    frame = _ordered(frame, ["_score", "_name", "member_id"], [False, True, True])
     frame.insert(0, "rank", competition_rank(frame["score"]))
     return top_n(frame[MEMBER_RANK_COLUMNS + [c for c in members.columns if c not in MEMBER_RANK_COLUMNS]], top)
 
