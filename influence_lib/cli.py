@@ -160,22 +160,13 @@ def _version() -> str:
 
 def resolve_period(settings, edition: str | None, start: str | None, end: str | None):
     """The Period asked for on the command line; ``UsageError`` when the arguments don't fit."""
-    from influence_lib.errors import SettingsError
-    from influence_lib.settings import Period, parse_settings
+    from influence_lib.settings import PeriodChoiceError
+    from influence_lib.settings import resolve_period as resolve
 
-    if (start is None) != (end is None):
-        raise UsageError("--start and --end go together")
-    if start is not None:
-        if edition is not None:
-            raise UsageError("give either --edition or --start/--end, not both")
-        try:
-            return parse_settings(Period, {"start": start, "end": end}, "--start/--end")
-        except SettingsError as exc:
-            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
     try:
-        return settings.period(edition)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+        return resolve(settings, edition, start, end)
+    except PeriodChoiceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_sector(settings, sector: str | None, segment: str | None = None) -> str:
@@ -277,13 +268,15 @@ def cmd_validate(args) -> int:
 def cmd_summary(args) -> int:
     """``influence summary``: the methodology box of a sector and edition."""
     from influence_lib.frenchify import format_number, format_period
-    from influence_lib.scoring import summarize_sector
+    from influence_lib.presentation.tables import BOX_LABELS
+    from influence_lib.scope import box_platforms, build_scope, summarize
 
     settings = _settings(args)
     sector = check_sector(settings, args.sector)
     period = resolve_period(settings, args.edition, args.start, args.end)
     dataset = load_for_computing(args)
-    box = summarize_sector(dataset, sector, period)
+    scope = build_scope(dataset, sector, period, post_columns=[])
+    box = summarize(scope)
     n_empty = box["posts_with_empty_counts"]
     if n_empty:
         print(f"note: {n_empty} counted post{'s have' if n_empty != 1 else ' has'} an empty likes, comments or "
@@ -292,19 +285,13 @@ def cmd_summary(args) -> int:
         keys = ["sector", "edition", "organizations", "members", "linkedin", "twitter"]
         print(json.dumps({k: box[k] for k in keys}, ensure_ascii=False))
         return EXIT_OK
-    title = settings.sector(sector).title
-    rows = [
-        ("Organisations", box["organizations"]), ("Membres de direction", box["members"]),
-        ("Comptes LinkedIn", box["linkedin"]["accounts"]), ("Posts LinkedIn", box["linkedin"]["posts"]),
-        ("Engagements LinkedIn", box["linkedin"]["engagement"]), ("Comptes Twitter", box["twitter"]["accounts"]),
-        ("Posts Twitter", box["twitter"]["posts"]), ("Engagements Twitter", box["twitter"]["engagement"]),
-        ("Posts avec un compteur vide", box["posts_with_empty_counts"]),
-    ]
-    if "bluesky" in box:
-        rows[-1:-1] = [("Comptes Bluesky", box["bluesky"]["accounts"]), ("Posts Bluesky", box["bluesky"]["posts"]),
-                       ("Engagements Bluesky", box["bluesky"]["engagement"])]
+    rows = [(BOX_LABELS[k], box[k]) for k in ("organizations", "members")]
+    for platform in box_platforms(scope.accounts):
+        rows += [(BOX_LABELS[f"{platform}_{what}"], box[platform][what]) for what in ("accounts", "posts", "engagement")]
+    rows.append((BOX_LABELS["posts_with_empty_counts"], box["posts_with_empty_counts"]))
     width = max(len(label) for label, _ in rows)
-    print(f"Méthodologie : {title} ({sector}), édition {period.label}, {format_period(period.start, period.end)}")
+    print(f"Méthodologie : {settings.sector(sector).title} ({sector}), édition {period.label}, "
+          f"{format_period(period.start, period.end)}")
     for label, value in rows:
         print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
     return EXIT_OK
@@ -312,7 +299,8 @@ def cmd_summary(args) -> int:
 
 def cmd_rank(args) -> int:
     """``influence rank``: a Direction or member ranking."""
-    from influence_lib.ranking import MOVEMENT_COLUMNS, build_ranking_with_movements
+    from influence_lib.ranking import MOVEMENT_COLUMNS
+    from influence_lib.scope import build_scope
     from influence_lib.settings import load_methodology
 
     settings = _settings(args)
@@ -325,9 +313,9 @@ def cmd_rank(args) -> int:
     methodology = load_methodology(args.methodology)
     dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    ranking, _ = build_ranking_with_movements(dataset, sector, period, previous if movements else None,
-                                              level=args.level, segment=args.segment, top=args.top,
-                                              methodology=methodology)
+    # only the scores are needed: no other post column (texts...) is copied
+    scope = build_scope(dataset, sector, period, methodology, previous if movements else None, post_columns=[])
+    ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
     if args.format == "csv":
@@ -353,23 +341,12 @@ def cmd_rank(args) -> int:
 
 def _previous_period(settings, period, previous_start, previous_end):
     """The period rank movements compare with: the previous edition, or --previous-start/--previous-end."""
-    from influence_lib.errors import SettingsError
-    from influence_lib.settings import Period, parse_settings
+    from influence_lib.settings import PeriodChoiceError, resolve_previous_period
 
-    if (previous_start is None) != (previous_end is None):
-        raise UsageError("--previous-start and --previous-end go together")
-    if previous_start is not None:
-        if period.edition is not None:
-            raise UsageError("--previous-start/--previous-end go with --start/--end; with --edition the previous "
-                             "edition is used")
-        try:
-            return parse_settings(Period, {"start": previous_start, "end": previous_end}, "--previous-start/--previous-end")
-        except SettingsError as exc:
-            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
-    if period.edition is None:
-        return None
-    previous = settings.previous_edition(period.edition)
-    return settings.period(previous) if previous else None
+    try:
+        return resolve_previous_period(settings, period, previous_start, previous_end)
+    except PeriodChoiceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def render_table(frame, title: str) -> str:

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from influence_lib.names import fold_accents
+
 THIN_SPACE = "\u202f"  # French thousands separator (narrow no-break space)
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -16,6 +18,14 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 # rank movements (see influence_lib.ranking.add_movements): symbols for tables, words for terminals
 STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau"}
 STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
+
+
+def movement_label(status, change) -> str:
+    """A rank movement for a table: ``▲ 3``, ``▼ 2``, ``=``, ``nouveau``; empty without a previous edition."""
+    if status is None or (not isinstance(status, str) and pd.isna(status)):
+        return ""
+    symbol = STATUS_SYMBOLS[status]
+    return f"{symbol} {abs(int(change))}" if status in ("up", "down") else symbol
 
 COLUMN_LABELS = {
     "rank": "Rang",
@@ -94,7 +104,7 @@ FORMAT_LABELS = {
 }
 PLATFORM_LABELS = {"linkedin": "LinkedIn", "twitter": "Twitter", "bluesky": "Bluesky"}
 ROLE_GROUP_LABELS = {"ceo_chair": "Directeurs généraux et présidents", "other": "Autres membres"}
-VOICE_LABELS = ("une voix", "un collectif")  # see influence_lib.trends.direction_concentration
+VOICE_LABELS = {"one_voice": "une voix", "collective": "un collectif"}  # trends.direction_concentration
 APOSTROPHE = "\u2019"  # typographic apostrophe, as in the original report ("l’analyse")
 
 
@@ -151,9 +161,8 @@ def pluralize(value, singular: str, plural: str | None = None) -> str:
 def with_de(name: str) -> str:
     """``de`` before a name, elided before a vowel: ``de Sanofi``, ``d’Ipsen``, ``d’Œnobiol``."""
     text = str(name).strip()
-    first = text[:1].casefold()
-    stripped = pd.Series([first]).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).iloc[0]
-    return f"d{APOSTROPHE}{text}" if stripped and stripped in "aeiouyœæ" else f"de {text}"
+    first = fold_accents(text[:1])
+    return f"d{APOSTROPHE}{text}" if first and first in "aeiouyœæ" else f"de {text}"
 
 
 def _readable_cell(value, kind: str) -> str:

@@ -232,7 +232,7 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": on_error, "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
+              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
     return ReportJob(sector, edition, settings, dataset, methodology, target, staging,
                      plan_report(settings, sector, common), common, on_error)
 

@@ -125,7 +125,7 @@ def test_summary_table(run, tiny_dir):
     assert rows == {
         "Organisations": "6", "Membres de direction": "7", "Comptes LinkedIn": "6", "Posts LinkedIn": "6",
         "Engagements LinkedIn": "315", "Comptes Twitter": "1", "Posts Twitter": "1", "Engagements Twitter": "10",
-        "Posts avec un compteur vide": "1",
+        "Posts comptés avec un compteur vide": "1",
     }
     # the table is the default format
     assert run("summary", "--data", tiny_dir)[1] == out
