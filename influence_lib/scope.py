@@ -18,7 +18,7 @@ from influence_lib.ranking import (
     top_n,
 )
 from influence_lib.scoring import score_directions, score_members, score_posts, sector_scope
-from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period, Sector
+from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period, Sector, shown_platforms
 
 LEVELS = ("direction", "member")
 LEVEL_KEYS = {"direction": "org_id", "member": "member_id"}
@@ -296,7 +296,7 @@ def summarize(scope: ScoredScope) -> dict:
 
 def box_platforms(accounts: pd.DataFrame) -> list[str]:
     """The platforms of the methodology box, in order: LinkedIn and Twitter always, Bluesky when it has accounts."""
-    return [p for p in PLATFORMS if p in ("linkedin", "twitter") or (accounts["platform"] == p).any()]
+    return [p for p in shown_platforms(accounts["platform"].dropna().unique()) if p in PLATFORMS]
 
 
 def _plain(value):

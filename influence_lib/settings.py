@@ -33,6 +33,18 @@ ROLE_CATEGORIES = (
 )
 GENDERS = ("f", "m", "x")
 METRICS = ("likes", "comments", "shares", "quotes")
+ALWAYS_SHOWN_PLATFORMS = ("linkedin", "twitter")  # the study's two platforms, shown even when empty
+
+
+def shown_platforms(present) -> list[str]:
+    """The platforms a table or figure shows, in order.
+
+    LinkedIn and Twitter always, then the known platforms present (``PLATFORMS`` order), then
+    unknown ones present, sorted.
+    """
+    present = set(present)
+    return ([p for p in PLATFORMS if p in ALWAYS_SHOWN_PLATFORMS or p in present]
+            + sorted(present - set(PLATFORMS)))
 
 
 class _Frozen(BaseModel):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.scoring import positions
-from influence_lib.settings import PLATFORMS, Period
+from influence_lib.settings import Period, shown_platforms
 from influence_lib.trends._common import (
     _like,
     _observed,
@@ -86,8 +86,7 @@ def monthly_activity(posts: pd.DataFrame, period: Period, by: str | None = "plat
         if keys is None:
             keys = _observed(posts[by])
             if by == "platform":
-                keys = [p for p in PLATFORMS if p in ("linkedin", "twitter") or p in keys] + \
-                       [k for k in keys if k not in PLATFORMS]
+                keys = shown_platforms(keys)
         key_index = pd.Index(list(keys))
         key_pos = positions(posts[by], pd.Series(key_index))
     kept = key_pos >= 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from influence_lib.ranking import top_n
 from influence_lib.scoring import positions
-from influence_lib.settings import PLATFORMS
+from influence_lib.settings import shown_platforms
 from influence_lib.trends._common import (
     _bootstrap,
     _check_bootstrap,
@@ -102,7 +103,7 @@ def gender_breakdown(posts: pd.DataFrame, members: pd.DataFrame, member_ranking:
     known = np.isin(gender, ["f", "m", "x"])
     woman = (gender == "f")
     in_top = np.zeros(len(members), dtype=bool)
-    ranked = member_ranking.loc[member_ranking["rank"] <= top, "member_id"]
+    ranked = top_n(member_ranking, top)["member_id"]
     in_top[_codes(ranked, members["member_id"], "ranked members absent from members")] = True
     rng = np.random.default_rng(seed)
     rows = []
@@ -148,8 +149,7 @@ def platform_breakdown(posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFr
     _require(posts, ["account_id", "platform", "engagement"], "posts")
     _require(accounts, ["account_id", "member_id", "platform"], "accounts")
     present = set(accounts["platform"].astype("str")) | set(_observed(posts["platform"]))
-    platforms = [p for p in PLATFORMS if p in ("linkedin", "twitter") or p in present] + \
-                sorted(present - set(PLATFORMS))
+    platforms = shown_platforms(present)
     keys = pd.Series(platforms, dtype=object)
     n = len(platforms)
     account_platform = positions(accounts["platform"], keys)

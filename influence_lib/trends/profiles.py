@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.scoring import positions
-from influence_lib.settings import PLATFORMS, Period
+from influence_lib.settings import Period, shown_platforms
 from influence_lib.trends._common import (
     _codes,
     _divide,
@@ -118,8 +118,7 @@ def platform_split(posts: pd.DataFrame, organizations: pd.DataFrame) -> pd.DataF
     _require(posts, ["org_id", "platform", "engagement"], "posts")
     _require(organizations, ["org_id"], "organizations")
     observed = set(_observed(posts["platform"]))
-    platforms = pd.Series([p for p in PLATFORMS if p in ("linkedin", "twitter") or p in observed]
-                          + sorted(observed - set(PLATFORMS)), dtype=object)
+    platforms = pd.Series(shown_platforms(observed), dtype=object)
     org = _codes(posts["org_id"], organizations["org_id"], "posts of organizations absent from organizations")
     plat = _codes(posts["platform"], platforms, "posts on unknown platforms")
     n_org, n_plat = len(organizations), len(platforms)
