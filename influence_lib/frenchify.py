@@ -16,16 +16,24 @@ MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "aoû
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 # rank movements (see influence_lib.ranking.add_movements): symbols for tables, words for terminals
-STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau"}
-STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
+STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau", "entered": "entrée"}
+STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau", "entered": "entrée"}
 
 
-def movement_label(status, change) -> str:
-    """A rank movement for a table: ``▲ 3``, ``▼ 2``, ``=``, ``nouveau``; empty without a previous edition."""
+def movement_label(status, change, previous_rank=None, rank=None) -> str:
+    """A rank movement for a table: ``▲ 3``, ``▼ 2``, ``=``, ``nouveau``, ``entrée (52e → 3e)``.
+
+    Empty without a previous edition. ``entered`` names both ranks when they are given.
+    """
     if status is None or (not isinstance(status, str) and pd.isna(status)):
         return ""
     symbol = STATUS_SYMBOLS[status]
-    return f"{symbol} {abs(int(change))}" if status in ("up", "down") else symbol
+    if status in ("up", "down"):
+        return f"{symbol} {abs(int(change))}"
+    if status == "entered" and previous_rank is not None and not pd.isna(previous_rank) and rank is not None:
+        return f"{symbol} ({int(previous_rank)}e → {int(rank)}e)"
+    return symbol
+
 
 COLUMN_LABELS = {
     "rank": "Rang",

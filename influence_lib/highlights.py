@@ -49,7 +49,7 @@ def sentence_leader(name: str, score, segment_label: str | None = None, unit: st
 
 
 def sentence_biggest_climber(name: str, rank: int, previous_rank: int) -> str:
-    """The Direction that gained the most places since the previous edition.
+    """The Direction that gained the most places since the previous edition, beyond both rank intervals.
 
     Raises
     ------
@@ -61,7 +61,8 @@ def sentence_biggest_climber(name: str, rank: int, previous_rank: int) -> str:
         raise ValueError(f"rank {rank} is not above previous rank {previous_rank}: no progression to tell")
     return (f"La plus forte progression est celle de la Direction {with_de(name)}, qui gagne {gain} "
             f"{pluralize(gain, 'place')} et passe de la {format_ordinal(previous_rank)} "
-            f"à la {format_ordinal(rank)} place.")
+            f"à la {format_ordinal(rank)} place, un écart plus grand que l{APOSTROPHE}incertitude des deux "
+            f"classements (leurs intervalles à 90 % ne se recouvrent pas).")
 
 
 def sentence_formats(best_format: str, best_median, worst_format: str, worst_median) -> str:
@@ -194,8 +195,10 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
     Parameters
     ----------
     ranking : pandas.DataFrame, optional
-        A Direction ranking in display order (``rank, name, score``; with ``previous_rank`` and
-        ``rank_change`` when an edition comparison exists): the leader and the biggest climber.
+        A Direction ranking in display order (``rank, name, score``): the leader. With
+        ``previous_rank, rank_change`` and ``significant``
+        (:func:`influence_lib.sections.significant_movements`), the biggest climber among the
+        movements larger than the rank intervals of both editions; without them, none is named.
     segment_label : str, optional
         The ranking's segment, named in the leader's sentence.
     directions : pandas.DataFrame, optional
@@ -227,8 +230,9 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
     if ranking is not None and len(ranking):
         first = ranking.iloc[0]
         facts["leader"] = {"name": first["name"], "score": _plain(first["score"]), "segment_label": segment_label}
-        if "rank_change" in ranking.columns:
-            moves = pd.to_numeric(ranking["rank_change"], errors="coerce")
+        if "significant" in ranking.columns:
+            # only movements larger than the uncertainty of both ranks are news
+            moves = pd.to_numeric(ranking["rank_change"], errors="coerce").where(ranking["significant"].astype(bool))
             if moves.notna().any() and moves.max() > 0:
                 climber = ranking.loc[moves.idxmax()]
                 facts["biggest_climber"] = {"name": climber["name"], "rank": _plain(climber["rank"]),

@@ -120,9 +120,14 @@ def rank_members(members: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
 MOVEMENT_COLUMNS = ["previous_rank", "rank_change", "status"]
 
 
+MOVEMENT_STATUSES = ("new", "entered", "up", "down", "same")
+
+
 def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str,
                   top: int | None = None) -> pd.DataFrame:
     """Add ``previous_rank``, ``rank_change`` and ``status`` after a ranking's columns.
+
+    The one rule for rank movements: tables, profiles and highlights all read these columns.
 
     Parameters
     ----------
@@ -134,14 +139,15 @@ def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str
     key : str
         Identifier column (``org_id`` or ``member_id``).
     top : int, optional
-        The Top N the current ranking shows: an entry that was not in the previous Top N is
-        ``new`` even if it had a rank.
+        The Top N the current ranking shows: an entry ranked before but outside the previous
+        Top N has ``entered`` it.
 
     Returns
     -------
     pandas.DataFrame
         ``current`` with ``previous_rank`` (nullable integer), ``rank_change`` (``previous_rank -
-        rank``, positive = moved up) and ``status`` (``new``, ``up``, ``down``, ``same``).
+        rank`` whenever both exist, positive = moved up) and ``status``: ``new`` (no previous
+        rank), ``entered`` (ranked before, outside the previous Top N), ``up``, ``down``, ``same``.
     """
     out = current.copy()
     if previous is None:
@@ -153,11 +159,10 @@ def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str
     prev = pd.array(ranks.reindex(out[key].to_numpy()).to_numpy(dtype=float, na_value=np.nan), dtype="Float64")
     prev = pd.array(prev, dtype="Int64")
     change = prev - pd.array(out["rank"].to_numpy(), dtype="Int64")
-    is_new = pd.isna(prev) if top is None else (pd.isna(prev) | (prev.fillna(top + 1) > top))
-    status = np.select(
-        [np.asarray(is_new, dtype=bool), change.fillna(0).to_numpy() > 0, change.fillna(0).to_numpy() < 0],
-        ["new", "up", "down"], default="same",
-    )
+    is_new = np.asarray(pd.isna(prev), dtype=bool)
+    entered = ~is_new & (np.asarray(prev.fillna(0), dtype=np.int64) > top) if top is not None else np.zeros(len(out), bool)
+    moved = change.fillna(0).to_numpy()
+    status = np.select([is_new, entered, moved > 0, moved < 0], ["new", "entered", "up", "down"], default="same")
     out["previous_rank"] = prev
     out["rank_change"] = change
     out["status"] = status

@@ -172,6 +172,64 @@ def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str 
     return ranking.merge(intervals[["org_id", "rank_low", "rank_high"]], on="org_id", how="left", validate="one_to_one")
 
 
+def ranking_with_uncertainty(ctx: SectionContext, segment: str, top: int | None, seed: int,
+                             n_boot: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A segment's Top N with movements, best members, rank intervals and which movements are significant.
+
+    :func:`segment_ranking`, then :func:`add_rank_intervals`, then :func:`significant_movements`.
+
+    Returns
+    -------
+    ranking, departures : pandas.DataFrame
+    """
+    ranking, departures = segment_ranking(ctx, segment, top)
+    ranking = add_rank_intervals(ctx, ranking, segment, seed, n_boot)
+    return significant_movements(ctx, ranking, segment, seed, n_boot), departures
+
+
+def significant_movements(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
+                          n_boot: int, level: float = 0.90) -> pd.DataFrame:
+    """Add the previous edition's rank interval and whether each movement exceeds both intervals.
+
+    A movement is ``significant`` when the two rank intervals do not overlap: the whole interval
+    of the previous rank lies below (for a rise) or above (for a fall) the current one. Only such
+    movements are quoted as news (the biggest climber); the others may be noise of a few posts.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        A ranking with movements and current intervals (:func:`segment_ranking`, then
+        :func:`add_rank_intervals`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ranking`` plus ``previous_rank_low``, ``previous_rank_high`` (empty without a previous
+        rank) and ``significant`` (bool).
+    """
+    from influence_lib.uncertainty import rank_intervals
+
+    out = ranking.copy()
+    if ctx.scope.previous is None or "rank_low" not in out:
+        out["previous_rank_low"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["previous_rank_high"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["significant"] = False
+        return out
+    before = rank_intervals(ctx.scope, segment, seed, n_boot, level, previous=True).set_index("org_id")
+    out["previous_rank_low"] = pd.array(before["rank_low"].reindex(out["org_id"]).to_numpy(dtype=float, na_value=np.nan),
+                                        dtype="Float64").astype("Int64")
+    out["previous_rank_high"] = pd.array(before["rank_high"].reindex(out["org_id"]).to_numpy(dtype=float,
+                                                                                             na_value=np.nan),
+                                         dtype="Float64").astype("Int64")
+    low_before = out["previous_rank_low"].fillna(0).to_numpy(dtype=np.int64)
+    high_before = out["previous_rank_high"].fillna(0).to_numpy(dtype=np.int64)
+    has_previous = out["previous_rank_low"].notna().to_numpy()
+    rise = low_before > out["rank_high"].to_numpy()
+    fall = high_before < out["rank_low"].to_numpy()
+    out["significant"] = has_previous & (rise | fall)
+    return out
+
+
 def direction_scores(ctx: SectionContext, segment: str | None = None) -> pd.DataFrame:
     """Every Direction of the sector (or of one segment) with its score: the full ranking, uncut."""
     return ctx.scope.ranking("direction", segment)

@@ -11,7 +11,7 @@ from influence_lib.scoring import normalized_score, positions
 
 
 def rank_intervals(scope: ScoredScope, segment: str | None, seed: int, n_boot: int = 500,
-                   level: float = 0.90) -> pd.DataFrame:
+                   level: float = 0.90, previous: bool = False) -> pd.DataFrame:
     """Bootstrap interval of each Direction's rank, under the scope's methodology.
 
     Each replicate redraws the scope's counted posts with a Poisson(1) weight each (a vectorised
@@ -32,6 +32,8 @@ def rank_intervals(scope: ScoredScope, segment: str | None, seed: int, n_boot: i
         Replicates.
     level : float
         Coverage of the interval, e.g. 0.90.
+    previous : bool
+        The intervals of the previous period's ranking instead.
 
     Returns
     -------
@@ -42,8 +44,8 @@ def rank_intervals(scope: ScoredScope, segment: str | None, seed: int, n_boot: i
         raise ValueError(f"level must be between 0 and 1, not {level}")
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, not {n_boot}")
-    ranking = scope.ranking("direction", segment)
-    posts = scope.posts(segment)
+    ranking = scope.ranking("direction", segment, previous=previous)
+    posts = scope.posts(segment, previous=previous)
     n_orgs = len(ranking)
     post_org = positions(posts["org_id"].astype("str"), ranking["org_id"])
     keep = post_org >= 0

@@ -96,7 +96,8 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
                  f"(indice de concentration {format_number(conc['herfindahl'], 2)}, soit "
                  f"{format_number(conc['effective_voices'], 1)} voix effectives) : "
                  f"{VOICE_LABELS.get(conc['voice'], conc['voice'])}.")
-    move = movement_label(row.get("status"), row.get("rank_change")) if "status" in row else ""
+    move = (movement_label(row["status"], row["rank_change"], row["previous_rank"], row["rank"])
+            if "status" in row else "")
     heading_html = (f"<h3>{int(row['rank'])}. {escape(str(row['name']))}"
                     + (f" <small>({escape(move)})</small>" if move else "") + "</h3>")
     return (

@@ -112,6 +112,12 @@ def labelled_key_numbers(numbers: pd.DataFrame, top: int) -> pd.DataFrame:
     })
 
 
+def movement_labels(ranking: pd.DataFrame) -> list[str]:
+    """The movement of each row of a ranking with movements (see :func:`influence_lib.frenchify.movement_label`)."""
+    return [movement_label(s, c, p, r) for s, c, p, r in
+            zip(ranking["status"], ranking["rank_change"], ranking["previous_rank"], ranking["rank"])]
+
+
 def display_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
     """A Direction ranking ready for readers: French headers and number formats, movement symbols."""
     shown = pd.DataFrame({
@@ -128,7 +134,7 @@ def display_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
     if "best_member" in ranking:
         shown["best_member"] = ranking["best_member"].fillna("—").to_numpy()
     if "status" in ranking and ranking["status"].notna().any():
-        shown["movement"] = [movement_label(s, c) for s, c in zip(ranking["status"], ranking["rank_change"])]
+        shown["movement"] = movement_labels(ranking)
     return french_labels(shown, {"active": "Membres actifs / membres", "best_member": "Membre le plus engageant",
                                  "movement": "Évolution", "interval": "Rang possible (IC 90 %)"})
 
@@ -148,7 +154,7 @@ def display_top_voices(voices: pd.DataFrame) -> pd.DataFrame:
     """The Top voices for readers."""
     shown = readable_table(voices, VOICES_VIEW)
     if voices["status"].notna().any():
-        shown["Évolution"] = [movement_label(s, c) for s, c in zip(voices["status"], voices["rank_change"])]
+        shown["Évolution"] = movement_labels(voices)
     return shown
 
 
