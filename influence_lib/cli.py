@@ -22,6 +22,8 @@ EPILOGS = {
     "report": ("examples:\n  influence report --sector sante\n"
                "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2"),
     "batch": "examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs",
+    "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
+                     "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
 }
 
 
@@ -46,6 +48,10 @@ def _add_on_error(p):
                         "continues without them and writes them to --rejected")
     p.add_argument("--rejected", type=Path, default=Path("outputs") / "rejected-rows.csv", metavar="FILE",
                    help="where --on-error reject writes the rejected rows (default: outputs/rejected-rows.csv)")
+
+
+def _add_keep_texts(p, what="rejected rows written to --rejected keep the posts' texts (default: left out)"):
+    p.add_argument("--keep-texts", action="store_true", help=what)
 
 
 def _add_period(p):
@@ -73,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(p)
     p.add_argument("--format", choices=["json", "table"], default="table")
     _add_on_error(p)
+    _add_keep_texts(p)
 
     p = sub.add_parser("rank", help="rank the Directions or members of a sector", epilog=EPILOGS["rank"], formatter_class=fmt,
                        description="Rank Directions (or members) of a sector or segment by score over an edition or period.")
@@ -91,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
     p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
     _add_on_error(p)
+    _add_keep_texts(p)
 
     p = sub.add_parser("report", help="the full report of a sector: notebooks, tables, figures, report.html",
                        epilog=EPILOGS["report"], formatter_class=fmt,
@@ -118,6 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write (created if needed)")
     p.add_argument("--scale", type=_positive_float, default=1.0, help="size relative to the sample (default 1)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
+
+    p = sub.add_parser("pseudonymize", help="the same dataset with keyed-hash ids and invented names",
+                       epilog=EPILOGS["pseudonymize"], formatter_class=fmt,
+                       description="Write a copy of a dataset whose ids are keyed hashes (HMAC-SHA256) and whose "
+                                   "organisation names, member names and handles are invented from the key; URLs "
+                                   "and (unless --keep-texts) post texts are dropped. Every ranking keeps its "
+                                   "scores. The key is never written. See docs/privacy.md.")
+    _add_data(p)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="new (or empty) folder to write, outside --data")
+    p.add_argument("--key-file", type=Path, required=True, metavar="FILE",
+                   help="file holding the secret key (at least 16 bytes); the same key gives the same pseudonyms")
+    _add_on_error(p)
+    _add_keep_texts(p, "keep post texts as they are, in the new dataset and in rejected rows (default: dropped; "
+                       "texts name people)")
 
     from influence_lib.importers.command import add_import_parser, run_import
     add_import_parser(sub)
@@ -208,6 +231,8 @@ def load_for_computing(args):
     from influence_lib.export import write_rejected_rows
 
     dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    if dataset.opt_out.file is not None:
+        print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
     if len(report.warnings):
         n = len(report.warnings)
@@ -215,7 +240,7 @@ def load_for_computing(args):
               file=sys.stderr)
     if args.on_error == "reject":
         # written even when empty, so that a file left by an earlier run is never mistaken for this one's
-        path = write_rejected_rows(report, args.rejected)
+        path = write_rejected_rows(report, args.rejected, keep_texts=getattr(args, "keep_texts", False))
         totals = report.counts
         n = int(totals["rejected"].sum())
         print(
@@ -234,6 +259,7 @@ def cmd_validate(args) -> int:
     """``influence validate``: every problem of a dataset; exit 1 when there is an error."""
     from influence_lib.dataset import read_table
     from influence_lib.errors import DatasetError, SettingsError
+    from influence_lib.optout import remove_opted_out
     from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
 
@@ -256,6 +282,9 @@ def cmd_validate(args) -> int:
               f"{'them' if len(faults) != 1 else 'it'}, then run `influence validate` again to check the rows",
               file=sys.stderr)
         return EXIT_DATA
+    frames, files, opt_out = remove_opted_out(folder, frames, files)  # checked like every command does
+    if opt_out.file is not None:
+        print(f"{'warning' if opt_out.unmatched else 'note'}: {opt_out.describe()}", file=sys.stderr)
     _, report = validate_tables(frames, files, settings)
     print(report.describe())
     if report.has_errors:
@@ -267,7 +296,7 @@ def cmd_validate(args) -> int:
 
 def cmd_summary(args) -> int:
     """``influence summary``: the methodology box of a sector and edition."""
-    from influence_lib.frenchify import format_number, format_period
+    from influence_lib.frenchify import format_number, format_period, pluralize
     from influence_lib.presentation.tables import BOX_LABELS
     from influence_lib.scope import box_platforms, build_scope, summarize
 
@@ -294,6 +323,16 @@ def cmd_summary(args) -> int:
           f"{format_period(period.start, period.end)}")
     for label, value in rows:
         print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
+    if dataset.opt_out.file is not None:
+        counts = [(dataset.opt_out.people, "personne retirée", "personnes retirées")] + [
+            (dataset.opt_out.removed[t], word, None) for t, word in (("members", "membre"), ("accounts", "compte"),
+                                                                     ("posts", "post"))]
+        said = [f"{format_number(n, sep=' ')} {pluralize(n, one, many)}" for n, one, many in counts]
+        unmatched = dataset.opt_out.unmatched
+        print(f"Note : {said[0]} à {'sa' if dataset.opt_out.people < 2 else 'leur'} demande ({dataset.opt_out.file}) "
+              f"avant le calcul, soit {said[1]}, {said[2]} et {said[3]} en moins dans les données"
+              + (f" ; {unmatched} {pluralize(unmatched, 'ligne ne désigne', 'lignes ne désignent')} personne."
+                 if unmatched else "."))
     return EXIT_OK
 
 
@@ -419,8 +458,28 @@ def cmd_synth(args) -> int:
     return EXIT_OK
 
 
+def cmd_pseudonymize(args) -> int:
+    """``influence pseudonymize``: a copy of the dataset with keyed-hash ids and invented names."""
+    from influence_lib.pseudonymize import check_destination, read_key, write_pseudonymized
+
+    check_destination(_data_dir(args), args.out)  # refused before anything is read or written
+    if args.on_error == "reject" and args.rejected.resolve().is_relative_to(args.out.resolve()):
+        raise UsageError(f"--rejected {args.rejected}: inside --out {args.out}; rejected rows are not pseudonymised, "
+                         f"so they go elsewhere")
+    key = read_key(args.key_file)
+    dataset = load_for_computing(args)
+    for path in write_pseudonymized(dataset, args.out, key, keep_texts=args.keep_texts):
+        print(path)
+    print(f"pseudonymised: {len(dataset.organizations)} organisations, {len(dataset.members)} members, "
+          f"{len(dataset.accounts)} accounts, {len(dataset.posts)} posts; post texts "
+          f"{'kept as they are (they may name people)' if args.keep_texts else 'dropped'}, URLs dropped; the key "
+          f"was not written: keep it secret, and reuse it to give the next edition the same pseudonyms",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
-            "batch": cmd_batch, "synth": cmd_synth}
+            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize}
 
 
 def _use_jemalloc() -> None:

@@ -45,12 +45,24 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_rejected_rows(report: ValidationReport, path: str | Path) -> Path:
+def write_rejected_rows(report: ValidationReport, path: str | Path, keep_texts: bool = False) -> Path:
     """Write the rows validation set aside, with their reasons, to a CSV file.
 
     Columns: ``table, file, line, reasons, record`` (``record``: the row as read, in JSON).
+    A post's ``text`` is left out of its record unless ``keep_texts`` (texts are other people's
+    words, and never the reason a row is rejected).
     """
-    return write_table(report.rejected, path)
+    rejected = report.rejected
+    posts = (rejected["table"] == "posts").to_numpy()
+    if not keep_texts and posts.any():
+        import json
+
+        records = [json.dumps({k: v for k, v in json.loads(r).items() if k != "text"}, ensure_ascii=False,
+                              separators=(",", ":"))
+                   for r in rejected.loc[posts, "record"]]
+        rejected = rejected.copy()
+        rejected.loc[posts, "record"] = records
+    return write_table(rejected, path)
 
 
 def save_table(frame: pd.DataFrame, out_dir: str | Path | None, name: str) -> Path | None:

@@ -167,7 +167,7 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
 
 def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
                    durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, durations.
+    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, opt-outs, durations.
 
     ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
     """
@@ -180,8 +180,11 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
         "methodology": {"name": methodology.name, "version": methodology.version},
         "inputs": {name: {"file": str(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
                    for name, f in dataset.files.items()},
-        "rows": {r.table: {"read": int(r.read), "used": int(r.used), "rejected": int(r.rejected)}
+        # read = used + rejected + opted_out: people of opt-out.csv are removed before validation
+        "rows": {r.table: {"read": int(r.read) + dataset.opt_out.removed[r.table], "used": int(r.used),
+                           "rejected": int(r.rejected), "opted_out": dataset.opt_out.removed[r.table]}
                  for r in dataset.report.counts.itertuples(index=False)},
+        "opt_out": dataset.opt_out.manifest_entry(),
         "notebooks": [{"name": r.name, "template": r.template, "parameters": r.parameters,
                        "seconds": durations.get(r.name)} for r in runs],
     }
