@@ -78,6 +78,19 @@ def format_percent(share, decimals: int = 0) -> str:
     return f"{format_number(100 * float(share), decimals)}\u00a0%"
 
 
+def format_share(share) -> str:
+    """A share in running text: whole percents, one decimal where rounding would say 0 % or 100 % untruly.
+
+    ``0.998`` is ``99,8 %`` (never ``100 %`` for a share that is not whole), ``0.476`` is ``48 %``.
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return ""
+    value = float(share)
+    whole = round(100 * value)
+    exact = value in (0.0, 1.0)
+    return format_percent(value, 0 if exact or 0 < whole < 100 else 1)
+
+
 def format_date(stamp, with_year: bool = True) -> str:
     """Format a date in French: ``1 juin 2020`` (``1er`` for the first of the month)."""
     ts = pd.Timestamp(stamp)

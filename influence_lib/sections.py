@@ -276,6 +276,28 @@ def focus_profiles(ctx: SectionContext, org_ids) -> dict[str, pd.DataFrame]:
                                      ctx.period, member_scores=scope.current.members)
 
 
+def top_analysis(ctx: SectionContext, top: pd.DataFrame, segment: str) -> dict[str, pd.DataFrame]:
+    """The numbers behind the Top 10 analysis: each Direction against its segment and the sector.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``directions`` (:func:`influence_lib.trends.direction_benchmarks`, every Direction of the
+        sector), ``segments`` (:func:`influence_lib.trends.segment_benchmarks`), ``hashtags``
+        (:func:`influence_lib.trends.direction_hashtags` of the listed Directions) and
+        ``previous`` (``org_id, previous_score`` in the segment's previous ranking; empty
+        without a previous edition).
+    """
+    scope = ctx.scope
+    posts = scope.current.posts
+    directions = trends.direction_benchmarks(posts, scope.members, scope.organizations, ctx.period)
+    previous = (scope.ranking("direction", segment, previous=True)[["org_id", "score"]]
+                .rename(columns={"score": "previous_score"}) if scope.previous is not None
+                else pd.DataFrame(columns=["org_id", "previous_score"]))
+    return {"directions": directions, "segments": trends.segment_benchmarks(posts, directions),
+            "hashtags": trends.direction_hashtags(posts, top["org_id"]), "previous": previous}
+
+
 # --- 03: trends and Top voices -------------------------------------------------------------------
 
 def monthly_with_previous(ctx: SectionContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:

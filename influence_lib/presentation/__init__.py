@@ -1,6 +1,7 @@
 """The presentation layer: computed tables (codes) turned into French tables, text and HTML fragments."""
 
 from influence_lib.frenchify import readable_table
+from influence_lib.presentation.analysis import analysis_intro_html, direction_analysis_html
 from influence_lib.presentation.fragments import (
     departures_html,
     hashtags_html,
@@ -40,7 +41,7 @@ from influence_lib.presentation.tables import (
 from influence_lib.presentation.text import format_box, ranking_text, score_paragraph, voices_text
 
 __all__ = [
-    "BEST_POST_VIEW", "BOX_LABELS", "COVERAGE_VIEW", "DISTRIBUTION_VIEW", "EXCEPTIONAL_VIEW", "FORMAT_VIEW",
+    "analysis_intro_html", "direction_analysis_html", "BEST_POST_VIEW", "BOX_LABELS", "COVERAGE_VIEW", "DISTRIBUTION_VIEW", "EXCEPTIONAL_VIEW", "FORMAT_VIEW",
     "GENDER_VIEW", "HASHTAG_TREND_VIEW", "HASHTAG_VIEW", "MEMBER_VIEW", "MOMENT_VIEW", "PLATFORM_VIEW", "ROLE_VIEW",
     "TOP_POST_VIEW", "concentration_table", "departures_html", "display_coverage", "display_distribution_summary",
     "display_ranking", "display_top_voices", "format_box", "gender_view", "hashtags_html", "heading",

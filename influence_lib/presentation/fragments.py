@@ -73,8 +73,9 @@ def departures_html(departures: pd.DataFrame, top: int, previous_period: Period 
     return sentence + table(shown)
 
 
-def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_id: str, figure_html: str = "") -> str:
-    """One Direction's profile as HTML: heading, key figures, members' contributions, best posts, activity."""
+def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_id: str, figure_html: str = "",
+                 analysis_html: str = "") -> str:
+    """One Direction's profile as HTML: heading, key figures, analysis, members' contributions, best posts, activity."""
     row = ranking.loc[ranking["org_id"] == org_id].iloc[0]
     conc = profiles["concentration"].set_index("org_id").reindex([org_id]).iloc[0]
     split = profiles["platforms"][profiles["platforms"]["org_id"] == org_id].set_index("platform")
@@ -101,11 +102,12 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
     heading_html = (f"<h3>{int(row['rank'])}. {escape(str(row['name']))}"
                     + (f" <small>({escape(move)})</small>" if move else "") + "</h3>")
     return (
-        heading_html + figures + paragraph(voice)
+        '<article class="profile">' + heading_html + figures + (analysis_html or paragraph(voice))
         + "<h4>Contribution des membres</h4>" + table(readable_table(members, MEMBER_VIEW))
         + "<h4>Ses trois meilleurs posts</h4>"
         + (table(readable_table(posts, BEST_POST_VIEW)) if len(posts) else paragraph("Aucun post compté."))
         + ("<h4>Activité mensuelle</h4>" + figure_html if figure_html else "")
+        + "</article>"
     )
 
 

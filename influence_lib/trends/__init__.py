@@ -4,7 +4,7 @@ Every function takes frames of a scored scope (:class:`influence_lib.scope.Score
 counted posts, member scores and tables) and explicit parameters, and returns a new frame with
 codes (weekday numbers, format and platform keys, ``one_voice``), never French words, in a stable
 row order; nothing is plotted, written or translated here (:mod:`influence_lib.presentation` does).
-One module per topic: months, formats, timing, hashtags, posts, people, profiles.
+One module per topic: months, formats, timing, hashtags, posts, people, profiles, benchmarks.
 
 Conventions
 -----------
@@ -16,6 +16,7 @@ Conventions
 """
 
 from influence_lib.trends._common import PARIS, UNKNOWN_FORMAT, make_excerpt, to_paris_time
+from influence_lib.trends.benchmarks import direction_benchmarks, direction_hashtags, segment_benchmarks
 from influence_lib.trends.formats import format_performance
 from influence_lib.trends.hashtags import (
     HASHTAG_PATTERN,
@@ -48,7 +49,7 @@ from influence_lib.trends.timing import best_moments, heatmap_grid, posting_heat
 
 __all__ = [
     "HASHTAG_PATTERN", "LEADER_ROLES", "MAD_SCALE", "MEAN_AD_SCALE", "PARIS", "POST_COLUMNS", "UNKNOWN_FORMAT",
-    "VOICE_THRESHOLD", "best_moments", "best_posts_by_direction", "compare_monthly", "describe_posts",
+    "VOICE_THRESHOLD", "best_moments", "best_posts_by_direction", "compare_monthly", "describe_posts", "direction_benchmarks", "direction_hashtags", "segment_benchmarks",
     "direction_concentration", "direction_profiles", "exceptional_posts", "extract_hashtags", "format_performance",
     "gender_breakdown", "hashtag_table", "hashtag_trends", "hashtags_only", "heatmap_grid", "make_excerpt", "member_contributions",
     "monthly_activity", "most_engaging_hashtags", "period_months", "platform_breakdown", "platform_split",
