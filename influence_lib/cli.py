@@ -152,6 +152,9 @@ def _add_report_options(p):
     p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output root (default: outputs)")
     p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="notebooks (report) or sectors (batch) run at once (default 2)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--csv-dialect", choices=["standard", "excel-fr"], default="standard",
+                   help="'excel-fr' also writes the tables to tables-excel-fr/ (';', decimal comma, UTF-8 with BOM) "
+                        "for French Excel; tables/ is always written (default: standard)")
 
 
 def _positive_int(text: str) -> int:
@@ -286,6 +289,10 @@ def cmd_validate(args) -> int:
     if opt_out.file is not None:
         print(f"{'warning' if opt_out.unmatched else 'note'}: {opt_out.describe()}", file=sys.stderr)
     _, report = validate_tables(frames, files, settings)
+    if settings is not None:  # labels that rankings.xlsx must change to name their sheet: a warning only
+        from influence_lib.workbook import sheet_title_warnings
+        for message in sheet_title_warnings(settings):
+            print(f"warning: {message}")
     print(report.describe())
     if report.has_errors:
         print("fix the rows listed above (or let `summary`/`rank` leave them out with --on-error reject)",
@@ -422,7 +429,8 @@ def cmd_report(args) -> int:
         raise UsageError(f"--methodology {args.methodology}: no such file")
     result = run_report(args.sector, data_dir=_data_dir(args), edition=args.edition, out_dir=args.out, jobs=args.jobs,
                         progress=not args.no_progress, on_error="reject" if args.on_error == "reject" else "raise",
-                        methodology_file=str(args.methodology) if args.methodology else None)
+                        methodology_file=str(args.methodology) if args.methodology else None,
+                        csv_dialect=args.csv_dialect)
     print(f"report written to {result.folder} in {result.seconds:.1f} s")
     for name, seconds in result.durations.items():
         print(f"  {name:<45} {seconds:6.1f} s")
@@ -439,7 +447,7 @@ def cmd_batch(args) -> int:
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
     summary = run_batch(data_dir=_data_dir(args), sectors=args.sectors, jobs=args.jobs, out_dir=args.out,
-                        edition=args.edition, progress=not args.no_progress)
+                        edition=args.edition, progress=not args.no_progress, csv_dialect=args.csv_dialect)
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:
