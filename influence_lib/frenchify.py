@@ -105,7 +105,7 @@ def format_period(start, end) -> str:
 
 
 def french_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Rename a table's columns to their French labels (unknown columns keep their name)."""
+    """Rename a table’s columns to their French labels (unknown columns keep their name)."""
     mapping = {**COLUMN_LABELS, **(labels or {})}
     return frame.rename(columns={c: mapping.get(c, c) for c in frame.columns})
 
@@ -179,9 +179,21 @@ def pluralize(value, singular: str, plural: str | None = None) -> str:
     return singular if abs(float(value)) < 2 else (plural or singular + "s")
 
 
+PLURAL_NAME_STARTS = ("laboratoires", "etablissements", "hopitaux", "cliniques", "pharmacies", "editions", "groupes")
+
+
 def with_de(name: str) -> str:
-    """``de`` before a name, elided before a vowel: ``de Sanofi``, ``d’Ipsen``, ``d’Œnobiol``."""
+    """``de`` before a name: ``de Sanofi``, elided before a vowel, ``d’Ipsen``.
+
+    Before a plural, ``des``: ``des Laboratoires Servier``, and ``Les Laboratoires X`` gives
+    ``des Laboratoires X``.
+    """
     text = str(name).strip()
+    first_word = fold_accents(text.split(" ", 1)[0]) if text else ""
+    if first_word == "les" and " " in text:
+        return f"des {text.split(' ', 1)[1]}"
+    if first_word in PLURAL_NAME_STARTS:
+        return f"des {text}"
     first = fold_accents(text[:1])
     return f"d{APOSTROPHE}{text}" if first and first in "aeiouyœæ" else f"de {text}"
 

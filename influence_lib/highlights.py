@@ -94,7 +94,7 @@ def sentence_top_hashtag(tag: str, uses: int) -> str:
 
 
 def sentence_totals(posts: int, engagement) -> str:
-    """The period's counted posts and their engagement."""
+    """The period’s counted posts and their engagement."""
     return (f"Les membres des Directions ont publié {format_number(posts)} {pluralize(posts, 'post')}, "
             f"qui ont suscité {_engagement(engagement)}.")
 
@@ -105,7 +105,7 @@ def sentence_platform_share(platform: str, share) -> str:
 
 
 def sentence_exceptional_posts(count: int) -> str:
-    """How many posts went far above their author's usual level."""
+    """How many posts went far above their author’s usual level."""
     count = int(count)
     if count == 0:
         return f"Aucun post n{APOSTROPHE}a largement dépassé le niveau habituel de son auteur."
@@ -142,14 +142,14 @@ def _missing(value) -> bool:
 
 
 def build_highlights(facts: dict[str, dict | None]) -> list[str]:
-    """The sentences of the facts that exist, in the report's order (:data:`SENTENCES`).
+    """The sentences of the facts that exist, in the report’s order (:data:`SENTENCES`).
 
     Parameters
     ----------
     facts : dict
         Fact name (a key of :data:`SENTENCES`) to the keyword arguments of its sentence function.
         A fact that is None, or one of whose required values is missing (None, NaN), is left
-        out; a missing optional value (e.g. ``segment_label``) takes the function's default.
+        out; a missing optional value (e.g. ``segment_label``) takes the function’s default.
 
     Returns
     -------
@@ -171,7 +171,7 @@ def build_highlights(facts: dict[str, dict | None]) -> list[str]:
         required = {name for name, p in inspect.signature(build).parameters.items() if p.default is p.empty}
         if any(_missing(v) for name, v in values.items() if name in required):
             continue
-        # an optional value that is missing takes the function's default (e.g. no segment label)
+        # an optional value that is missing takes the function’s default (e.g. no segment label)
         sentences.append(build(**{name: v for name, v in values.items() if not _missing(v)}))
     return sentences
 
@@ -200,7 +200,7 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
         (:func:`influence_lib.sections.significant_movements`), the biggest climber among the
         movements larger than the rank intervals of both editions; without them, none is named.
     segment_label : str, optional
-        The ranking's segment, named in the leader's sentence.
+        The ranking’s segment, named in the leader’s sentence.
     directions : pandas.DataFrame, optional
         All Directions of the scope (``active_members``): the share with an active member.
     formats : pandas.DataFrame, optional

@@ -111,7 +111,7 @@ def _swap_into_place(staging: Path, target: Path) -> None:
 
 
 def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition: str,
-                   dataset=None, methodology=None) -> Path:
+                   methodology=None) -> Path:
     """``rankings.xlsx`` from the run's tables, sheet by sheet as :data:`influence_lib.workbook.SHEETS` declares.
 
     Parameters
@@ -120,10 +120,6 @@ def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition
         The report folder (its ``tables/`` are read back as text).
     settings : DatasetSettings
     sector, edition : str
-    dataset : Dataset, optional
-        The run's dataset: the full ranking of each segment is taken from
-        ``tables/ranking_full_<segment>.csv`` when a section wrote it, otherwise ranked here with
-        :func:`influence_lib.ranking.build_ranking` (what ``influence rank --segment`` prints).
     methodology : Methodology, optional
         The run's methodology (default engagement v1).
 
@@ -132,17 +128,12 @@ def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition
     Path
     """
     from influence_lib.export import write_workbook
-    from influence_lib.ranking import build_ranking
     from influence_lib.settings import DEFAULT_METHODOLOGY
     from influence_lib.workbook import SHEETS, about_table, build_sheets, read_report_tables
 
     methodology = methodology or DEFAULT_METHODOLOGY
     period = settings.period(edition)
-    tables = read_report_tables(folder / "tables", SHEETS)
-    for segment in settings.sector(sector).segments:
-        name = f"ranking_full_{segment.key}"
-        if name not in tables and dataset is not None:
-            tables[name] = build_ranking(dataset, sector, period, "direction", segment.key, None, methodology)
+    tables = read_report_tables(folder / "tables", SHEETS)  # the sections' tables: nothing is scored again
     tables["about"] = about_table(settings, sector, edition, methodology.label)
     return write_workbook(build_sheets(tables, settings, sector), folder / "rankings.xlsx",
                           title=f"{settings.title} — {settings.sector(sector).title}", subject=f"Édition {edition}",
@@ -265,7 +256,7 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
 
 def finish_report(job: ReportJob) -> ReportResult:
     """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
-    build_workbook(job.staging, job.settings, job.sector, job.edition, job.dataset, job.methodology)
+    build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
     if job.csv_dialect != "standard":
         from influence_lib.export import write_tables_in_dialect
         write_tables_in_dialect(job.staging, job.csv_dialect)

@@ -18,7 +18,7 @@ from influence_lib.settings import DatasetSettings, Segment
 
 # --- Sheet names ----------------------------------------------------------------------------------
 
-SHEET_NAME_MAX = 31  # Excel's limit, in UTF-16 code units
+SHEET_NAME_MAX = 31  # Excel’s limit, in UTF-16 code units
 SHEET_NAME_FORBIDDEN = "/\\[]:*?"
 _REPLACEMENTS = str.maketrans({"/": "-", "\\": "-", ":": "-", "*": "-", "?": "", "[": "(", "]": ")"})
 _RESERVED = {"history"}  # Excel keeps this name for itself
@@ -41,7 +41,7 @@ def _tidy(text: str) -> str:
 
 
 def sheet_names(titles: Sequence[str]) -> list[str]:
-    r"""The Excel sheet names of a workbook's sheets, in order: valid, at most 31 characters, unique.
+    r"""The Excel sheet names of a workbook’s sheets, in order: valid, at most 31 characters, unique.
 
     The one rule for every sheet name: the characters Excel refuses are replaced (``/ \ : *``
     by ``-``, ``[ ]`` by ``( )``, ``?`` removed), control characters become spaces, spaces are
@@ -100,8 +100,8 @@ class Column:
     (whole values as integers, otherwise two decimals), ``decimal1``, ``decimal3``, ``share`` (a
     fraction shown as a percentage), ``change`` (signed: +3, -2); ``datetime`` (ISO time shown in
     Paris time), ``month`` (``2020-06``); labels instead of codes: ``segment``, ``platform``,
-    ``format``, ``status``, ``org`` (an ``org_id`` shown as its Direction's name); ``figure``
-    (the value of a key-figure row: a percentage when the row's ``figure`` ends with ``share``).
+    ``format``, ``status``, ``org`` (an ``org_id`` shown as its Direction’s name); ``figure``
+    (the value of a key-figure row: a percentage when the row’s ``figure`` ends with ``share``).
     An ``optional`` column is left out when its table lacks it or when it is empty.
     """
 
@@ -193,7 +193,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Profils - plateformes", ("profiles_platforms",), (
         Column("org_id", "Direction", "org"), Column("platform", "Plateforme", "platform"),
         Column("posts", "Posts", "int"), Column("engagement", "Engagement", "int"),
-        Column("engagement_share", "Part de l'engagement", "share"))),
+        Column("engagement_share", "Part de l’engagement", "share"))),
     Sheet("Profils - meilleurs posts", ("profiles_best_posts",), (
         Column("org_id", "Direction", "org"), Column("rank_in_direction", "Rang dans la Direction", "int"),
         Column("full_name", "Auteur"), Column("role", "Fonction"), Column("platform", "Plateforme", "platform"),
@@ -203,18 +203,18 @@ SHEETS: tuple[Sheet, ...] = (
         Column("org_id", "Direction", "org"), Column("month", "Mois", "month"),
         Column("posts", "Posts", "int"), Column("engagement", "Engagement", "int"))),
 )
-"""The sheets of ``rankings.xlsx``, in order: the report's order (Top 10, each segment's Top N, Top
+"""The sheets of ``rankings.xlsx``, in order: the report’s order (Top 10, each segment’s Top N, Top
 voices), then the full ranking, the methodology and key figures, and the Top 10's profiles."""
 
 
 class WorkbookError(InfluenceError):
-    """A table does not have a column the workbook's declared sheets need."""
+    """A table does not have a column the workbook’s declared sheets need."""
 
 
 # --- Building the sheets --------------------------------------------------------------------------
 
 def segments_in_report_order(settings: DatasetSettings, sector: str) -> list[Segment]:
-    """The sector's segments as the report shows them: the focus segment first, then dataset.yml order."""
+    """The sector’s segments as the report shows them: the focus segment first, then dataset.yml order."""
     sector_settings = settings.sector(sector)
     focus = sector_settings.focus or sector_settings.segments[0].key
     return sorted(sector_settings.segments, key=lambda s: s.key != focus)
@@ -222,7 +222,7 @@ def segments_in_report_order(settings: DatasetSettings, sector: str) -> list[Seg
 
 def planned_titles(settings: DatasetSettings, sector: str,
                    sheets: Sequence[Sheet] = SHEETS) -> list[tuple[str, Segment | None]]:
-    """The wanted title of every sheet of a sector's workbook, with the segment a title comes from."""
+    """The wanted title of every sheet of a sector’s workbook, with the segment a title comes from."""
     titles: list[tuple[str, Segment | None]] = []
     for sheet in sheets:
         if sheet.each_segment:
@@ -252,7 +252,7 @@ def sheet_title_warnings(settings: DatasetSettings, sheets: Sequence[Sheet] = SH
     return messages
 
 
-TEXT_FIGURES = {"study", "sector", "edition", "period", "methodology", "document_date"}  # about_table's rows
+TEXT_FIGURES = {"study", "sector", "edition", "period", "methodology", "document_date"}  # about_table’s rows
 
 
 def about_table(settings: DatasetSettings, sector: str, edition: str, methodology_label: str) -> pd.DataFrame:
@@ -263,7 +263,7 @@ def about_table(settings: DatasetSettings, sector: str, edition: str, methodolog
     rows = [("study", "Étude", settings.title), ("sector", "Secteur", settings.sector(sector).title),
             ("edition", "Édition", str(edition)), ("period", "Période", format_period(period.start, period.end)),
             ("methodology", "Méthodologie", methodology_label),
-            ("document_date", "Date du document (fin de l'édition)", format_date(period.end))]
+            ("document_date", "Date du document (fin de l’édition)", format_date(period.end))]
     return pd.DataFrame(rows, columns=["figure", "label", "value"])
 
 
@@ -281,7 +281,7 @@ def read_report_tables(folder: str | Path, sheets: Sequence[Sheet] | None = None
 
 def build_sheets(tables: Mapping[str, pd.DataFrame], settings: DatasetSettings, sector: str,
                  sheets: Sequence[Sheet] = SHEETS) -> list[SheetContent]:
-    """The workbook's sheets from the run's tables: French headers, labels, names, number formats.
+    """The workbook’s sheets from the run’s tables: French headers, labels, names, number formats.
 
     Parameters
     ----------

@@ -124,7 +124,7 @@ def test_summary_table(run, tiny_dir):
     rows = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1] for line in lines[1:]}
     assert rows == {
         "Organisations": "6", "Membres de direction": "7", "Comptes LinkedIn": "6", "Posts LinkedIn": "6",
-        "Engagements LinkedIn": "315", "Comptes Twitter": "1", "Posts Twitter": "1", "Engagements Twitter": "10",
+        "Interactions LinkedIn": "315", "Comptes Twitter": "1", "Posts Twitter": "1", "Interactions Twitter": "10",
         "Posts comptés avec un compteur vide": "1",
     }
     # the table is the default format

@@ -235,7 +235,7 @@ def test_numbers_labels_and_formats(hostile_workbook):
     assert any(c.value < 0 for c in change) and change[0].number_format == "+#,##0;-#,##0;0"
     assert rows[0][header.index("Score")].number_format == "#,##0"
     statuses = {r[header.index("Statut")].value for r in rows}
-    assert statuses <= {"▲ hausse", "▼ baisse", "= stable", "nouveau"} and "nouveau" in statuses
+    assert statuses <= {"▲ hausse", "▼ baisse", "= stable", "nouveau", "entrée"} and "entrée" in statuses
     full = book["Classement complet"]
     assert {r[0] for r in full.iter_rows(min_row=2, values_only=True)} == set(HOSTILE_LABELS.values())
     members = book["Profils - membres"]
@@ -251,10 +251,10 @@ def test_numbers_labels_and_formats(hostile_workbook):
     figures = {r[1]: r[2] for r in book["Chiffres clés"].iter_rows(min_row=2, values_only=True)
                if r[0] == HOSTILE_LABELS["laboratoires-biotech"]}
     assert figures["Directions classées"] == 140 and figures["Engagement total"] == 287115
-    assert isinstance(figures["Part du leader dans l'engagement"], float)
+    assert isinstance(figures["Part du leader dans l’engagement"], float)
     about = {r[0]: r[1] for r in book["Méthodologie"].iter_rows(min_row=2, values_only=True)}
     assert about["Édition"] == "2021" and about["Organisations"] == 258
-    assert about["Date du document (fin de l'édition)"] == "1er juin 2021"
+    assert about["Date du document (fin de l’édition)"] == "1er juin 2021"
 
 
 def test_every_sheet_is_a_styled_table_with_frozen_panes(hostile_workbook):

@@ -1,7 +1,7 @@
 """The Top 10 analysis in French: one paragraph per Direction from its numbers, then what the Top 10 share.
 
-Every sentence compares observed values (a Direction's median against its segment's median, its
-share of posts against the sector's); none claims a cause. Each is produced only when its numbers
+Every sentence compares observed values (a Direction’s median against its segment’s median, its
+share of posts against the sector’s); none claims a cause. Each is produced only when its numbers
 exist, and says which statistic it quotes (median, mean, share).
 """
 
@@ -41,7 +41,7 @@ def _interactions(value, decimals: int = 0) -> str:
 
 
 def voice_sentence(concentration: pd.Series) -> str:
-    """Who carries the Direction's engagement, and how concentrated it is."""
+    """Who carries the Direction’s engagement, and how concentrated it is."""
     if pd.isna(concentration.get("top_member_share")):
         return "Aucun membre n’a publié de post compté sur la période."
     share = float(concentration["top_member_share"])
@@ -55,7 +55,7 @@ def voice_sentence(concentration: pd.Series) -> str:
 
 
 def rhythm_sentence(direction: pd.Series, segment: pd.Series, segment_label: str) -> str:
-    """The Direction's posting rhythm and main format against its segment's median Direction."""
+    """The Direction’s posting rhythm and main format against its segment’s median Direction."""
     text = (f"Ses membres publient {_rhythm(float(direction['posts_per_month']))}, contre une médiane de "
             f"{_rhythm(float(segment['median_posts_per_month']))} pour les Directions du segment "
             f"« {segment_label} » qui publient")
@@ -66,7 +66,7 @@ def rhythm_sentence(direction: pd.Series, segment: pd.Series, segment_label: str
 
 
 def engagement_sentence(direction: pd.Series, segment: pd.Series) -> str:
-    """The Direction's median engagement per post against the median post of its segment."""
+    """The Direction’s median engagement per post against the median post of its segment."""
     mine, theirs = float(direction["median_engagement"]), float(segment["median_engagement"])
     if np.isnan(mine):
         return ""
@@ -122,14 +122,14 @@ def standout_sentence(best_post: pd.Series | None) -> str:
 def direction_analysis(row: pd.Series, direction: pd.Series, segment: pd.Series, segment_label: str,
                        concentration: pd.Series, hashtags: pd.DataFrame, best_post: pd.Series | None,
                        previous_score=None, previous_label: str | None = None) -> str:
-    """One Direction's paragraph of the Top 10 analysis, as escaped HTML.
+    """One Direction’s paragraph of the Top 10 analysis, as escaped HTML.
 
     Parameters
     ----------
     row : pandas.Series
         Its row of the Top 10 (rank, name, movements, ``significant``).
     direction, segment : pandas.Series
-        Its row of :func:`influence_lib.trends.direction_benchmarks`, its segment's of
+        Its row of :func:`influence_lib.trends.direction_benchmarks`, its segment’s of
         :func:`influence_lib.trends.segment_benchmarks`.
     segment_label : str
     concentration : pandas.Series
@@ -157,7 +157,7 @@ def common_traits(top: pd.DataFrame, directions: pd.DataFrame, segment_label: st
     top : pandas.DataFrame
         The Top N (``org_id``).
     directions : pandas.DataFrame
-        :func:`influence_lib.trends.direction_benchmarks` of the segment's Directions.
+        :func:`influence_lib.trends.direction_benchmarks` of the segment’s Directions.
     segment_label : str
     """
     inside = directions["org_id"].isin(top["org_id"])
@@ -188,7 +188,7 @@ def common_traits(top: pd.DataFrame, directions: pd.DataFrame, segment_label: st
 
 
 def benchmark_figures(segment: pd.Series) -> list[tuple[str, str]]:
-    """The segment's benchmarks as key figures (value, label) for the report's key-figure row."""
+    """The segment’s benchmarks as key figures (value, label) for the report’s key-figure row."""
     return [
         (_number(segment["median_engagement"], 1 if segment["median_engagement"] % 1 else 0),
          "interactions par post (médiane du segment)"),
@@ -202,7 +202,7 @@ def benchmark_figures(segment: pd.Series) -> list[tuple[str, str]]:
 
 def analysis_intro_html(analysis: dict[str, pd.DataFrame], top: pd.DataFrame, segment_key: str,
                         segment_label: str) -> str:
-    """The segment's benchmarks as key figures, then what the Top N have in common (HTML)."""
+    """The segment’s benchmarks as key figures, then what the Top N have in common (HTML)."""
     from influence_lib.html import key_figures
 
     segment = analysis["segments"].set_index("segment").loc[segment_key]

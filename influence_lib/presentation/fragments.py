@@ -1,4 +1,4 @@
-"""HTML fragments of the report's sections: every value from the data is escaped here, on its way in.
+"""HTML fragments of the report’s sections: every value from the data is escaped here, on its way in.
 
 Notebooks display these fragments with ``IPython.display.HTML``; they never pass data through
 Markdown (which would let raw HTML and ``javascript:`` links through).
@@ -58,12 +58,12 @@ def methodology_box_html(box: pd.DataFrame, period: Period) -> str:
 def departures_html(departures: pd.DataFrame, top: int, previous_period: Period | None) -> str:
     """A sentence, and a table if needed, on the Directions that left the Top N since the previous edition."""
     if previous_period is None:
-        return paragraph("Pas d'édition précédente : les évolutions de rang ne sont pas calculées.", "note")
+        return paragraph("Pas d’édition précédente : les évolutions de rang ne sont pas calculées.", "note")
     if not len(departures):
-        return paragraph(f"Aucune Direction n'a quitté le Top {top} depuis l'édition {previous_period.label}.")
+        return paragraph(f"Aucune Direction n’a quitté le Top {top} depuis l’édition {previous_period.label}.")
     count = len(departures)
     sentence = paragraph(f"{format_number(count)} Direction{'s ont' if count > 1 else ' a'} quitté le Top {top} "
-                         f"depuis l'édition {previous_period.label} :")
+                         f"depuis l’édition {previous_period.label} :")
     shown = pd.DataFrame({
         "Direction": departures["name"].to_numpy(),
         "Rang précédent": departures["rank"].astype(int).astype(str).to_numpy(),
@@ -75,7 +75,7 @@ def departures_html(departures: pd.DataFrame, top: int, previous_period: Period 
 
 def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_id: str, figure_html: str = "",
                  analysis_html: str = "") -> str:
-    """One Direction's profile as HTML: heading, key figures, analysis, members' contributions, best posts, activity."""
+    """One Direction’s profile as HTML: heading, key figures, analysis, members' contributions, best posts, activity."""
     row = ranking.loc[ranking["org_id"] == org_id].iloc[0]
     conc = profiles["concentration"].set_index("org_id").reindex([org_id]).iloc[0]
     split = profiles["platforms"][profiles["platforms"]["org_id"] == org_id].set_index("platform")
@@ -91,9 +91,9 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
         (f"{format_percent(linkedin / total)} / {format_percent(twitter / total)}", "LinkedIn / Twitter (engagement)"),
     ])
     if pd.isna(conc.get("voice")):
-        voice = "Aucun membre n'a publié de post compté sur la période."
+        voice = "Aucun membre n’a publié de post compté sur la période."
     else:
-        voice = (f"{conc['top_member_name']} porte {format_percent(conc['top_member_share'])} de l'engagement "
+        voice = (f"{conc['top_member_name']} porte {format_percent(conc['top_member_share'])} de l’engagement "
                  f"(indice de concentration {format_number(conc['herfindahl'], 2)}, soit "
                  f"{format_number(conc['effective_voices'], 1)} voix effectives) : "
                  f"{VOICE_LABELS.get(conc['voice'], conc['voice'])}.")
@@ -113,10 +113,14 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
 
 def hashtags_html(views: dict[str, pd.DataFrame]) -> str:
     """Hashtag tables: most used, most engaging, and, with a previous edition, rising and falling."""
-    parts = ["<h3>Les plus utilisés</h3>", table(readable_table(views["used"], HASHTAG_VIEW)),
-             "<h3>Les plus engageants</h3>", table(readable_table(views["engaging"], HASHTAG_VIEW))]
+    def pair(title_a, table_a, title_b, table_b) -> str:
+        return (f'<div class="side-by-side"><div><h3>{title_a}</h3>{table_a}</div>'
+                f"<div><h3>{title_b}</h3>{table_b}</div></div>")
+
+    parts = [pair("Les plus utilisés", table(readable_table(views["used"], HASHTAG_VIEW)),
+                  "Les plus engageants", table(readable_table(views["engaging"], HASHTAG_VIEW)))]
     if "rising" in views:
-        parts += ["<h3>En hausse par rapport à l'édition précédente</h3>",
-                  table(readable_table(views["rising"], HASHTAG_TREND_VIEW)),
-                  "<h3>En baisse</h3>", table(readable_table(views["falling"], HASHTAG_TREND_VIEW))]
+        parts.append(pair("En hausse par rapport à l’édition précédente",
+                          table(readable_table(views["rising"], HASHTAG_TREND_VIEW)),
+                          "En baisse", table(readable_table(views["falling"], HASHTAG_TREND_VIEW))))
     return "".join(parts)

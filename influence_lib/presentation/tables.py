@@ -24,13 +24,13 @@ BOX_LABELS = {
     "members": "Membres de direction",
     "linkedin_accounts": "Comptes LinkedIn",
     "linkedin_posts": "Posts LinkedIn",
-    "linkedin_engagement": "Engagements LinkedIn",
+    "linkedin_engagement": "Interactions LinkedIn",
     "twitter_accounts": "Comptes Twitter",
     "twitter_posts": "Posts Twitter",
-    "twitter_engagement": "Engagements Twitter",
+    "twitter_engagement": "Interactions Twitter",
     "bluesky_accounts": "Comptes Bluesky",
     "bluesky_posts": "Posts Bluesky",
-    "bluesky_engagement": "Engagements Bluesky",
+    "bluesky_engagement": "Interactions Bluesky",
     "posts_with_empty_counts": "Posts comptés avec un compteur vide",
 }
 
@@ -39,14 +39,14 @@ KEY_NUMBER_LABELS = {
     "active_directions": "Directions avec au moins un membre actif",
     "engagement": "Engagement total",
     "posts": "Posts comptés",
-    "leader_share": "Part du leader dans l'engagement",
-    "top_share": "Part du Top {top} dans l'engagement",
+    "leader_share": "Part du leader dans l’engagement",
+    "top_share": "Part du Top {top} dans l’engagement",
     "median_score": "Score médian du Top {top}",
 }
 
 COVERAGE_VIEW = {"scope_label": ("Périmètre", "text"), "members": ("Membres", "int"),
                  "with_account": ("Avec un compte", "int"), "with_account_share": ("Part avec un compte", "share"),
-                 "active": ("Actifs", "int"), "active_share": ("Part d'actifs", "share")}
+                 "active": ("Actifs", "int"), "active_share": ("Part d’actifs", "share")}
 DISTRIBUTION_VIEW = {"level_label": ("Niveau", "text"), "count": ("Effectif", "int"), "zero": ("À zéro", "int"),
                      "median": ("Médiane", "float1"), "mean": ("Moyenne", "float1"), "p90": ("90e centile", "int"),
                      "p99": ("99e centile", "int"), "max": ("Maximum", "int")}
@@ -68,14 +68,14 @@ EXCEPTIONAL_VIEW = {"full_name": ("Auteur", "text"), "name": ("Direction", "text
                     "usual_engagement": ("Niveau habituel", "float1"), "times_usual": ("Multiple", "float1"),
                     "excerpt": ("Extrait", "text")}
 ROLE_VIEW = {"group_label": ("Membres", "text"), "members_share": ("Part des membres", "share"),
-             "posts_share": ("Part des posts", "share"), "engagement_share": ("Part de l'engagement", "share"),
+             "posts_share": ("Part des posts", "share"), "engagement_share": ("Part de l’engagement", "share"),
              "engagement_per_post": ("Engagement par post", "float1")}
 GENDER_VIEW = {"population_label": ("Population", "text"), "base": ("Effectif", "int"),
                "women_share": ("Part des femmes", "share"), "women_share_low": ("IC 90 % bas", "share"),
                "women_share_high": ("IC 90 % haut", "share")}
 PLATFORM_VIEW = {"platform": ("Plateforme", "platform"), "accounts": ("Comptes", "int"),
                  "active_accounts": ("Comptes actifs", "int"), "posts": ("Posts", "int"),
-                 "engagement": ("Engagement", "int"), "engagement_share": ("Part de l'engagement", "share"),
+                 "engagement": ("Engagement", "int"), "engagement_share": ("Part de l’engagement", "share"),
                  "engagement_per_post": ("Engagement par post", "float1")}
 HASHTAG_VIEW = {"label": ("Hashtag", "text"), "posts": ("Posts", "int"), "authors": ("Auteurs", "int"),
                 "median_engagement": ("Engagement médian", "float1")}
@@ -85,7 +85,7 @@ VOICES_VIEW = {"rank": ("Rang", "int"), "full_name": ("Nom", "text"), "role": ("
                "direction": ("Direction", "text"), "engagement": ("Engagement", "int"),
                "posts": ("Posts", "int"), "engagement_per_post": ("Engagement par post", "float1")}
 GENDER_POPULATIONS = {"members": "Membres de direction", "active_members": "Membres actifs",
-                      "top_members": "Top 100 des membres", "engagement": "Part de l'engagement"}
+                      "top_members": "Top 100 des membres", "engagement": "Part de l’engagement"}
 DISTRIBUTION_LEVELS = {"post": "Par post", "direction": "Par Direction"}
 
 
@@ -96,7 +96,7 @@ def labelled_box(box: pd.DataFrame) -> pd.DataFrame:
 
 
 def labelled_key_numbers(numbers: pd.DataFrame, top: int) -> pd.DataFrame:
-    """A segment's key numbers with their French label and text: ``figure, label, value, text``."""
+    """A segment’s key numbers with their French label and text: ``figure, label, value, text``."""
     texts = {"directions": lambda v, n: format_number(v),
              "active_directions": lambda v, n: f"{format_number(v)} ({format_percent(v / n if n else 0)})",
              "engagement": lambda v, n: format_number(v), "posts": lambda v, n: format_number(v),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from influence_lib.frenchify import format_number, format_period
+from influence_lib.frenchify import format_number, format_period, platform_label
 from influence_lib.presentation.tables import BOX_LABELS
 from influence_lib.settings import Methodology, Period
 
@@ -12,9 +12,9 @@ METRIC_WORDS = {"likes": "réactions", "comments": "commentaires", "shares": "pa
 KIND_WORDS = {"original": "les posts originaux", "quote": "les citations", "repost": "les republications",
               "reply": "les réponses"}
 NORMALIZATION_SENTENCES = {
-    "none": "Le score d'une Direction est son engagement total.",
-    "per_member": "Le score d'une Direction est son engagement divisé par son nombre de membres.",
-    "per_active_member": "Le score d'une Direction est son engagement divisé par son nombre de membres actifs.",
+    "none": "Le score d’une Direction est son engagement total.",
+    "per_member": "Le score d’une Direction est son engagement divisé par son nombre de membres.",
+    "per_active_member": "Le score d’une Direction est son engagement divisé par son nombre de membres actifs.",
 }
 
 
@@ -43,13 +43,13 @@ def score_paragraph(methodology: Methodology, period: Period) -> str:
         f"Sont pris en compte {counted_text} publiés {format_period(period.start, period.end)} "
         f"(heure UTC, fin exclue)"
         + (f" ; {' et '.join(excluded)} ne comptent pas, leur engagement revenant à leur auteur" if excluded else "")
-        + f". L'engagement d'un post est la somme {metric_text} ; un compteur non communiqué n'ajoute rien "
+        + f". L’engagement d’un post est la somme {metric_text} ; un compteur non communiqué n’ajoute rien "
         f"et les posts concernés sont dénombrés. "
     )
     if platform_weights:
         text += "Pondération des plateformes : " + ", ".join(
-            f"{p.capitalize()} × {format_number(w, 2)}" for p, w in sorted(platform_weights.items())) + ". "
-    text += ("L'engagement d'un membre additionne ses posts sur toutes ses plateformes, celui d'une Direction "
+            f"{platform_label(p)} × {format_number(w, 2)}" for p, w in sorted(platform_weights.items())) + ". "
+    text += ("L’engagement d’un membre additionne ses posts sur toutes ses plateformes, celui d’une Direction "
              "additionne ses membres. ")
     text += NORMALIZATION_SENTENCES[methodology.normalization]
     text += (" Classement par score décroissant ; à score égal, rang partagé, puis affichage par nombre de "
