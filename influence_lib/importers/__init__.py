@@ -34,6 +34,7 @@ from influence_lib.importers.report import REPORT_NAME, ImportReport
 from influence_lib.importers.roster import read_roster, refuse_roster_with_posts
 from influence_lib.importers.roster_merge import merge_into_dataset
 from influence_lib.importers.values import format_time
+from influence_lib.schema import TABLE_NAMES
 
 Parser = Callable[[list[Path], ParseContext], None]
 
@@ -107,6 +108,11 @@ def import_files(fmt: str, files: list[str | Path], roster: str | Path, out: str
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ImportUsageError(f"{out}: exists and is not a folder; --out takes a dataset folder")
+    written = {(out / name).resolve() for name in [f"{t}.csv" for t in TABLE_NAMES] + ["dataset.yml", REPORT_NAME]}
+    clash = next((p for p in paths if p.resolve() in written), None)
+    if clash is not None:
+        raise ImportUsageError(f"{clash}: is a file this import writes in {out}; an import never overwrites its "
+                               f"input: move the file out of the dataset folder, or choose another --out")
     refuse_parquet_dataset(out)
     roster_data = read_roster(roster)
     refuse_roster_with_posts(roster, out)

@@ -215,3 +215,14 @@ def test_an_out_path_that_is_a_file_exits_2(run_import, tmp_path):
     target.write_text("x\n")
     run = run_import("bluesky", SCENARIOS["bluesky"].paths(), out=target)
     assert run.status == 2 and "not a folder" in run.err
+
+
+def test_an_input_file_the_import_would_overwrite_is_refused(run_import, tmp_path):
+    out = tmp_path / "dataset"
+    s = SCENARIOS["bluesky"]
+    assert run_import(s.format, s.paths(), *s.args, out=out).status == 0
+    shutil.copy(s.paths()[0], out / "posts.csv")          # a feed page saved under the name the import writes
+    before = (out / "posts.csv").read_bytes()
+    run = run_import(s.format, [str(out / "posts.csv")], *s.args, out=out)
+    assert run.status == 2 and "never overwrites its input" in run.err
+    assert (out / "posts.csv").read_bytes() == before
