@@ -18,6 +18,7 @@ class SectionParameters(BaseModel):
     out_dir: str = ""                       # where tables/ and figures/ go; "" = nothing written
     on_error: str = Field("raise", pattern=r"^(raise|reject)$")
     methodology_file: str = ""              # methodology YAML; "" = engagement v1
+    no_texts: bool = False                  # leave post texts out of every output
 
     @classmethod
     def from_values(cls, **values):

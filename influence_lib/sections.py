@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,11 @@ def open_section(params: SectionParameters) -> SectionContext:
     SectionContext
     """
     dataset = load_dataset(Path(params.data_dir) if params.data_dir else None, on_error=params.on_error)
+    if params.no_texts and "text" in dataset.posts.columns:  # no text reaches an output: a post keeps only its hashtags (the hashtag tables count them)
+        from influence_lib.trends import extract_hashtags
+        tags = extract_hashtags(dataset.posts).groupby("row")["spelling"].agg(" ".join)
+        text = tags.reindex(range(len(dataset.posts))).astype(dataset.posts["text"].dtype).to_numpy()
+        dataset = replace(dataset, posts=dataset.posts.assign(text=text))
     settings = dataset.settings
     sector = settings.sector(params.sector)
     edition = params.edition or settings.latest_edition

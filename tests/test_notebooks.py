@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -56,9 +57,9 @@ def test_parameters_are_the_settings_fields(path):
     found = pm.inspect_notebook(str(path))
     model = NOTEBOOK_PARAMETERS[path.stem]
     assert set(found) == set(model.model_fields)
-    assert all(p["inferred_type_name"] in ("str", "int") for p in found.values()), "annotate every parameter"
+    assert all(p["inferred_type_name"] in ("str", "int", "bool") for p in found.values()), "annotate every parameter"
     # the defaults of the notebook are the defaults of the settings object
-    defaults = {name: json.loads(p["default"]) for name, p in found.items()}
+    defaults = {name: ast.literal_eval(p["default"]) for name, p in found.items()}
     assert model.from_values(**defaults).model_dump() == model().model_dump()
 
 
