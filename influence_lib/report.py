@@ -51,18 +51,20 @@ class ReportInterrupted(KeyboardInterrupt):
         Notebooks of the queue that never started.
     written : list of str
         Report folders completed before the interruption (a batch swaps each sector as it ends).
+    when : str
+        When no notebook was stopped: the stage that was interrupted.
     """
 
-    def __init__(self, stopped: int = 0, not_started: int = 0, written: list[str] | None = None):
+    def __init__(self, stopped: int = 0, not_started: int = 0, written: list[str] | None = None, when: str = ""):
         super().__init__()
-        self.stopped, self.not_started, self.written = stopped, not_started, list(written or [])
+        self.stopped, self.not_started, self.written, self.when = stopped, not_started, list(written or []), when
 
     def describe(self) -> str:
         """One line for the terminal: what was stopped and what, if anything, was written."""
         done = "nothing written" if not self.written else "written before: " + ", ".join(self.written)
         n = self.stopped
         if not n and not self.not_started:
-            return f"interrupted before any notebook started: {done}"
+            return f"interrupted{' ' + self.when if self.when else ''}: {done}"
         return f"interrupted: {n} notebook{'s' if n != 1 else ''} stopped, {self.not_started} not started, {done}"
 
 
@@ -428,7 +430,7 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
         job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
                              no_texts=no_texts, on_wait=on_wait)
     except KeyboardInterrupt:  # while loading the data, or waiting for another run
-        raise ReportInterrupted() from None
+        raise ReportInterrupted(when="before any notebook started") from None
     bar = _progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
     try:
         def done(_, run, future):
@@ -440,9 +442,10 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     except ReportInterrupted:
         abandon_report(job)
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # all notebooks had run
         abandon_report(job)
-        raise ReportInterrupted(written=[str(job.target)] if job.written else []) from None
+        raise ReportInterrupted(written=[str(job.target)] if job.written else [],
+                                when="while the report was assembled") from None
     except BaseException:
         abandon_report(job)
         raise
@@ -546,7 +549,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         for job in pending.values():
             abandon_report(job)
         if isinstance(exc, KeyboardInterrupt):
-            raise ReportInterrupted() from None
+            raise ReportInterrupted(when="before any notebook started") from None
         raise
     outstanding = {sector: len(job.runs) for sector, job in pending.items()}
     bar = _progress_bar(sum(outstanding.values()), "batch", progress)
@@ -579,7 +582,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
             if not job.written:
                 abandon_report(job)
         if isinstance(exc, KeyboardInterrupt):
-            interrupted = exc if isinstance(exc, ReportInterrupted) else ReportInterrupted()
+            interrupted = exc if isinstance(exc, ReportInterrupted) else ReportInterrupted(when="between notebooks")
             interrupted.written = [s for s, job in pending.items() if job.written]
             raise interrupted from None
         raise

@@ -469,3 +469,14 @@ def test_no_texts_leaves_post_texts_out_and_removes_stale_staging(batch_reject, 
     assert len(records) == 1 and "text" not in records[0] and records[0]["post_id"]
     assert not stale.exists()
     assert sorted(p.name for p in (root / "out" / SECTOR).iterdir()) == ["2021"]
+
+
+def test_interruption_line():
+    from influence_lib.report import ReportInterrupted
+
+    assert ReportInterrupted(2, 4).describe() == "interrupted: 2 notebooks stopped, 4 not started, nothing written"
+    assert ReportInterrupted(1, 0, ["energie"]).describe() == \
+        "interrupted: 1 notebook stopped, 0 not started, written before: energie"
+    assert ReportInterrupted(when="before any notebook started").describe() == \
+        "interrupted before any notebook started: nothing written"
+    assert isinstance(ReportInterrupted(), KeyboardInterrupt)
