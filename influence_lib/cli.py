@@ -145,7 +145,8 @@ def _add_report_options(p):
     p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="notebooks (report) or sectors (batch) run at once (default 2)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-texts", action="store_true",
-                   help="leave post texts out of every output (tables, figures, pages, notebooks, rejected rows)")
+                   help="leave post texts out of every output (tables, figures, pages, notebooks, rejected rows); "
+                        "each post keeps only its hashtags, which the hashtag tables count")
     p.add_argument("--wait", action="store_true",
                    help="when another run is writing the same report folder, wait for it to end (default: stop "
                         "with a message)")

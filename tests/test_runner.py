@@ -154,6 +154,9 @@ def test_synth_rewrites_its_own_dataset(run, tmp_path):
     status, _, err = run("synth", "--out", tmp_path / "s", "--scale", "0.02")
     assert status == 0, err
     assert _snapshot(tmp_path / "s") == first
+    from influence_lib import synth
+    from influence_lib.outputs import check_synth_folder
+    check_synth_folder(SAMPLE_DIR, synth.dataset_settings_dict())  # `make sample` rewrites the sample
 
 
 # --- stale staging, one writer -------------------------------------------------------------------
