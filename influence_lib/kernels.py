@@ -1,4 +1,4 @@
-"""Notebook kernels of this process: known by their manager, so that an interruption stops them at once."""
+"""Notebook kernels of this process and Ctrl-C: kernels known by their manager, so an interruption stops them at once."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import threading
+from contextlib import contextmanager
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -79,7 +80,23 @@ def stop_kernels() -> int:
     return sum(_kill(m) for m in managers)
 
 
-def live_kernels() -> int:
-    """How many kernels this process has started and not yet cleaned up."""
-    with _lock:
-        return len(_live)
+@contextmanager
+def interrupts(mode: str):
+    """Main thread only: ``"ignore"`` Ctrl-C (while cleaning up), or ``"defer"`` it to the end of the block.
+
+    Parameters
+    ----------
+    mode : {"ignore", "defer"}
+        A deferred Ctrl-C raises ``KeyboardInterrupt`` when the block ends (a swap is never cut in two).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN if mode == "ignore" else lambda *_: caught.append(1))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

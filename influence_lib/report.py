@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,22 +150,6 @@ def _check_keys(sector: str, edition: str) -> None:
             raise SettingsError(f"{what} key {key!r} cannot be used in a path: use lowercase letters, digits, '-' or '_'")
 
 
-@contextmanager
-def _interrupts(mode: str):
-    """Main thread only: ``"ignore"`` Ctrl-C (cleaning up), or ``"defer"`` it to the end of the block (the swap)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN if mode == "ignore" else lambda *_: caught.append(1))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
 def _swap_into_place(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames only: the old edition stays whole until the new one is complete.
 
@@ -176,7 +157,7 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     ``.<name>.old-<pid>``, which the next run puts back (:func:`remove_stale_staging`).
     """
     backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-    with _interrupts("defer"):
+    with kernels.interrupts("defer"):
         if target.exists():
             target.rename(backup)
         try:
@@ -371,7 +352,7 @@ def finish_report(job: ReportJob) -> ReportResult:
 
 def abandon_report(job: ReportJob) -> None:
     """Remove a failed or interrupted report's staging folder and release its lock; the previous edition stays."""
-    with _interrupts("ignore"):
+    with kernels.interrupts("ignore"):
         shutil.rmtree(job.staging, ignore_errors=True)
         if job.lock is not None:
             job.lock.release()
@@ -483,7 +464,7 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
             on_done(key, run, future)
     except BaseException as exc:
         quiet = logging.getLogger("papermill")  # nbclient logs each killed kernel through it: not news
-        with _interrupts("ignore"):
+        with kernels.interrupts("ignore"):
             running = sum(f.running() for f in futures)
             not_started = sum(f.cancel() for f in futures)
             quiet.disabled = True
