@@ -57,3 +57,15 @@ def test_bad_replicate_matrices_are_refused():
         rank_summary(np.ones((2, 2)), top=0)
     with pytest.raises(ValueError, match="order"):
         ahead_share(np.ones((2, 2)), order=[0, 2])
+
+
+def test_quantiles_are_numpys_lower_and_higher_methods():
+    rng = np.random.default_rng(3)
+    for replicates in (1, 2, 7, 1_000, 1_001):
+        scores = rng.integers(0, 6, size=(replicates, 9)).astype(float)
+        ranks = np.array([[1 + np.sum(row > v) for v in row] for row in scores])  # brute force, by hand
+        summary = rank_summary(scores, top=3, level=0.9)
+        assert summary["median_rank"].tolist() == np.quantile(ranks, 0.5, axis=0, method="lower").tolist()
+        assert summary["rank_low"].tolist() == np.quantile(ranks, 0.05, axis=0, method="lower").tolist()
+        assert summary["rank_high"].tolist() == np.quantile(ranks, 0.95, axis=0, method="higher").tolist()
+        assert np.allclose(summary["p_top"], (ranks <= 3).mean(axis=0))

@@ -19,6 +19,11 @@ def _replicates(replicate_scores) -> np.ndarray:
     return scores
 
 
+def _quantile(ordered: np.ndarray, q: float, rounding) -> np.ndarray:
+    """Row ``rounding(q * (B - 1))`` of column-sorted values: numpy's "lower" (floor) or "higher" (ceil) quantile."""
+    return ordered[int(rounding(q * (ordered.shape[0] - 1)))].astype(np.int64)
+
+
 def rank_summary(replicate_scores, top: int, level: float = 0.90, index=None) -> pd.DataFrame:
     """Median rank, percentile rank interval and P(Top N) of each entry over replicates.
 
@@ -57,10 +62,11 @@ def rank_summary(replicate_scores, top: int, level: float = 0.90, index=None) ->
         raise ValueError(f"top must be a positive integer, not {top}")
     ranks = competition_ranks(scores)
     alpha = (1.0 - level) / 2.0
+    ordered = np.sort(ranks, axis=0)  # one sort for the three quantiles
     frame = pd.DataFrame({
-        "median_rank": np.quantile(ranks, 0.5, axis=0, method="lower").astype(np.int64),
-        "rank_low": np.quantile(ranks, alpha, axis=0, method="lower").astype(np.int64),
-        "rank_high": np.quantile(ranks, 1.0 - alpha, axis=0, method="higher").astype(np.int64),
+        "median_rank": _quantile(ordered, 0.5, np.floor),
+        "rank_low": _quantile(ordered, alpha, np.floor),
+        "rank_high": _quantile(ordered, 1.0 - alpha, np.ceil),
         "p_top": (ranks <= int(top)).mean(axis=0),
     })
     if index is not None:

@@ -94,9 +94,9 @@ def replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_boot: 
         return out
     codes, columns, bases = codes[used], columns[used], key_bases(keys[used], seed, POISSON_TAG)
     n = len(used)
+    # one column per post, holding its k values at rows j * n_groups + group (built as is: no sort)
     rows = (np.arange(k)[None, :] * int(n_groups) + codes[:, None]).reshape(-1)
-    design = sparse.csr_array((columns.reshape(-1), (rows, np.repeat(np.arange(n), k))),
-                              shape=(k * int(n_groups), n))
+    design = sparse.csc_array((columns.reshape(-1), rows, np.arange(0, n * k + 1, k)), shape=(k * int(n_groups), n))
     chunk = max(2, (int(max_cells) // n) // 2 * 2)
     for start in range(0, int(n_boot), chunk):
         count = min(chunk, int(n_boot) - start)
@@ -183,6 +183,12 @@ class GroupMoments:
         return GroupMoments(self.count - other.count, self.total - other.total, self.square - other.square)
 
 
+def _moments(codes: np.ndarray, x: np.ndarray, n_groups: int) -> GroupMoments:
+    return GroupMoments(np.bincount(codes, minlength=n_groups).astype(np.float64),
+                        np.bincount(codes, weights=x, minlength=n_groups),
+                        np.bincount(codes, weights=x * x, minlength=n_groups))
+
+
 def group_moments(group_codes, values, n_groups: int) -> GroupMoments:
     """Posts, Σx and Σx² of each group (three bincounts).
 
@@ -198,16 +204,22 @@ def group_moments(group_codes, values, n_groups: int) -> GroupMoments:
         float64 arrays of length ``n_groups``; exact for integer values below 2**53.
     """
     codes, columns = _check(group_codes, values, n_groups, 1, 0)
-    x = columns[:, 0]
-    return GroupMoments(np.bincount(codes, minlength=n_groups).astype(np.float64),
-                        np.bincount(codes, weights=x, minlength=n_groups),
-                        np.bincount(codes, weights=x * x, minlength=n_groups))
+    return _moments(codes, columns[:, 0], int(n_groups))
+
+
+def _thresholds(moments: GroupMoments, exact_share: float) -> np.ndarray:
+    if not 0 < exact_share <= 1:
+        raise ValueError(f"exact_share must be in (0, 1], not {exact_share}")
+    limit = np.sqrt(exact_share * moments.square)
+    limit[moments.square == 0] = np.inf  # a group of zeros has nothing to draw exactly
+    return limit
 
 
 def split_selection(group_codes, values, moments: GroupMoments, exact_share: float = EXACT_SHARE) -> np.ndarray:
-    """Posts the split engine draws exactly: ``x² >= exact_share * Σx²`` of their group, ``x != 0``.
+    """Posts the split engine draws exactly: ``|x| >= sqrt(exact_share * Σx²)`` of their group, ``x != 0``.
 
-    The rule is order-free (one comparison per post) and bounded: a group has at most
+    That is, the posts whose square is at least ``exact_share`` of their group's Σx². The rule
+    is order-free (one comparison per post) and bounded: a group has at most
     ``1 / exact_share`` such posts. The rest of a group, its bulk, then has no post above that
     share of its Σx², which bounds its effective number of posts ``(Σx)²/Σx²`` from below by
     ``1 / exact_share`` (for non-negative values) and makes its Gaussian limit accurate.
@@ -226,11 +238,9 @@ def split_selection(group_codes, values, moments: GroupMoments, exact_share: flo
     numpy.ndarray
         Boolean mask, one per post.
     """
-    if not 0 < exact_share <= 1:
-        raise ValueError(f"exact_share must be in (0, 1], not {exact_share}")
     codes = np.asarray(group_codes, dtype=np.int64)
-    x = np.asarray(values, dtype=np.float64)
-    return (x != 0) & (x * x >= exact_share * moments.square[codes])
+    x = np.abs(np.asarray(values, dtype=np.float64))
+    return x >= _thresholds(moments, exact_share)[codes]
 
 
 def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *,
@@ -270,15 +280,17 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
     if columns.shape[1] != 1:
         raise ValueError("the split engine takes one value column")
     x = columns[:, 0]
-    moments = group_moments(codes, x, n_groups)
-    chosen = np.flatnonzero(split_selection(codes, x, moments, exact_share))
+    n_groups = int(n_groups)
+    moments = _moments(codes, x, n_groups)
+    magnitude = x if x.min(initial=0) >= 0 else np.abs(x)
+    chosen = np.flatnonzero(magnitude >= _thresholds(moments, exact_share)[codes])
     keys = keys if isinstance(keys, np.ndarray) else np.asarray(keys)
     if len(keys) != len(x):
         raise ValueError(f"keys must have one entry per row ({len(x)}), not {len(keys)}")
     chosen_keys = keys[chosen]
     exact = replicate_sums(codes[chosen], np.column_stack([x[chosen], np.ones(len(chosen))]), chosen_keys,
                            n_groups, seed, n_boot, first_replicate=first_replicate)
-    bulk = moments - group_moments(codes[chosen], x[chosen], n_groups)
+    bulk = moments - _moments(codes[chosen], x[chosen], n_groups)
     if group_keys is None:
         group_keys = np.arange(int(n_groups), dtype=np.uint64)
     group_keys = _keys(group_keys, int(n_groups))
