@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from influence_lib.stats import (
+    bootstrap_totals,
+    gaussian_bulk,
     group_moments,
     rank_summary,
     replicate_sums,
@@ -122,3 +124,32 @@ def test_split_engine_counts_follow_the_posts_and_group_keys_fix_the_normals():
     forward = split_replicate_totals(codes, values, ids, 8, seed=1, n_boot=20, group_keys=names)
     backward = split_replicate_totals(7 - codes, values, ids, 8, seed=1, n_boot=20, group_keys=names[::-1])
     assert np.array_equal(forward, backward[:, ::-1])
+
+
+def test_split_engine_over_partitions_equals_the_single_frame():
+    codes, values, ids = _scope(n=4_000, groups=12, seed=5)
+    whole = split_replicate_sums(codes, values, ids, 12, seed=3, n_boot=100, group_keys=np.arange(12) + 100)
+    parts = np.array_split(np.random.default_rng(0).permutation(len(codes)), 3)
+    moments = sum((group_moments(codes[p], values[p], 12) for p in parts[1:]), group_moments(codes[parts[0]],
+                                                                                               values[parts[0]], 12))
+    totals, counts, chosen = np.zeros((100, 12)), np.zeros((100, 12)), None
+    for p in parts:
+        keep = split_selection(codes[p], values[p], moments)
+        t, c = replicate_totals_and_counts(codes[p][keep], values[p][keep], ids[p][keep], 12, seed=3, n_boot=100)
+        totals, counts = totals + t, counts + c
+        found = group_moments(codes[p][keep], values[p][keep], 12)
+        chosen = found if chosen is None else chosen + found
+    bulk_totals, bulk_counts = gaussian_bulk(moments - chosen, seed=3, n_boot=100, group_keys=np.arange(12) + 100)
+    assert np.array_equal(totals + bulk_totals, whole[0]) and np.array_equal(counts + bulk_counts, whole[1])
+
+
+def test_bootstrap_totals_picks_the_engine_by_size():
+    codes, values, ids = _scope(n=1_000, groups=5)
+    exact = replicate_totals(codes, values, ids, 5, seed=1, n_boot=20)
+    split = split_replicate_totals(codes, values, ids, 5, seed=1, n_boot=20)
+    assert np.array_equal(bootstrap_totals(codes, values, ids, 5, seed=1, n_boot=20), exact)
+    assert np.array_equal(bootstrap_totals(codes, values, ids, 5, seed=1, n_boot=20, engine="split"), split)
+    totals, counts = bootstrap_totals(codes, values, ids, 5, seed=1, n_boot=20, with_counts=True)
+    assert np.array_equal(totals, exact) and counts.shape == (20, 5)
+    with pytest.raises(ValueError, match="engine"):
+        bootstrap_totals(codes, values, ids, 5, seed=1, n_boot=20, engine="fast")

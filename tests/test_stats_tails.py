@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from influence_lib.stats import concentration, hill_k, hill_tail_index, tail_index_by_group
+from influence_lib.stats import (
+    concentration,
+    hill_k,
+    hill_tail_index,
+    tail_index_by_group,
+    untrustworthy_interval,
+)
 
 
 def test_hill_estimate_by_hand():
@@ -58,3 +64,10 @@ def test_concentration_by_hand():
     # n_eff = (Σx)² / Σx²: 100 / 66 for group 0, 64 / 16 = 4 equal posts for group 1
     assert table.loc[0, "n_eff"] == pytest.approx(100 / 66) and table.loc[1, "n_eff"] == 4.0
     assert np.isnan(table.loc[2, "n_eff"])
+
+
+def test_untrustworthy_intervals_for_few_posts_or_a_heavy_tail():
+    posts = np.array([3, 10, 200])
+    assert untrustworthy_interval(posts, scope_alpha=2.4).tolist() == [True, False, False]
+    assert untrustworthy_interval(posts, scope_alpha=1.98).tolist() == [True, True, True]
+    assert untrustworthy_interval(posts, scope_alpha=np.nan).tolist() == [True, False, False]

@@ -18,6 +18,8 @@ from influence_lib.stats.keyed import normal_draws, poisson_weights, stable_keys
 from influence_lib.stats.ranks import RANK_SUMMARY_COLUMNS, ahead_share, rank_summary
 from influence_lib.stats.replicates import (
     GroupMoments,
+    bootstrap_totals,
+    gaussian_bulk,
     group_moments,
     replicate_sums,
     replicate_totals,
@@ -36,13 +38,21 @@ from influence_lib.stats.resample import (
     resample_statistic,
 )
 from influence_lib.stats.sensitivity import mean_abs_rank_shift, sample_factors, sobol_indices
-from influence_lib.stats.tails import TailIndex, concentration, hill_k, hill_tail_index, tail_index_by_group
+from influence_lib.stats.tails import (
+    TailIndex,
+    concentration,
+    hill_k,
+    hill_tail_index,
+    tail_index_by_group,
+    untrustworthy_interval,
+)
 
 __all__ = [
     "RANK_SUMMARY_COLUMNS", "BootstrapInterval", "GroupMoments", "TailIndex",
-    "ahead_share", "bootstrap_difference", "bootstrap_statistic", "check_bootstrap", "compare_rankings",
-    "concentration", "group_moments", "hill_k", "hill_tail_index", "mean_abs_rank_shift", "normal_draws",
+    "ahead_share", "bootstrap_difference", "bootstrap_totals", "bootstrap_statistic", "check_bootstrap", "compare_rankings",
+    "concentration", "gaussian_bulk", "group_moments", "hill_k", "hill_tail_index", "mean_abs_rank_shift", "normal_draws",
     "percentile_interval", "point_statistic", "poisson_weights", "rank_summary", "rbo", "replicate_sums",
     "replicate_totals", "replicate_totals_and_counts", "resample_statistic", "sample_factors", "sobol_indices",
     "split_replicate_sums", "split_replicate_totals", "split_selection", "stable_keys", "tail_index_by_group",
+    "untrustworthy_interval",
 ]

@@ -24,6 +24,8 @@ from influence_lib.stats.keyed import POISSON_TAG, key_bases, normal_draws, pois
 
 MAX_CELLS = 2**23  # posts x replicates drawn at once by the exact engine (about 200 MB at peak)
 EXACT_SHARE = 1 / 64  # split engine: a post is exact when x² >= this share of its group's Σx²
+AUTO_EXACT_CELLS = 2**24  # engine "auto": exact up to this many posts x replicates (1.7 * 10^4 posts at B = 1,000)
+ENGINES = ("auto", "exact", "split")
 
 
 def _check(group_codes, values, n_groups: int, n_boot: int, first_replicate: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,12 +251,15 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
     """Replicate totals and counts by the split engine: exact weights for the big posts, Gaussian bulk.
 
     For each group, the posts chosen by :func:`split_selection` get their exact keyed Poisson(1)
-    weights (the same as :func:`replicate_totals` gives them). Under Poisson(1) weights, the
-    bulk's replicate total ``T`` and count ``N`` have means ``Σx`` and ``n``, variances ``Σx²``
-    and ``n``, covariance ``Σx``; the engine draws them from that bivariate normal with keyed
-    normals (two per group and replicate, keyed by ``group_keys``), ``T`` clipped at 0 when no
-    value is negative and ``N`` clipped at 0. Cost: O(n) for the moments and the selection, then
-    O((selected posts + groups) x n_boot).
+    weights (the same as :func:`replicate_totals` gives them); the rest of each group is drawn
+    by :func:`gaussian_bulk` (totals clipped at 0 when no value is negative). Cost: O(n) for the
+    moments and the selection, then O((selected posts + groups) x n_boot).
+
+    Partitioned posts (e.g. Dask): add the partitions' :func:`group_moments`; in each partition
+    select with :func:`split_selection` against those global moments and take
+    :func:`replicate_totals_and_counts` of the selected posts and their moments; add both up;
+    then add :func:`gaussian_bulk` of the global moments minus the selected ones. The result
+    equals this function's.
 
     Parameters
     ----------
@@ -291,21 +296,51 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
     exact = replicate_sums(codes[chosen], np.column_stack([x[chosen], np.ones(len(chosen))]), chosen_keys,
                            n_groups, seed, n_boot, first_replicate=first_replicate)
     bulk = moments - _moments(codes[chosen], x[chosen], n_groups)
+    totals, counts = gaussian_bulk(bulk, seed, n_boot, group_keys=group_keys, first_replicate=first_replicate,
+                                   nonnegative=len(x) == 0 or bool(x.min() >= 0))
+    return exact[0] + totals, exact[1] + counts
+
+
+def gaussian_bulk(bulk: GroupMoments, seed: int, n_boot: int, *, group_keys=None, first_replicate: int = 0,
+                  nonnegative: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Replicate totals and counts of each group's bulk, from the Gaussian limit of the Poisson bootstrap.
+
+    Under Poisson(1) weights a bulk's replicate total ``T`` and count ``N`` have means ``Σx`` and
+    ``n``, variances ``Σx²`` and ``n`` and covariance ``Σx``. With two keyed standard normals
+    ``Z1``, ``Z2`` per group and replicate: ``N = n + sqrt(n) Z1`` and
+    ``T = Σx + (Σx / sqrt(n)) Z1 + sqrt(Σx² - (Σx)² / n) Z2``.
+
+    Parameters
+    ----------
+    bulk : GroupMoments
+        The bulk's moments: all the posts' minus the exact posts' (summed over partitions).
+    seed : int
+    n_boot : int
+    group_keys : array-like, optional
+        Stable keys or ids of the groups (the normals follow them); default the codes.
+    first_replicate : int
+    nonnegative : bool
+        Clip the totals at 0 (for values that are never negative); counts are always clipped.
+
+    Returns
+    -------
+    totals, counts : numpy.ndarray
+        float64 ``(n_boot, n_groups)`` each; 0 for a group without bulk.
+    """
+    n_groups = len(bulk.count)
     if group_keys is None:
-        group_keys = np.arange(int(n_groups), dtype=np.uint64)
-    group_keys = _keys(group_keys, int(n_groups))
-    first = int(first_replicate)
-    shared = normal_draws(group_keys, seed, first, int(n_boot), stream=0).T  # (n_boot, n_groups)
-    own = normal_draws(group_keys, seed, first, int(n_boot), stream=1).T
+        group_keys = np.arange(n_groups, dtype=np.uint64)
+    group_keys = _keys(group_keys, n_groups)
+    first, n_boot = int(first_replicate), int(n_boot)
+    shared = normal_draws(group_keys, seed, first, n_boot, stream=0).T  # (n_boot, n_groups)
+    own = normal_draws(group_keys, seed, first, n_boot, stream=1).T
     n = np.maximum(bulk.count, 0.0)
     root_n = np.sqrt(n)
     slope = np.divide(bulk.total, root_n, out=np.zeros_like(bulk.total), where=root_n > 0)
     rest = np.sqrt(np.maximum(bulk.square - slope * slope, 0.0))
     totals = bulk.total + slope * shared + rest * own
     counts = np.maximum(n + root_n * shared, 0.0)
-    if len(x) == 0 or x.min() >= 0:
-        totals = np.maximum(totals, 0.0)
-    return exact[0] + totals, exact[1] + counts
+    return (np.maximum(totals, 0.0) if nonnegative else totals), counts
 
 
 def split_replicate_totals(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *,
@@ -326,3 +361,40 @@ def split_replicate_totals(group_codes, values, keys, n_groups: int, seed: int, 
     """
     return split_replicate_sums(group_codes, values, keys, n_groups, seed, n_boot, exact_share=exact_share,
                                 group_keys=group_keys, first_replicate=first_replicate)[0]
+
+
+def bootstrap_totals(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *, engine: str = "auto",
+                     with_counts: bool = False, group_keys=None, first_replicate: int = 0):
+    """Replicate totals (and counts) by the engine the scope's size calls for: the one entry point.
+
+    Parameters
+    ----------
+    group_codes, values, keys, n_groups, seed, n_boot, first_replicate
+        As :func:`replicate_totals`.
+    engine : {"auto", "exact", "split"}
+        ``auto`` is exact while posts x replicates stay under :data:`AUTO_EXACT_CELLS`, split
+        above (the two agree within Monte Carlo noise, not bit for bit: record the engine used).
+    with_counts : bool
+        Also return the replicate post counts.
+    group_keys : array-like, optional
+        Stable keys or ids of the groups, for the split engine's normals.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        ``totals`` (``(n_boot, n_groups)``), or ``(totals, counts)`` with ``with_counts``.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "auto":
+        engine = "exact" if len(np.asarray(group_codes)) * int(n_boot) <= AUTO_EXACT_CELLS else "split"
+    if engine == "split":
+        totals, counts = split_replicate_sums(group_codes, values, keys, n_groups, seed, n_boot,
+                                              group_keys=group_keys, first_replicate=first_replicate)
+    elif with_counts:
+        totals, counts = replicate_totals_and_counts(group_codes, values, keys, n_groups, seed, n_boot,
+                                                     first_replicate=first_replicate)
+    else:
+        totals, counts = replicate_totals(group_codes, values, keys, n_groups, seed, n_boot,
+                                          first_replicate=first_replicate), None
+    return (totals, counts) if with_counts else totals

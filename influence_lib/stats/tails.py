@@ -9,6 +9,7 @@ import pandas as pd
 
 HEAVY_TAIL_ALPHA = 2.0  # below it the bootstrap of a sum is not reliable (Athreya 1987)
 MIN_TAIL_VALUES = 10  # positive values needed for a Hill estimate per group
+MIN_INTERVAL_POSTS = 10  # fewer counted posts: a rank interval is not trustworthy (issue 12)
 
 
 class TailIndex(NamedTuple):
@@ -77,6 +78,33 @@ def hill_tail_index(values, k: int | None = None, threshold: float = HEAVY_TAIL_
     spread = float(np.mean(logs[1:] - logs[0]))
     alpha = np.inf if spread == 0 else 1.0 / spread
     return TailIndex(float(alpha), k, n, bool(alpha < threshold))
+
+
+def untrustworthy_interval(posts, scope_alpha: float, min_posts: int = MIN_INTERVAL_POSTS,
+                          threshold: float = HEAVY_TAIL_ALPHA) -> np.ndarray:
+    """Which entries' bootstrap rank intervals should carry a warning.
+
+    An interval is not trustworthy when its scope's post engagement is heavy-tailed (Hill
+    ``alpha < threshold``: the bootstrap of a sum is then unreliable for every entry) or when the
+    entry has fewer than ``min_posts`` counted posts.
+
+    Parameters
+    ----------
+    posts : array-like of int
+        Counted posts of each entry.
+    scope_alpha : float
+        :func:`hill_tail_index` of the scope's posts (NaN: no estimate, no tail warning).
+    min_posts : int
+    threshold : float
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per entry.
+    """
+    counts = np.asarray(posts)
+    heavy = bool(np.isfinite(scope_alpha) and scope_alpha < threshold)
+    return (counts < int(min_posts)) | heavy
 
 
 def _codes(group_codes, values, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
