@@ -35,6 +35,8 @@ def test_integer_ids_and_string_ids_give_different_keys_and_missing_ids_are_refu
         keyed.stable_keys(pd.Series(["a", None], dtype="str"))
     with pytest.raises(ValueError, match=">= 0"):
         keyed.stable_keys(np.array([-1]))
+    with pytest.raises(ValueError, match="strings"):
+        keyed.stable_keys([1, "a"])
 
 
 def test_poisson_weights_follow_poisson_one():

@@ -153,3 +153,10 @@ def test_bootstrap_totals_picks_the_engine_by_size():
     assert np.array_equal(totals, exact) and counts.shape == (20, 5)
     with pytest.raises(ValueError, match="engine"):
         bootstrap_totals(codes, values, ids, 5, seed=1, n_boot=20, engine="fast")
+
+
+def test_an_empty_scope_gives_zero_replicates():
+    none = np.array([], dtype=np.int64)
+    assert np.array_equal(replicate_totals(none, [], [], 3, seed=1, n_boot=4), np.zeros((4, 3)))
+    totals, counts = split_replicate_sums(none, [], [], 3, seed=1, n_boot=4)
+    assert np.array_equal(totals, np.zeros((4, 3))) and np.array_equal(counts, np.zeros((4, 3)))

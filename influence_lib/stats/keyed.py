@@ -122,7 +122,10 @@ def stable_keys(ids) -> np.ndarray:
     elif isinstance(ids, pd.Series) and isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
         arrow = pa.array(ids)
     else:
-        arrow = pa.array(np.asarray(ids, dtype=object), type=pa.large_string(), from_pandas=True)
+        try:
+            arrow = pa.array(np.asarray(ids, dtype=object), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise ValueError(f"ids must be strings (or an integer array): {error}") from None
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks() if arrow.num_chunks != 1 else arrow.chunk(0)
     if arrow.null_count:

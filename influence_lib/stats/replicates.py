@@ -187,8 +187,8 @@ class GroupMoments:
 
 def _moments(codes: np.ndarray, x: np.ndarray, n_groups: int) -> GroupMoments:
     return GroupMoments(np.bincount(codes, minlength=n_groups).astype(np.float64),
-                        np.bincount(codes, weights=x, minlength=n_groups),
-                        np.bincount(codes, weights=x * x, minlength=n_groups))
+                        np.bincount(codes, weights=x, minlength=n_groups).astype(np.float64),
+                        np.bincount(codes, weights=x * x, minlength=n_groups).astype(np.float64))
 
 
 def group_moments(group_codes, values, n_groups: int) -> GroupMoments:
