@@ -12,6 +12,7 @@ from influence_lib.stats import (
     percentile_interval,
     point_statistic,
     resample_statistic,
+    top_share,
 )
 
 
@@ -111,3 +112,9 @@ def test_empty_groups_and_bad_arguments():
         resample_statistic([1.0, 2.0], "share", seed=1)
     with pytest.raises(ValueError, match="both groups"):
         bootstrap_difference([1.0, 2.0], [True, True], [True, False], seed=1)
+
+
+def test_top_share_counts_the_replicates_each_group_wins():
+    draws = np.array([[3.0, 1.0, np.nan], [2.0, 2.0, 1.0], [1.0, 5.0, 0.0], [np.nan, np.nan, np.nan]])
+    # the last replicate has no group: left out; the tie in the second counts for both
+    assert top_share(draws).tolist() == [2 / 3, 2 / 3, 0.0]

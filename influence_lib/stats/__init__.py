@@ -36,6 +36,7 @@ from influence_lib.stats.resample import (
     percentile_interval,
     point_statistic,
     resample_statistic,
+    top_share,
 )
 from influence_lib.stats.sensitivity import mean_abs_rank_shift, sample_factors, sobol_indices
 from influence_lib.stats.tails import (
@@ -53,6 +54,6 @@ __all__ = [
     "concentration", "gaussian_bulk", "group_moments", "hill_k", "hill_tail_index", "mean_abs_rank_shift", "normal_draws",
     "percentile_interval", "point_statistic", "poisson_weights", "rank_summary", "rbo", "replicate_sums",
     "replicate_totals", "replicate_totals_and_counts", "resample_statistic", "sample_factors", "sobol_indices",
-    "split_replicate_sums", "split_replicate_totals", "split_selection", "stable_keys", "tail_index_by_group",
+    "split_replicate_sums", "split_replicate_totals", "split_selection", "stable_keys", "tail_index_by_group", "top_share",
     "untrustworthy_interval",
 ]

@@ -288,3 +288,31 @@ def bootstrap_difference(values, in_a, in_b, statistic: str = "median", *, seed,
     low, high = percentile_interval(difference, level)
     points = point_statistic(values, statistic, group_codes=codes, n_groups=2, weights=weights)
     return BootstrapInterval(float(points[0] - points[1]), low, high, int(np.count_nonzero(~np.isnan(difference))))
+
+
+def top_share(draws) -> np.ndarray:
+    """For each group, the share of replicates in which its statistic is the highest (ties: each tied group).
+
+    E.g. "this slot has the highest median engagement in 29 % of replicates": a claim that a
+    group is the best is supported only when this share is high.
+
+    Parameters
+    ----------
+    draws : array-like of float
+        Shape ``(n_boot, n_groups)`` (:func:`resample_statistic` with ``group_codes``); NaN (a
+        group absent from a replicate) never wins.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(n_groups,)``, over the replicates where at least one group is defined.
+    """
+    values = np.asarray(draws, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"draws must be 2-D (replicates x groups), not shape {values.shape}")
+    defined = ~np.isnan(values).all(axis=1)
+    values = values[defined]
+    if len(values) == 0:
+        return np.full(values.shape[1], np.nan)
+    best = np.nanmax(values, axis=1, keepdims=True)
+    return (values == best).mean(axis=0)
