@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from influence_lib.stats import ahead_share, rank_summary, replicate_totals
+from influence_lib.ranking import competition_ranks
+from influence_lib.stats import ahead_share, concentration, rank_summary, ranks_after_removal, replicate_totals
 
 
 def test_rank_summary_on_a_hand_made_replicate_matrix():
@@ -69,3 +70,20 @@ def test_quantiles_are_numpys_lower_and_higher_methods():
         assert summary["rank_low"].tolist() == np.quantile(ranks, 0.05, axis=0, method="lower").tolist()
         assert summary["rank_high"].tolist() == np.quantile(ranks, 0.95, axis=0, method="higher").tolist()
         assert np.allclose(summary["p_top"], (ranks <= 3).mean(axis=0))
+
+
+def test_leave_best_post_out_ranks_against_brute_force():
+    rng = np.random.default_rng(6)
+    codes = rng.integers(0, 30, 400)
+    values = np.floor(rng.lognormal(2, 1.5, 400))
+    totals = np.bincount(codes, weights=values, minlength=30)
+    best = concentration(codes, values, 30)["best_post"].to_numpy()
+    found = ranks_after_removal(totals, best, chunk=7)
+    for g in range(30):  # brute force: drop that group's best post from the posts, score and rank again
+        mine = np.flatnonzero(codes == g)
+        keep = np.ones(400, dtype=bool)
+        if mine.size:
+            keep[mine[np.argmax(values[mine])]] = False
+        again = np.bincount(codes[keep], weights=values[keep], minlength=30)
+        assert found[g] == competition_ranks(again)[g]
+    assert np.array_equal(ranks_after_removal(totals, np.zeros(30)), competition_ranks(totals))

@@ -15,7 +15,7 @@ Pure array-level functions (numpy in, numpy or pandas out), one module per idea:
 
 from influence_lib.stats.agreement import compare_rankings, rbo
 from influence_lib.stats.keyed import normal_draws, poisson_weights, stable_keys
-from influence_lib.stats.ranks import RANK_SUMMARY_COLUMNS, ahead_share, rank_summary
+from influence_lib.stats.ranks import RANK_SUMMARY_COLUMNS, ahead_share, rank_summary, ranks_after_removal
 from influence_lib.stats.replicates import (
     GroupMoments,
     bootstrap_totals,
@@ -52,7 +52,7 @@ __all__ = [
     "RANK_SUMMARY_COLUMNS", "BootstrapInterval", "GroupMoments", "TailIndex",
     "ahead_share", "bootstrap_difference", "bootstrap_totals", "bootstrap_statistic", "check_bootstrap", "compare_rankings",
     "concentration", "gaussian_bulk", "group_moments", "hill_k", "hill_tail_index", "mean_abs_rank_shift", "normal_draws",
-    "percentile_interval", "point_statistic", "poisson_weights", "rank_summary", "rbo", "replicate_sums",
+    "percentile_interval", "point_statistic", "poisson_weights", "rank_summary", "ranks_after_removal", "rbo", "replicate_sums",
     "replicate_totals", "replicate_totals_and_counts", "resample_statistic", "sample_factors", "sobol_indices",
     "split_replicate_sums", "split_replicate_totals", "split_selection", "stable_keys", "tail_index_by_group", "top_share",
     "untrustworthy_interval",

@@ -103,3 +103,39 @@ def ahead_share(replicate_scores, order) -> np.ndarray:
     if len(order) > 1:
         out[:-1] = (scores[:, order[:-1]] > scores[:, order[1:]]).mean(axis=0)
     return out
+
+
+def ranks_after_removal(scores, removed, chunk: int = 512) -> np.ndarray:
+    """Each entry's rank if its own score lost ``removed`` while the others kept theirs.
+
+    E.g. ``removed`` = each Direction's best post: its rank without its best post (viral
+    dependence). Removing a post changes only its own entry's score, so entry ``i``'s new rank is
+    its rank in the ranking where only score ``i`` changed, computed with the one ranking rule
+    (:func:`influence_lib.ranking.competition_ranks`) on ``chunk`` such rankings at a time:
+    O(n² log n) for n entries, a fraction of a second for a few thousand.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        The entries' scores.
+    removed : array-like of float
+        What each entry loses (0 for no change).
+    chunk : int
+        Rankings built at once (bounds memory to ``chunk * n`` floats).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ranks, one per entry.
+    """
+    values = np.asarray(scores, dtype=np.float64).reshape(-1)
+    loss = np.asarray(removed, dtype=np.float64).reshape(-1)
+    if loss.shape != values.shape:
+        raise ValueError(f"removed must have one value per score ({len(values)}), not {len(loss)}")
+    out = np.empty(len(values), dtype=np.int64)
+    for start in range(0, len(values), max(1, int(chunk))):
+        entries = np.arange(start, min(len(values), start + max(1, int(chunk))))
+        rows = np.repeat(values[None, :], len(entries), axis=0)
+        rows[np.arange(len(entries)), entries] -= loss[entries]
+        out[entries] = competition_ranks(rows)[np.arange(len(entries)), entries]
+    return out
