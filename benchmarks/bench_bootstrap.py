@@ -188,12 +188,12 @@ def sample_scope():
     return codes, values, posts["post_id"], len(orgs), scoring
 
 
-def synthetic_scope(n: int, seed: int):
-    """``n`` posts over 258 groups of heavy-tailed sizes and levels, lognormal whole-number engagement."""
+def synthetic_scope(n: int, seed: int, groups: int = GROUPS):
+    """``n`` posts over ``groups`` groups of heavy-tailed sizes and levels, lognormal whole-number engagement."""
     rng = np.random.default_rng(seed)
-    size = rng.lognormal(0.0, 1.0, GROUPS)
-    level = rng.normal(2.5, 0.4, GROUPS)
-    codes = rng.choice(GROUPS, size=n, p=size / size.sum())
+    size = rng.lognormal(0.0, 1.0, groups)
+    level = rng.normal(2.5, 0.4, groups)
+    codes = rng.choice(groups, size=n, p=size / size.sum())
     values = np.floor(rng.lognormal(level[codes], 1.6))
     return codes.astype(np.int64), values, stable_keys(np.arange(n, dtype=np.int64))
 
@@ -230,6 +230,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7], help="synthetic scopes (posts)")
     parser.add_argument("--no-sample", action="store_true", help="skip the embedded sample")
+    parser.add_argument("--groups", type=int, default=GROUPS, help="groups of the synthetic scopes")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--exact-probe", type=int, default=20, help="replicates timed above 2*10^6 posts")
     parser.add_argument("--exact-full", action="store_true", help="run the exact engine in full at every size")
@@ -245,9 +246,9 @@ def main(argv=None) -> int:
         rows += found[0]
         accuracy += found[1]
     for size in args.sizes:
-        codes, values, keys = synthetic_scope(int(size), args.seed)
-        found = run_scope(f"synthetic {int(size):.0e}", codes, values, keys, GROUPS, args.seed, args.exact_probe,
-                          args.exact_full)
+        codes, values, keys = synthetic_scope(int(size), args.seed, args.groups)
+        found = run_scope(f"synthetic {int(size):.0e}", codes, values, keys, args.groups, args.seed,
+                          args.exact_probe, args.exact_full)
         rows += found[0]
         accuracy += found[1]
     strings = np.array([f"post-{i:09d}" for i in range(1_000_000)], dtype=object)
