@@ -134,15 +134,22 @@ def build_workbook(folder: Path, settings: DatasetSettings, sector: str) -> Path
 
 def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings, sector: str, edition: str,
                methodology_label: str) -> Path:
-    """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file."""
+    """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file.
+
+    Every image gets a French description and, when its cell saved it with ``export.save_figure``,
+    the name of its file (the booklet prints that file's SVG); every heading a unique anchor. The
+    footer names the dataset by its title and its folder (the notebooks' ``data_dir``).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     from influence_lib.frenchify import format_period
-    from influence_lib.html import assemble_page
+    from influence_lib.html import assemble_page, prepare_outputs
 
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    available = {p.stem for p in (folder / "figures").glob("*.svg")}
+    labels = {s.key: s.label for s in settings.sector(sector).segments}
     fragments = []
     for run in runs:
         nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
@@ -151,14 +158,17 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        prepare_outputs(nb, available, run.parameters, labels)
         body, _ = exporter.from_notebook_node(nb)
         fragments.append(body)
     period = settings.period(edition)
+    data_dir = runs[0].parameters.get("data_dir") if runs else ""
+    dataset = f"« {settings.title} »" + (f", dossier {Path(data_dir).name}" if data_dir else "")
     page = assemble_page(
         title=settings.title, subtitle=settings.sector(sector).title,
         period_text=f"Édition {edition} — posts publiés {format_period(period.start, period.end)}",
         sections=fragments,
-        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {folder.name}",
+        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset}",
     )
     path = folder / "report.html"
     path.write_text(page, encoding="utf-8", newline="\n")
@@ -238,12 +248,14 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
 
 
 def finish_report(job: ReportJob) -> ReportResult:
-    """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
+    """After every notebook ran: workbook, rejected rows, report.html, report.pdf, manifest, then the swap into place."""
     build_workbook(job.staging, job.settings, job.sector)
     if job.on_error == "reject":
         from influence_lib.export import write_rejected_rows
         write_rejected_rows(job.dataset.report, job.staging / "rejected-rows.csv")
     build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label)
+    from influence_lib.booklet import write_booklet
+    job.durations["report.pdf"] = write_booklet(job.staging / "report.html").seconds
     public = {k: v for k, v in job.common.items() if k != "out_dir"}
     build_manifest(job.staging, job.dataset, {**public, "out_dir": str(job.target)}, job.runs, job.durations,
                    job.methodology)

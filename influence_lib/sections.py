@@ -367,7 +367,7 @@ def focus_profiles(ctx: SectionContext, org_ids) -> dict[str, pd.DataFrame]:
 def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_id: str, figure_html: str = "") -> str:
     """One Direction's profile as HTML: heading, key figures, members' contributions, best posts, activity."""
     from influence_lib.frenchify import pluralize, readable_table
-    from influence_lib.html import key_figures, table
+    from influence_lib.html import card, key_figures, table
 
     row = ranking.loc[ranking["org_id"] == org_id].iloc[0]
     conc = profiles["concentration"].set_index("org_id").reindex([org_id]).iloc[0]
@@ -391,7 +391,7 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
                  f"{format_number(conc['effective_voices'], 1)} voix effectives) : {conc['voice']}.")
     move = movement_label(row.get("status"), row.get("rank_change")) if "status" in row else ""
     heading = f"{int(row['rank'])}. {row['name']}" + (f" <small>({move})</small>" if move else "")
-    return (
+    return card(
         f"<h3>{heading}</h3>{figures}<p>{voice}</p>"
         + "<h4>Contribution des membres</h4>" + table(readable_table(members, MEMBER_VIEW))
         + "<h4>Ses trois meilleurs posts</h4>"
