@@ -62,7 +62,8 @@ nav.toc ol ol li { margin: .8mm 0; }
 nav.toc a::after { content: leader(dotted) " " target-counter(attr(href), page); font-weight: 400; }
 
 section.report-section { break-before: page; }
-h1 { string-set: chapter content(text); font-size: 16pt; margin: 0 0 4mm; padding-bottom: 1.5mm; border-bottom-width: 1.5pt; }
+h1 { string-set: chapter content(text); font-size: 16pt; margin: 0 0 4mm; padding-bottom: 1.5mm;
+     border-bottom-width: 1.5pt; }
 h2 { font-size: 12pt; margin: 6mm 0 2mm; }
 h3 { font-size: 10pt; margin: 4.5mm 0 1.5mm; }
 h4 { font-size: 8.8pt; margin: 3mm 0 1mm; }

@@ -171,7 +171,7 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
     Every heading gets an id unique in the page (:func:`anchor_headings`); the table of contents
     lists the sections' first two heading levels. The print stylesheet of the booklet
     (:data:`influence_lib.booklet.PRINT_STYLE`) is embedded for ``media="print"``, so the page
-    prints as the A4 booklet from a browser too (without the contents' page numbers).
+    prints as A4 pages from a browser too (without the running header and the contents' page numbers).
 
     Parameters
     ----------
@@ -193,7 +193,8 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
         f"<style>{STYLE}</style>\n<style media=\"print\">{PRINT_STYLE}</style>\n</head>\n<body>\n<main>\n"
         f'<header class="cover" id="couverture"><div class="kicker">Réseaux sociaux</div>'
         f'<h1 class="cover-title">{_html.escape(title)}</h1>'
-        f'<div class="sector">{_html.escape(subtitle)}</div><div class="period">{_html.escape(period_text)}</div></header>\n'
+        f'<div class="sector">{_html.escape(subtitle)}</div>'
+        f'<div class="period">{_html.escape(period_text)}</div></header>\n'
         f'<nav class="toc" id="sommaire"><h2 class="toc-title">Sommaire</h2><ol>{_toc_items(headings)}</ol></nav>\n'
         + "\n".join(numbered)
         + f"\n<footer>{_html.escape(footer)}</footer>\n</main>\n</body>\n</html>\n"
@@ -211,7 +212,8 @@ FIGURE_DESCRIPTIONS = {
     "top10": "Diagramme en barres : score des Directions du Top 10",
     "leaders_": "Diagramme en barres : score des Directions en tête du segment {label}",
     "monthly_engagement": "Courbes de l'engagement mois par mois, par plateforme, face à l'édition précédente",
-    "monthly_posts": "Courbes du nombre de posts comptés mois par mois, par plateforme, face à l'édition précédente",
+    "monthly_posts": ("Courbes du nombre de posts comptés mois par mois, par plateforme, "
+                      "face à l'édition précédente"),
     "formats": "Diagramme en barres : engagement médian par post selon le format, avec son intervalle à 90 %",
     "heatmap_posts": "Carte de chaleur : nombre de posts selon le jour de la semaine et l'heure",
     "heatmap_engagement": "Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure",
@@ -358,7 +360,8 @@ def prepare_outputs(nb, available: set[str], parameters: dict, labels: dict[str,
             o.get("data", {}).get(kind, "") for o in cell.get("outputs", []) for kind in ("text/markdown", "text/html")]
         for text in texts:
             text = "".join(text) if isinstance(text, list) else text
-            found = re.findall(r"^#{1,6}\s+(.+)$", text, flags=re.M) + re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", text, re.S)
+            found = (re.findall(r"^#{1,6}\s+(.+)$", text, flags=re.M)
+                     + re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", text, flags=re.S))
             if found:
                 context = _html.unescape(re.sub(r"<[^>]+>", "", found[-1])).strip()
         if cell.cell_type != "code":

@@ -1,4 +1,4 @@
-"""Running the report: section notebooks through papermill, the workbook, report.html, the manifest, batches."""
+"""Running the report: notebooks through papermill, the workbook, report.html and .pdf, the manifest, batches."""
 
 from __future__ import annotations
 
@@ -274,7 +274,7 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     """Produce a sector's report into ``OUT/<sector>/<edition>/``, atomically.
 
     Everything is written into a hidden staging folder beside the target, which replaces the
-    target only when every notebook, the workbook, the HTML and the manifest succeeded; a
+    target only when every notebook, the workbook, the HTML, the PDF and the manifest succeeded; a
     failed or interrupted run removes its staging folder and leaves the previous edition as it was.
 
     Parameters
