@@ -1,4 +1,4 @@
-"""Running the report: section notebooks through papermill, the workbook, report.html, the manifest, batches."""
+"""Running the report: notebooks through papermill, the workbook, report.html and .pdf, the manifest, batches."""
 
 from __future__ import annotations
 
@@ -203,16 +203,20 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
                methodology_label: str, dataset_name: str = "") -> Path:
     """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file.
 
-    The footer names the dataset by its folder's name (``dataset_name``), never by a path.
+    Every image gets a French description and, when its cell saved it with ``export.save_figure``,
+    the name of its file (the booklet prints that file's SVG); every heading a unique anchor. The
+    footer names the dataset by its title and its folder's name (``dataset_name``), never a path.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     from influence_lib.frenchify import format_period
-    from influence_lib.html import assemble_page
+    from influence_lib.html import assemble_page, prepare_outputs
 
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    available = {p.stem for p in (folder / "figures").glob("*.svg")}
+    labels = {s.key: s.label for s in settings.sector(sector).segments}
     fragments = []
     for run in runs:
         nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
@@ -221,14 +225,16 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        prepare_outputs(nb, available, run.parameters, labels)
         body, _ = exporter.from_notebook_node(nb)
         fragments.append(body)
     period = settings.period(edition)
+    dataset = f"« {settings.title} »" + (f", dossier {dataset_name}" if dataset_name else "")
     page = assemble_page(
         title=settings.title, subtitle=settings.sector(sector).title,
         period_text=f"Édition {edition} — posts publiés {format_period(period.start, period.end)}",
         sections=fragments,
-        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset_name}",
+        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset}",
     )
     path = folder / "report.html"
     path.write_text(page, encoding="utf-8", newline="\n")
@@ -352,7 +358,7 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
 
 
 def finish_report(job: ReportJob) -> ReportResult:
-    """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
+    """After every notebook ran: workbook, rejected rows, report.html, report.pdf, manifest, then the swap into place."""
     build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
     if job.csv_dialect != "standard":
         from influence_lib.export import write_tables_in_dialect
@@ -361,6 +367,8 @@ def finish_report(job: ReportJob) -> ReportResult:
         write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
     build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
                Path(job.dataset.path).name)
+    from influence_lib.booklet import write_booklet
+    job.durations["report.pdf"] = write_booklet(job.staging / "report.html").seconds
     public = {k: v for k, v in job.common.items() if k != "out_dir"}
     build_manifest(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations, job.methodology)
     try:
@@ -388,7 +396,7 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     """Produce a sector's report into ``OUT/<sector>/<edition>/``, atomically.
 
     Everything is written into a hidden staging folder beside the target, which replaces the
-    target only when every notebook, the workbook, the HTML and the manifest succeeded; a
+    target only when every notebook, the workbook, the HTML, the PDF and the manifest succeeded; a
     failed or interrupted run removes its staging folder and leaves the previous edition as it was.
     One run at a time writes a report folder (a lock file beside it); Ctrl-C stops the kernels
     at once and raises :class:`ReportInterrupted`.
