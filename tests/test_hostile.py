@@ -282,6 +282,8 @@ def test_hostile_strings_reach_headings_toc_profiles_and_analysis(page):
     analysis = "".join(audit.by_element["p"])
     assert sum(s in analysis for s in (hostile.SCRIPT, hostile.IMG, hostile.HYPERLINK, hostile.DOLLARS,
                                        hostile.MATH, hostile.MARKDOWN_LINK)) >= 3
+    highlights = "".join(audit.by_element["ul"])  # the leader and the biggest climber are named
+    assert hostile.SCRIPT in highlights and hostile.IMG in highlights
     cover = "".join(audit.by_element["header"])
     assert hostile.IMG in cover and hostile.SVG in cover and hostile.MATH in cover
 
