@@ -399,7 +399,7 @@ def write_workbook(sheets: Sequence[SheetContent], path: str | Path, title: str 
             ws.auto_filter.ref = f"A1:{last}"
         ws.freeze_panes = "B2" if len(headers) > 1 else "A2"
     props = book.properties
-    props.creator, props.title, props.subject, props.language = "influence", title, subject, "fr-FR"
+    props.creator, props.title, props.subject, props.language = "influence", excel_text(title), excel_text(subject), "fr-FR"
     props.created = props.modified = stamp
     props.lastModifiedBy = None
     buffer = io.BytesIO()

@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 
+from influence_lib.safe_text import shown_text
+
 STYLE = """
 :root { --ink: #1d2733; --muted: #5b6b7c; --accent: #1f4e79; --rule: #d9dee4; --band: #f4f6f9; }
 * { box-sizing: border-box; }
@@ -45,6 +47,16 @@ pre { background: var(--band); padding: 10px 14px; border-radius: 4px; overflow:
 footer { margin-top: 60px; color: var(--muted); font-size: .85em; border-top: 1px solid var(--rule); padding-top: 12px; }
 """
 
+def escape(value) -> str:
+    """The one HTML escaping of the package: any value from the data, as text that cannot become markup.
+
+    :func:`influence_lib.safe_text.shown_text` (control characters as U+FFFD, direction overrides
+    removed), then ``& < > " '`` as character references, so the result is safe both between tags
+    and inside a quoted attribute. Every fragment of the report escapes its data here.
+    """
+    return escape(shown_text(value), quote=True)
+
+
 _NUMERIC = re.compile(r"^[\s\u202f\u00a0]*[-+▲▼]?[\s\u202f\u00a0]*[\d\u202f\u00a0 ,./%]+[\s\u202f\u00a0%]*$")
 
 
@@ -68,22 +80,22 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> str:
         Cells already formatted for readers (text).
     caption : str, optional
     """
-    head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False):
         cells = []
         for value in row:
             text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
             cls = _cell_class(text)
-            cells.append(f'<td class="{cls}">{_html.escape(text)}</td>' if cls else f"<td>{_html.escape(text)}</td>")
+            cells.append(f'<td class="{cls}">{escape(text)}</td>' if cls else f"<td>{escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{_html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return f'<table class="report-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def key_figures(items: list[tuple[str, str]]) -> str:
     """A row of key figures: (formatted value, French label) pairs."""
-    cells = "".join(f"<div><strong>{_html.escape(v)}</strong>{_html.escape(label)}</div>" for v, label in items)
+    cells = "".join(f"<div><strong>{escape(v)}</strong>{escape(label)}</div>" for v, label in items)
     return f'<div class="keyfigures">{cells}</div>'
 
 
@@ -186,18 +198,18 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
 
     anchored, headings = anchor_headings(sections)
     numbered = [f'<section class="report-section">{fragment}</section>' for fragment in anchored]
-    heading = f"{_html.escape(title)} — {_html.escape(subtitle)}"
+    heading = f"{escape(title)} — {escape(subtitle)}"
     return (
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{heading}</title>\n"
         f"<style>{STYLE}</style>\n<style media=\"print\">{PRINT_STYLE}</style>\n</head>\n<body>\n<main>\n"
         f'<header class="cover" id="couverture"><div class="kicker">Réseaux sociaux</div>'
-        f'<h1 class="cover-title">{_html.escape(title)}</h1>'
-        f'<div class="sector">{_html.escape(subtitle)}</div>'
-        f'<div class="period">{_html.escape(period_text)}</div></header>\n'
+        f'<h1 class="cover-title">{escape(title)}</h1>'
+        f'<div class="sector">{escape(subtitle)}</div>'
+        f'<div class="period">{escape(period_text)}</div></header>\n'
         f'<nav class="toc" id="sommaire"><h2 class="toc-title">Sommaire</h2><ol>{_toc_items(headings)}</ol></nav>\n'
         + "\n".join(numbered)
-        + f"\n<footer>{_html.escape(footer)}</footer>\n</main>\n</body>\n</html>\n"
+        + f"\n<footer>{escape(footer)}</footer>\n</main>\n</body>\n</html>\n"
     )
 
 
@@ -287,7 +299,7 @@ def figure(fig, alt: str = "") -> str:
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img class="figure" src="data:image/svg+xml;base64,{data}" alt="{_html.escape(description)}">'
+    return f'<img class="figure" src="data:image/svg+xml;base64,{data}" alt="{escape(description)}">'
 
 
 def saved_figure(src: str, alt: str, name: str | None = None) -> str:
@@ -296,8 +308,8 @@ def saved_figure(src: str, alt: str, name: str | None = None) -> str:
     ``name`` (the figure file ``export.save_figure`` wrote, without extension) goes in
     ``data-figure``: the booklet prints that file's SVG instead of the screen image.
     """
-    data = f' data-figure="{_html.escape(name)}"' if name else ""
-    return f'<img class="figure" src="{_html.escape(src)}" alt="{_html.escape(alt)}"{data}>'
+    data = f' data-figure="{escape(name)}"' if name else ""
+    return f'<img class="figure" src="{escape(src)}" alt="{escape(alt)}"{data}>'
 
 
 _SAVE_FIGURE = re.compile(r"""save_figure\(\s*[^,()]+,\s*[^,()]+,\s*(f?)(["'])(.+?)\2\s*\)""")
@@ -379,4 +391,4 @@ def prepare_outputs(nb, available: set[str], parameters: dict, labels: dict[str,
 
 def bullet_list(items: list[str]) -> str:
     """Sentences as an HTML bullet list."""
-    return "<ul>" + "".join(f"<li>{_html.escape(item)}</li>" for item in items) + "</ul>"
+    return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.frenchify import format_month, format_number, platform_label
+from influence_lib.safe_text import label_text
 
 PALETTE = ["#1f4e79", "#e07a1f", "#3a9a5b", "#b83a4b", "#7a5aa6", "#8c6d46", "#4aa3b8", "#9a9a9a"]
 PLATFORM_COLORS = {"linkedin": "#1f4e79", "twitter": "#4aa3b8", "bluesky": "#7a5aa6"}
@@ -35,6 +36,7 @@ THEME = {
     "text.parse_math": False,  # names and labels from the data are drawn as text: "$" is never mathematics
     "text.usetex": False,
 }
+TITLE_LIMIT = 90  # characters of a title; a bar's or a tick's label keeps label_text's default (60)
 
 
 def apply_theme() -> None:
@@ -65,7 +67,7 @@ def plot_leaders(ranking: pd.DataFrame, title: str, n: int = 15, label_column: s
     apply_theme()
     head = ranking.head(n)
     fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.32 * len(head) + 1.0)))
-    labels = [f"{r}. {name}" for r, name in zip(head["rank"], head[label_column])]
+    labels = [f"{r}. {label_text(name)}" for r, name in zip(head["rank"], head[label_column])]
     y = np.arange(len(head))[::-1]
     ax.barh(y, head["score"].to_numpy(dtype=float), color=PALETTE[0])
     ax.set_yticks(y, labels)
@@ -73,7 +75,7 @@ def plot_leaders(ranking: pd.DataFrame, title: str, n: int = 15, label_column: s
     ax.grid(axis="x", visible=True)
     _french_thousands(ax.xaxis)
     ax.set_xlabel("Score")
-    ax.set_title(title)
+    ax.set_title(label_text(title, TITLE_LIMIT))
     fig.tight_layout()
     return fig
 
@@ -89,10 +91,10 @@ def plot_log_distribution(values: pd.Series, title: str, xlabel: str) -> plt.Fig
         ax.hist(positive, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v)))
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(label_text(xlabel, TITLE_LIMIT))
     ax.set_ylabel("Effectif")
     zeros = int((data <= 0).sum())
-    ax.set_title(title + (f" ({format_number(zeros)} à zéro, non représentés)" if zeros else ""))
+    ax.set_title(label_text(title, TITLE_LIMIT) + (f" ({format_number(zeros)} à zéro, non représentés)" if zeros else ""))
     fig.tight_layout()
     return fig
 
@@ -128,7 +130,7 @@ def plot_monthly(monthly: pd.DataFrame, title: str, value: str = "engagement",
         ax.plot(x[: len(prev)], prev, color="#333333", marker="o", markersize=3, linewidth=1.2, label="Édition précédente")
     ax.set_xticks(x, [format_month(m, short=True) for m in table.index], fontsize=8)
     _french_thousands(ax.yaxis, counts=value == "posts")
-    ax.set_title(title)
+    ax.set_title(label_text(title, TITLE_LIMIT))
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
@@ -146,10 +148,10 @@ def plot_bars(labels, values, title: str, xlabel: str = "", errors: tuple | None
         low, high = (np.asarray(e, dtype=float) for e in errors)
         yerr = np.vstack([values - low, high - values])
     ax.bar(x, values, color=color or PALETTE[0], yerr=yerr, capsize=3, ecolor="#333333")
-    ax.set_xticks(x, list(labels))
-    ax.set_xlabel(xlabel)
+    ax.set_xticks(x, [label_text(label) for label in labels])
+    ax.set_xlabel(label_text(xlabel, TITLE_LIMIT))
     _french_thousands(ax.yaxis)
-    ax.set_title(title)
+    ax.set_title(label_text(title, TITLE_LIMIT))
     fig.tight_layout()
     return fig
 
@@ -160,12 +162,12 @@ def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str) -> plt.Fig
     fig, ax = plt.subplots(figsize=(9.0, 3.6))
     data = grid.to_numpy(dtype=float)
     image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
-    ax.set_yticks(np.arange(len(grid.index)), [str(i) for i in grid.index])
-    ax.set_xticks(np.arange(len(grid.columns)), [str(c) for c in grid.columns], fontsize=8)
+    ax.set_yticks(np.arange(len(grid.index)), [label_text(i) for i in grid.index])
+    ax.set_xticks(np.arange(len(grid.columns)), [label_text(c) for c in grid.columns], fontsize=8)
     ax.grid(False)
-    ax.set_title(title)
+    ax.set_title(label_text(title, TITLE_LIMIT))
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(colorbar_label)
+    bar.set_label(label_text(colorbar_label, TITLE_LIMIT))
     fig.tight_layout()
     return fig
 

@@ -106,3 +106,54 @@ def test_a_parameter_cannot_be_dropped_silently(path):
         exec(kept, namespace)
         with pytest.raises(SettingsError, match=name):
             model.from_namespace(namespace)
+
+
+# IPython display classes that read their argument as markup: Markdown and LaTeX pass raw HTML and
+# ``javascript:`` links through, so they may only show a literal text written in the notebook.
+LITERAL_ONLY = {"Markdown", "Latex", "display_markdown", "display_latex"}
+NEVER = {"Javascript", "display_javascript"}
+HTML_BUILDERS = {"presentation", "html"}  # the library modules whose fragments escape their data
+
+
+def unsafe_display_calls(source: str) -> list[str]:
+    """Calls of a code cell that could pass data to the page unescaped (empty when none).
+
+    ``Markdown(...)`` and ``Latex(...)`` only with string literals; ``Javascript`` never; ``HTML(...)``
+    only around a call of :mod:`influence_lib.presentation` or :mod:`influence_lib.html`, never an
+    f-string, a concatenation, a formatted string or a variable; no ``%%html`` or ``%%markdown`` cell.
+    """
+    if source.lstrip().startswith("%%"):
+        return [f"cell magic {source.split()[0]}"]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        arguments = list(node.args) + [k.value for k in node.keywords]
+        if name in NEVER:
+            found.append(f"{name}(...)")
+        elif name in LITERAL_ONLY and not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in arguments):
+            found.append(f"{name}({ast.unparse(arguments[0]) if arguments else ''}): data would pass through Markdown")
+        elif name == "HTML" and not all(isinstance(a, ast.Call) and isinstance(a.func, ast.Attribute)
+                                        and isinstance(a.func.value, ast.Name) and a.func.value.id in HTML_BUILDERS
+                                        for a in arguments):
+            found.append(f"HTML({', '.join(ast.unparse(a) for a in arguments)}): build fragments in influence_lib")
+    return found
+
+
+def test_unsafe_display_calls_are_found():
+    for source in ('display(Markdown(f"# {seg.label}"))', "display(Markdown(text))", 'Markdown("## " + name)',
+                   'display(HTML(f"<h2>{name}</h2>"))', "display(HTML(fragment))", 'HTML("<p>%s</p>" % name)',
+                   'HTML("<p>{}</p>".format(name))', 'Javascript("alert(1)")', "%%html\n<b>x</b>",
+                   "display(Markdown(data=text))"):
+        assert unsafe_display_calls(source), source
+    assert unsafe_display_calls('display(Markdown("## Titre fixe"))') == []
+    assert unsafe_display_calls('display(HTML(presentation.heading(f"Top {n} : {label}")))') == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_data_never_reaches_the_page_unescaped(path):
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] == "code":
+            assert unsafe_display_calls("".join(cell["source"])) == [], f"{path.name} cell {i}"

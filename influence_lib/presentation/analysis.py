@@ -7,8 +7,6 @@ exist, and says which statistic it quotes (median, mean, share).
 
 from __future__ import annotations
 
-from html import escape
-
 import numpy as np
 import pandas as pd
 
@@ -21,6 +19,7 @@ from influence_lib.frenchify import (
     format_share,
     pluralize,
 )
+from influence_lib.html import escape
 from influence_lib.presentation.links import post_link
 
 ONE_VOICE = 0.6  # see influence_lib.trends.VOICE_THRESHOLD

@@ -6,8 +6,6 @@ Markdown (which would let raw HTML and ``javascript:`` links through).
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 
 from influence_lib.frenchify import (
@@ -19,7 +17,7 @@ from influence_lib.frenchify import (
     pluralize,
     readable_table,
 )
-from influence_lib.html import card, key_figures, table
+from influence_lib.html import card, escape, key_figures, table
 from influence_lib.presentation.tables import (
     BEST_POST_VIEW,
     BOX_LABELS,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urlsplit
+
+from influence_lib.html import escape
 
 SAFE_SCHEMES = ("http", "https")
 
@@ -24,4 +25,4 @@ def post_link(url, label_html: str) -> str:
     target = safe_url(url)
     if target is None:
         return label_html
-    return f'<a href="{escape(target, quote=True)}" rel="noopener noreferrer nofollow">{label_html}</a>'
+    return f'<a href="{escape(target)}" rel="noopener noreferrer nofollow">{label_html}</a>'
