@@ -14,7 +14,13 @@ import pandas as pd
 
 from influence_lib import __version__
 from influence_lib.errors import InfluenceError, SettingsError
-from influence_lib.settings import DatasetSettings, is_slug, load_dataset_settings, load_methodology
+from influence_lib.settings import (
+    DatasetSettings,
+    is_slug,
+    load_dataset_settings,
+    load_methodology,
+    methodology_reference,
+)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "python3"
@@ -235,7 +241,7 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
+              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": methodology_reference(methodology_file)}
     return ReportJob(sector, edition, settings, dataset, methodology, target, staging,
                      plan_report(settings, sector, common), common, on_error)
 
