@@ -31,6 +31,10 @@ EPILOGS = {
     "verify": ("example:\n  influence verify outputs/sante/2021\n\n"
                "Exit 0 when every file listed in manifest.json is there with the same SHA-256 and no other file\n"
                "is; exit 1 naming each missing, changed or unlisted file."),
+    "methodologies": ("examples:\n  influence methodologies\n  influence methodologies --format json\n"
+                      "  influence rank --sector sante --segment laboratoires-biotech --top 10 --methodology per-member\n"
+                      "  cp FILE-OF-A-ROW my-method.yml   # edit its name, version and keys, then:\n"
+                      "  influence rank --sector sante --methodology my-method.yml"),
     "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
                      "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
 }
@@ -98,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(p)
     p.add_argument("--top", type=_positive_int, default=None, metavar="N", help="keep ranks <= N (ties at the cut-off kept)")
     p.add_argument("--level", choices=["direction", "member"], default="direction")
-    p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
+    _add_methodology(p)
     p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     p.add_argument("--movements", action=argparse.BooleanOptionalAction, default=None,
                    help="add previous_rank, rank_change, status after the ranking's columns (default: on for json "
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sector", required=True, help="sector key of dataset.yml")
     p.add_argument("--edition", default=None, help="edition key (default: the latest)")
     _add_report_options(p)
-    p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
+    _add_methodology(p)
     _add_report_on_error(p)
 
     p = sub.add_parser("batch", help="the report of every sector, in parallel", epilog=EPILOGS["batch"], formatter_class=fmt,
@@ -157,10 +161,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keep_texts(p, "keep post texts as they are, in the new dataset and in rejected rows (default: dropped; "
                        "texts name people)")
 
+    p = sub.add_parser("methodologies", help="the methodology files shipped with the package",
+                       epilog=EPILOGS["methodologies"], formatter_class=fmt,
+                       description="List the methodologies shipped with the package: name, version, description and "
+                                   "file. Pass a name to --methodology (rank, report), or copy a file, edit it and pass "
+                                   "its path.")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
     from influence_lib.importers.command import add_import_parser, run_import
     add_import_parser(sub)
     sub.choices["import"].set_defaults(handler=run_import)
     return parser
+
+
+def _add_methodology(p):
+    p.add_argument("--methodology", default=None, metavar="NAME|FILE",
+                   help="a shipped methodology's name (`influence methodologies` lists them) or a methodology YAML "
+                        "file (default: engagement v1)")
 
 
 def _add_report_options(p):
@@ -380,16 +397,12 @@ def cmd_rank(args) -> int:
     """``influence rank``: a Direction or member ranking."""
     from influence_lib.ranking import MOVEMENT_COLUMNS
     from influence_lib.scope import build_scope
-    from influence_lib.settings import load_methodology
 
     settings = _settings(args)
     sector = check_sector(settings, args.sector, args.segment)
     period = resolve_period(settings, args.edition, args.start, args.end)
     previous = _previous_period(settings, period, args.previous_start, args.previous_end)
-    if args.methodology is not None and not args.methodology.is_file():
-        raise UsageError(f"--methodology {args.methodology}: no such file; give a methodology YAML file "
-                         f"(name, version, metric_weights, platform_weights...)")
-    methodology = load_methodology(args.methodology)
+    methodology = _methodology(args.methodology)
     dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
     # only the scores are needed: no other post column (texts...) is copied
@@ -416,6 +429,20 @@ def cmd_rank(args) -> int:
                            f"édition {period.label} — {methodology.label}"
                            + (f" — évolution par rapport à {previous.label}" if previous is not None else "")))
     return EXIT_OK
+
+
+def _methodology(value):
+    """The methodology ``--methodology`` names (a shipped name or a file; default engagement v1).
+
+    An unknown name or a missing file is a bad argument (``UsageError``, exit 2); a file that
+    breaks the format raises ``SettingsError`` (exit 1).
+    """
+    from influence_lib.settings import MethodologyChoiceError, load_methodology
+
+    try:
+        return load_methodology(value)
+    except MethodologyChoiceError as exc:
+        raise UsageError(f"--methodology {exc}") from None
 
 
 def _previous_period(settings, period, previous_start, previous_end):
@@ -472,10 +499,8 @@ def cmd_report(args) -> int:
     check_sector(settings, args.sector)
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    if args.methodology is not None and not args.methodology.is_file():
-        raise UsageError(f"--methodology {args.methodology}: no such file")
-    result = run_report(args.sector, methodology_file=str(args.methodology) if args.methodology else None,
-                        **_report_options(args))
+    _methodology(args.methodology)  # refused before anything runs
+    result = run_report(args.sector, methodology_file=args.methodology, **_report_options(args))
     print(f"report written to {result.folder} in {result.seconds:.1f} s")
     for name, seconds in result.durations.items():
         print(f"  {name:<45} {seconds:6.1f} s")
@@ -520,6 +545,25 @@ def cmd_verify(args) -> int:
     return EXIT_DATA
 
 
+def cmd_methodologies(args) -> int:
+    """``influence methodologies``: the methodology files shipped with the package."""
+    from influence_lib.settings import load_methodology, shipped_methodologies
+
+    rows = []
+    for name, path in shipped_methodologies().items():
+        methodology = load_methodology(path)
+        rows.append({"name": name, "version": methodology.version,
+                     "description": " ".join(methodology.description.split()), "file": str(path)})
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    headers = {"name": "name", "version": "version", "description": "description", "file": "file"}
+    widths = {k: max(len(str(r[k])) for r in [headers] + rows) for k in ("name", "version", "description")}
+    for row in [headers] + rows:
+        print("  ".join(f"{str(row[k]):<{widths[k]}}" for k in widths) + "  " + row["file"])
+    return EXIT_OK
+
+
 def cmd_synth(args) -> int:
     """``influence synth``: write a synthetic dataset."""
     from influence_lib import synth
@@ -554,7 +598,8 @@ def cmd_pseudonymize(args) -> int:
 
 
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
-            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize, "verify": cmd_verify}
+            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize, "verify": cmd_verify,
+            "methodologies": cmd_methodologies}
 
 
 def _use_jemalloc() -> None:

@@ -51,6 +51,8 @@ COLUMN_LABELS = {
     "previous_rank": "Rang précédent",
     "rank_change": "Évolution",
     "status": "Statut",
+    "followers": "Abonnés",
+    "followers_known_share": "Part des membres à l'audience connue",
 }
 
 

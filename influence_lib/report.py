@@ -24,7 +24,13 @@ from influence_lib.outputs import (
     remove_stale_staging,
     write_rejected,
 )
-from influence_lib.settings import DatasetSettings, is_slug, load_dataset_settings, load_methodology
+from influence_lib.settings import (
+    DatasetSettings,
+    is_slug,
+    load_dataset_settings,
+    load_methodology,
+    methodology_reference,
+)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "python3"
@@ -348,7 +354,7 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
         lock.release()
         raise
     common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else "",
+              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": methodology_reference(methodology_file),
               "no_texts": bool(no_texts)}
     shown = {"data_dir": data.name, "out_dir": ".",
              "methodology_file": Path(methodology_file).name if methodology_file else ""}

@@ -17,7 +17,14 @@ from influence_lib.ranking import (
     rank_members,
     top_n,
 )
-from influence_lib.scoring import score_directions, score_members, score_posts, sector_scope
+from influence_lib.scoring import (
+    FOLLOWER_COLUMNS,
+    member_followers,
+    score_directions,
+    score_members,
+    score_posts,
+    sector_scope,
+)
 from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period, Sector, shown_platforms
 
 LEVELS = ("direction", "member")
@@ -120,7 +127,8 @@ class ScoredScope:
         Returns
         -------
         pandas.DataFrame
-            The contract's columns for the level, in display order.
+            The contract's columns for the level, in display order; with a ``per_1000_followers``
+            methodology, Direction rankings add ``followers`` and ``followers_known_share``.
         """
         if level not in LEVELS:
             raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
@@ -132,7 +140,8 @@ class ScoredScope:
                 if segment is not None:
                     self.sector.segment(segment)  # KeyError naming the known segments
                     frame = frame.loc[(frame["segment"] == segment).to_numpy()].reset_index(drop=True)
-                ranked = rank_directions(frame)[DIRECTION_RANK_COLUMNS]
+                extra = [c for c in FOLLOWER_COLUMNS if c in frame.columns]  # per_1000_followers
+                ranked = rank_directions(frame)[DIRECTION_RANK_COLUMNS + extra]
             else:
                 frame = scores.members
                 if segment is not None:
@@ -184,8 +193,13 @@ class ScoredScope:
 
 def score_period(dataset: Dataset, sector: str, period: Period, methodology: Methodology,
                  organizations: pd.DataFrame, members: pd.DataFrame,
-                 post_columns: list[str] | tuple[str, ...] | None = None) -> PeriodScores:
+                 post_columns: list[str] | tuple[str, ...] | None = None,
+                 accounts: pd.DataFrame | None = None) -> PeriodScores:
     """Score one period of a sector: the only place that calls the scoring functions.
+
+    Posts are scored over the whole sector and period (so a ``post_cap`` is the sector's
+    quantile for that period), members sum their posts, Directions sum their members and apply
+    the methodology's Direction-level rule.
 
     Parameters
     ----------
@@ -198,6 +212,8 @@ def score_period(dataset: Dataset, sector: str, period: Period, methodology: Met
     post_columns : list of str, optional
         Columns of the posts to keep (default all; ``[]`` for rankings only, which saves copying
         texts on large data).
+    accounts : pandas.DataFrame, optional
+        The sector's accounts; needed (for the followers) by a ``per_1000_followers`` methodology.
 
     Returns
     -------
@@ -205,7 +221,12 @@ def score_period(dataset: Dataset, sector: str, period: Period, methodology: Met
     """
     posts = score_posts(dataset, sector, period, methodology, columns=post_columns)
     member_scores = score_members(members, posts)
-    directions = score_directions(organizations, member_scores, methodology)
+    followers = None
+    if methodology.normalization == "per_1000_followers":
+        if accounts is None:
+            raise ValueError("a per_1000_followers methodology needs the sector's accounts (their followers)")
+        followers = member_followers(members, accounts)
+    directions = score_directions(organizations, member_scores, methodology, posts=posts, followers=followers)
     return PeriodScores(period, posts, member_scores, directions)
 
 
@@ -231,9 +252,9 @@ def build_scope(dataset: Dataset, sector: str, period: Period, methodology: Meth
     ScoredScope
     """
     organizations, members, accounts = sector_scope(dataset, sector)
-    current = score_period(dataset, sector, period, methodology, organizations, members, post_columns)
-    previous = (score_period(dataset, sector, previous_period, methodology, organizations, members, post_columns)
-                if previous_period is not None else None)
+    current = score_period(dataset, sector, period, methodology, organizations, members, post_columns, accounts)
+    previous = (score_period(dataset, sector, previous_period, methodology, organizations, members, post_columns,
+                             accounts) if previous_period is not None else None)
     return ScoredScope(dataset, sector, methodology, organizations, members, accounts, current, previous)
 
 

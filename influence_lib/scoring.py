@@ -1,4 +1,4 @@
-"""Scoring: which posts count, their engagement, and its sum per member and per Direction."""
+"""Scoring: which posts count, their engagement and score contribution, and their sums per member and per Direction."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from influence_lib.settings import DEFAULT_METHODOLOGY, METRICS, PLATFORMS, Meth
 
 DIRECTION_SCORE_COLUMNS = ["org_id", "name", "segment", "score", "engagement", "posts", "active_members", "members"]
 MEMBER_SCORE_COLUMNS = ["member_id", "full_name", "org_id", "score", "engagement", "posts"]
+FOLLOWER_COLUMNS = ["followers", "followers_known_share"]  # after the Direction columns, per_1000_followers only
+QUOTIENT_DECIMALS = 6  # a normalised score (a quotient) is rounded to 6 decimals
 REQUIRED_METRICS = ("likes", "comments", "shares")
 
 
@@ -125,7 +127,10 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
 
     A post counts when its kind is one of the methodology's ``counted_kinds`` (default original
     and quote) and ``period.start <= published_at < period.end``. Its engagement is the weighted
-    sum of its metrics (an empty count adds nothing) times its platform's weight.
+    sum of its metrics (an empty count adds nothing) times its platform's weight. Its score is
+    its contribution to its member's and Direction's scores (:func:`post_scores`): the engagement
+    itself unless the methodology caps or transforms it; the cap is computed over the posts
+    counted here (the whole sector when ``segment`` is None, as the scored scope does).
 
     Parameters
     ----------
@@ -146,8 +151,9 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
     -------
     pandas.DataFrame
         The posts' columns (or ``columns``) plus ``member_id``, ``org_id`` (categoricals over the
-        scope's members and organisations, so grouping is cheap), ``platform``, ``engagement``
-        and ``has_empty_count`` (likes, comments or shares empty), in the dataset's row order.
+        scope's members and organisations, so grouping is cheap), ``platform``, ``engagement``,
+        ``has_empty_count`` (likes, comments or shares empty) and ``score``, in the dataset's row
+        order.
     """
     orgs, members, accounts, member_org, account_member = _scope(dataset, sector, segment)
     posts = dataset.posts
@@ -181,6 +187,10 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
     counted["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
     counted["engagement"] = _as_number(engagement, methodology)
     counted["has_empty_count"] = empty
+    if methodology.scores_posts_as_engagement:
+        counted["score"] = counted["engagement"]  # the same values: copy-on-write shares them
+    else:
+        counted["score"] = post_scores(counted["engagement"].to_numpy(), methodology)
     return counted
 
 
@@ -238,7 +248,7 @@ def _codes(column: pd.Series, keys: pd.Series) -> np.ndarray:
 
 
 def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
-    """Engagement and counted posts of every member of a scope, posting or not.
+    """Score, engagement and counted posts of every member of a scope, posting or not.
 
     Parameters
     ----------
@@ -250,26 +260,42 @@ def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``member_id, full_name, org_id, score, engagement, posts`` in the members' order; the
-        score of a member is their engagement.
+        ``member_id, full_name, org_id, score, engagement, posts`` in the members' order; a
+        member's score is the sum of their posts' scores (their engagement unless the methodology
+        caps or transforms posts).
     """
     codes = _codes(posts["member_id"], members["member_id"])
     n = len(members)
-    engagement = np.bincount(codes, weights=posts["engagement"].to_numpy(dtype=float), minlength=n)
+    engagement = _group_sum(codes, posts["engagement"], n)
+    same = "score" not in posts.columns or _same_values(posts["score"], posts["engagement"])
+    score = engagement if same else _group_sum(codes, posts["score"], n)
     counts = np.bincount(codes, minlength=n).astype(np.int64)
-    engagement = engagement.round().astype(np.int64) if pd.api.types.is_integer_dtype(posts["engagement"]) else engagement
     return pd.DataFrame({
         "member_id": _values(members["member_id"]),
         "full_name": _values(members["full_name"]),
         "org_id": _values(members["org_id"]),
-        "score": engagement,
+        "score": score,
         "engagement": engagement,
         "posts": counts,
     })
 
 
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """True when two columns are views of the same buffer (the default methodology's score is its engagement)."""
+    x, y = a.to_numpy(), b.to_numpy()
+    return (x.dtype == y.dtype and x.shape == y.shape and x.strides == y.strides
+            and x.__array_interface__["data"][0] == y.__array_interface__["data"][0])
+
+
+def _group_sum(codes: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
+    """Sum of ``values`` per group code: int64 for whole-number columns, float64 otherwise."""
+    total = np.bincount(codes, weights=values.to_numpy(dtype=float), minlength=n)
+    return total.round().astype(np.int64) if pd.api.types.is_integer_dtype(values) else total
+
+
 def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
-                     methodology: Methodology = DEFAULT_METHODOLOGY) -> pd.DataFrame:
+                     methodology: Methodology = DEFAULT_METHODOLOGY, posts: pd.DataFrame | None = None,
+                     followers: np.ndarray | None = None) -> pd.DataFrame:
     """Engagement, posts and members of every Direction of a scope, and its score.
 
     Parameters
@@ -279,55 +305,221 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
     member_scores : pandas.DataFrame
         Output of :func:`score_members` for the same scope.
     methodology : Methodology
-        ``normalization`` turns engagement into the score: ``none`` (score = engagement),
-        ``per_member`` or ``per_active_member`` (0 when the divisor is 0).
+        The Direction-level rule (:func:`normalized_score`): the sum of the members' scores, less
+        the best post when ``drop_best_posts`` is 1, then ``normalization``.
+    posts : pandas.DataFrame, optional
+        The scored posts (:func:`score_posts`); required when ``drop_best_posts`` is 1.
+    followers : numpy.ndarray, optional
+        Followers of each member of ``member_scores`` (NaN when unknown, see
+        :func:`member_followers`); required for ``per_1000_followers``.
 
     Returns
     -------
     pandas.DataFrame
         ``org_id, name, segment, score, engagement, posts, active_members, members`` in the
-        organisations' order; organisations without members score 0.
+        organisations' order (organisations without members score 0); with
+        ``per_1000_followers``, also ``followers`` (of the members whose followers are known)
+        and ``followers_known_share`` (their share of the members; empty without members).
     """
     codes = positions(member_scores["org_id"], organizations["org_id"])
     n = len(organizations)
-    engagement = np.bincount(codes, weights=member_scores["engagement"].to_numpy(dtype=float), minlength=n)
-    if pd.api.types.is_integer_dtype(member_scores["engagement"]):
-        engagement = engagement.round().astype(np.int64)
-    posts = np.bincount(codes, weights=member_scores["posts"].to_numpy(dtype=float), minlength=n).astype(np.int64)
+    engagement = _group_sum(codes, member_scores["engagement"], n)
+    member_score = member_scores["score"]
+    posts_count = np.bincount(codes, weights=member_scores["posts"].to_numpy(dtype=float), minlength=n).astype(np.int64)
     active = np.bincount(codes, weights=(member_scores["posts"].to_numpy() > 0), minlength=n).astype(np.int64)
     members = np.bincount(codes, minlength=n).astype(np.int64)
-    score = normalized_score(engagement, members, active, methodology)
-    return pd.DataFrame({
+    by_followers = methodology.normalization == "per_1000_followers"
+    if by_followers:
+        if followers is None or len(followers) != len(member_scores):
+            raise ValueError("per_1000_followers needs the followers of every member (member_followers)")
+        known = ~np.isnan(followers)
+        counted = known  # the members whose posts count: those whose followers are known
+    else:
+        counted = np.ones(len(member_scores), dtype=bool)
+    score_sum = _group_sum(codes[counted], member_score[counted], n)
+    best = None
+    if methodology.drop_best_posts:
+        if posts is None:
+            raise ValueError("drop_best_posts needs the scored posts (score_posts)")
+        post_member = _codes(posts["member_id"], member_scores["member_id"])
+        post_org = np.where(post_member >= 0, codes[post_member], -1)
+        keep = (post_org >= 0) & counted[post_member]
+        best = best_post_scores(post_org[keep], posts["score"].to_numpy()[keep], n)
+    known_followers = None
+    if by_followers:
+        known_followers = np.bincount(codes[known], weights=followers[known], minlength=n)
+    score = normalized_score(score_sum, members, active, methodology, best_post=best, followers=known_followers)
+    frame = pd.DataFrame({
         "org_id": _values(organizations["org_id"]),
         "name": _values(organizations["name"]),
         "segment": _values(organizations["segment"]),
         "score": score,
         "engagement": engagement,
-        "posts": posts,
+        "posts": posts_count,
         "active_members": active,
         "members": members,
     })
+    if by_followers:
+        frame["followers"] = known_followers.round().astype(np.int64)
+        share = np.full(n, np.nan)
+        np.divide(np.bincount(codes[known], minlength=n), members, out=share, where=members > 0)
+        frame["followers_known_share"] = share.round(QUOTIENT_DECIMALS)
+    return frame
 
 
-def normalized_score(engagement: np.ndarray, members: np.ndarray, active_members: np.ndarray,
-                     methodology: Methodology) -> np.ndarray:
-    """A Direction's score from its engagement, under the methodology's ``normalization``.
-
-    The one place the rule lives: scoring and every bootstrap replicate use it. Arrays broadcast,
-    so a (replicates × Directions) matrix of engagement is scored at once.
+def best_post_scores(org_codes: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """The highest post score of each Direction (0 for a Direction without posts).
 
     Parameters
     ----------
-    engagement, members, active_members : numpy.ndarray
+    org_codes : numpy.ndarray
+        Each post's Direction, as a position in ``0..n-1``.
+    scores : numpy.ndarray
+        Each post's score (:func:`post_scores`), >= 0.
+    n : int
+        Number of Directions.
+    """
+    best = np.zeros(n, dtype=scores.dtype if scores.dtype.kind in "iu" else float)
+    np.maximum.at(best, org_codes, scores)  # scores are >= 0: 0 is a neutral start
+    return best
+
+
+def member_followers(members: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarray:
+    """Followers of each member: the sum over their accounts, NaN when one of them is unknown.
+
+    A member without any account has 0 followers on the platforms studied (known); an account
+    whose ``followers`` is empty makes its member's followers unknown.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        The scope's members.
+    accounts : pandas.DataFrame
+        The scope's accounts (``member_id``, ``followers``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, in the members' order.
+    """
+    codes = positions(accounts["member_id"], members["member_id"])
+    inside = codes >= 0
+    counts = accounts["followers"].to_numpy(dtype=float, na_value=np.nan)[inside] if "followers" in accounts.columns \
+        else np.full(int(inside.sum()), np.nan)
+    codes = codes[inside]
+    unknown = np.bincount(codes, weights=np.isnan(counts), minlength=len(members)) > 0
+    total = np.bincount(codes, weights=np.nan_to_num(counts), minlength=len(members))
+    total[unknown] = np.nan
+    return total
+
+
+def post_cap(engagement: np.ndarray, methodology: Methodology) -> float | None:
+    """The engagement cap of a methodology's ``post_cap`` over these posts, or ``None`` when uncapped.
+
+    The cap is the ``inverted_cdf`` quantile (:func:`ordered_quantile`): the smallest engagement
+    such that at least that share of the posts are at or below it, an engagement some post has.
+    """
+    quantile = methodology.cap_quantile
+    if quantile is None or len(engagement) == 0:
+        return None
+    return ordered_quantile(np.sort(engagement), np.arange(1, len(engagement) + 1), quantile)
+
+
+def ordered_quantile(ordered: np.ndarray, cumulative_weights: np.ndarray, quantile: float):
+    """The weighted ``inverted_cdf`` quantile of sorted values.
+
+    Parameters
+    ----------
+    ordered : numpy.ndarray
+        Values in ascending order.
+    cumulative_weights : numpy.ndarray
+        Cumulative sum of their weights in that order (``1, 2, ..., n`` for plain posts; a
+        bootstrap replicate's weights otherwise).
+    quantile : float
+        In (0, 1).
+
+    Returns
+    -------
+    scalar
+        The first value whose cumulative weight reaches ``quantile`` of the total weight.
+    """
+    at = np.searchsorted(cumulative_weights, quantile * cumulative_weights[-1], side="left")
+    return ordered[min(int(at), len(ordered) - 1)]
+
+
+def post_scores(engagement: np.ndarray, methodology: Methodology, cap=None) -> np.ndarray:
+    """Each post's score contribution: its engagement, capped at ``post_cap``, then ``post_transform``.
+
+    Parameters
+    ----------
+    engagement : numpy.ndarray
+        The posts' engagement (:func:`score_posts`).
+    methodology : Methodology
+    cap : scalar, optional
+        The cap to apply (default: :func:`post_cap` of these posts). A bootstrap replicate passes
+        its own.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``engagement`` itself when the methodology neither caps nor transforms; otherwise
+        ``min(engagement, cap)`` (same dtype), and ``log(1 + that)`` (float) with ``log1p``.
+    """
+    if methodology.scores_posts_as_engagement:
+        return engagement
+    if cap is None:
+        cap = post_cap(engagement, methodology)
+    values = engagement if cap is None else np.minimum(engagement, cap)
+    if methodology.post_transform == "log1p":
+        values = np.log1p(np.asarray(values, dtype=float))
+    return values
+
+
+def normalized_score(engagement: np.ndarray, members: np.ndarray, active_members: np.ndarray,
+                     methodology: Methodology, best_post: np.ndarray | None = None,
+                     followers: np.ndarray | None = None) -> np.ndarray:
+    """A Direction's score from the sum of its posts' scores: the methodology's Direction-level rule.
+
+    The one place the rule lives: scoring and every bootstrap replicate use it. Arrays broadcast,
+    so a (replicates × Directions) matrix is scored at once. In order:
+
+    1. ``drop_best_posts: 1``: the Direction's best post score is taken off the sum;
+    2. ``normalization``: ``none`` keeps the sum; ``per_member`` / ``per_active_member`` divide it
+       by the count of members / active members; ``per_1000_followers`` multiplies it by 1,000
+       and divides by the followers (of the members whose followers are known: the caller sums
+       only those members' posts). 0 when the divisor is 0.
+
+    A quotient is rounded to 6 decimals.
+
+    Parameters
+    ----------
+    engagement : numpy.ndarray
+        Per Direction (or per replicate and Direction): the sum of its posts' scores (its
+        engagement under the default methodology).
+    members, active_members : numpy.ndarray
         Per Direction (or per replicate and Direction).
     methodology : Methodology
-        ``none``: the engagement itself; ``per_member`` / ``per_active_member``: divided by the
-        count, rounded to 6 decimals, 0 when the count is 0.
+    best_post : numpy.ndarray, optional
+        The best post score of each Direction (:func:`best_post_scores`), among the posts summed;
+        required when ``drop_best_posts`` is 1.
+    followers : numpy.ndarray, optional
+        Followers of each Direction's members whose followers are known; required for
+        ``per_1000_followers``.
     """
+    numerator = engagement
+    if methodology.drop_best_posts:
+        if best_post is None:
+            raise ValueError("drop_best_posts needs each Direction's best post score (best_post)")
+        numerator = np.asarray(numerator) - np.asarray(best_post)
     if methodology.normalization == "none":
-        return engagement
-    divisor = np.asarray(members if methodology.normalization == "per_member" else active_members)
-    engagement = np.asarray(engagement, dtype=float)
-    shape = np.broadcast_shapes(engagement.shape, divisor.shape)
+        return numerator
+    if methodology.normalization == "per_1000_followers":
+        if followers is None:
+            raise ValueError("per_1000_followers needs each Direction's known followers (followers)")
+        numerator, divisor = np.asarray(numerator, dtype=float) * 1000, np.asarray(followers, dtype=float)
+    else:
+        divisor = np.asarray(members if methodology.normalization == "per_member" else active_members)
+        numerator = np.asarray(numerator, dtype=float)
+    shape = np.broadcast_shapes(numerator.shape, divisor.shape)
     out = np.zeros(shape, dtype=float)
-    return np.divide(engagement, divisor, out=out, where=np.broadcast_to(divisor > 0, shape)).round(6)
+    return np.divide(numerator, divisor, out=out, where=np.broadcast_to(divisor > 0, shape)).round(QUOTIENT_DECIMALS)

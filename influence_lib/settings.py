@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -196,8 +197,20 @@ class DatasetSettings(_Frozen):
         return Period(start=ed.start, end=ed.end, edition=key)
 
 
+NORMALIZATIONS = ("none", "per_member", "per_active_member", "per_1000_followers")
+POST_TRANSFORMS = ("none", "log1p")
+NAMED_CAPS = {"p99": 0.99, "p99.9": 0.999}  # the caps the documentation names (any pNN is accepted)
+
+
 class Methodology(_Frozen):
-    """A named, versioned scoring methodology (spec section 2 is ``engagement`` v1)."""
+    """A named, versioned scoring methodology (spec section 2 is ``engagement`` v1).
+
+    A post's engagement is the weighted sum of its metrics (``metric_weights``, times its
+    platform's weight); its *score contribution* is that engagement capped at ``post_cap`` then
+    transformed by ``post_transform``. A member's score is the sum of their posts' contributions.
+    A Direction's score is the sum of its members' contributions, less its best post when
+    ``drop_best_posts`` is 1, then normalised (``normalization``). See docs/data-and-methodology.md.
+    """
 
     name: str = Field(min_length=1)
     version: int | str
@@ -209,7 +222,10 @@ class Methodology(_Frozen):
     platform_weights: dict[Literal["linkedin", "twitter", "bluesky"], float] = Field(
         default_factory=lambda: {p: 1.0 for p in PLATFORMS}
     )
-    normalization: Literal["none", "per_member", "per_active_member"] = "none"
+    post_cap: str | float = "none"
+    post_transform: Literal["none", "log1p"] = "none"
+    drop_best_posts: Literal[0, 1] = 0
+    normalization: Literal["none", "per_member", "per_active_member", "per_1000_followers"] = "none"
 
     @field_validator("metric_weights", "platform_weights")
     @classmethod
@@ -219,10 +235,52 @@ class Methodology(_Frozen):
             raise ValueError(f"weights must be >= 0: {bad}")
         return value
 
+    @field_validator("post_cap", mode="before")
+    @classmethod
+    def _cap(cls, value):
+        problem = ("post_cap must be none, a percentile written pNN (p99, p99.9) or a quantile strictly between 0 "
+                   f"and 1 (0.99); got {value!r}")
+        if isinstance(value, bool):
+            raise ValueError(problem)
+        if isinstance(value, (int, float)):
+            if not 0 < value < 1:
+                raise ValueError(problem)
+            return float(value)
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text == "none":
+                return "none"
+            match = re.fullmatch(r"p(\d{1,2}(?:\.\d+)?)", text)
+            if match and 0 < float(match.group(1)) < 100:
+                return text
+        raise ValueError(problem)
+
+    @field_validator("drop_best_posts", mode="before")
+    @classmethod
+    def _zero_or_one(cls, value):
+        if isinstance(value, bool) or value not in (0, 1):
+            raise ValueError(f"drop_best_posts must be 0 (keep every post) or 1 (leave out each Direction's best "
+                             f"post); got {value!r}")
+        return int(value)
+
     @property
     def label(self) -> str:
         """``name vVERSION``, as recorded in every output."""
         return f"{self.name} v{self.version}"
+
+    @property
+    def cap_quantile(self) -> float | None:
+        """The quantile ``post_cap`` names (``p99`` is 0.99), or ``None`` when posts are not capped."""
+        if self.post_cap == "none":
+            return None
+        if isinstance(self.post_cap, float):
+            return self.post_cap
+        return NAMED_CAPS.get(self.post_cap, float(self.post_cap[1:]) / 100)
+
+    @property
+    def scores_posts_as_engagement(self) -> bool:
+        """True when each post's score contribution is its engagement (no cap, no transform)."""
+        return self.post_cap == "none" and self.post_transform == "none"
 
     def metric_weight(self, metric: str) -> float:
         """Weight of a metric; metrics not listed weigh 0."""
@@ -345,11 +403,105 @@ def load_dataset_settings(path: str | Path) -> DatasetSettings:
     return parse_settings(DatasetSettings, _read_yaml(path, hint), str(path))
 
 
-def load_methodology(path: str | Path | None = None) -> Methodology:
-    """Read a methodology YAML file, or return the default ("engagement" v1) when ``path`` is None."""
+class MethodologyChoiceError(SettingsError):
+    """A methodology asked for is neither a shipped name nor an existing file: a bad argument (exit 2)."""
+
+    exit_status = 2
+
+
+SHIPPED_FIRST = "engagement"  # the default comes first in listings; the others follow by name
+
+
+def shipped_methodology_dir() -> Path:
+    """The folder of the methodology files shipped with the package (``influence_lib/data/methodologies``)."""
+    return Path(str(resources.files("influence_lib").joinpath("data", "methodologies")))
+
+
+def shipped_methodologies() -> dict[str, Path]:
+    """The methodology files shipped with the package, by name (the file name without ``.yml``).
+
+    Returns
+    -------
+    dict
+        ``{name: path}``, ``engagement`` (the default) first, then by name.
+    """
+    folder = shipped_methodology_dir()
+    names = sorted((p.stem for p in folder.glob("*.yml")), key=lambda n: (n != SHIPPED_FIRST, n))
+    return {name: folder / f"{name}.yml" for name in names}
+
+
+def methodology_path(value: str | Path | None) -> Path | None:
+    """The file a methodology argument names: a shipped name or a path; ``None`` for the default.
+
+    A value equal to the name of a shipped methodology (``reactions``, ``per-member``...) means
+    the shipped file, even if a file of that name exists in the working folder (write
+    ``./reactions`` for that one); any other value is a path.
+
+    Raises
+    ------
+    MethodologyChoiceError
+        When the value is neither a shipped name nor an existing file (the message lists the
+        shipped names).
+    """
+    if value is None or str(value).strip() == "":
+        return None
+    shipped = shipped_methodologies()
+    if isinstance(value, str) and value in shipped:
+        return shipped[value]
+    path = Path(value)
+    if path.is_file():
+        return path
+    what = "a folder, not a file" if path.is_dir() else "no such file"
+    raise MethodologyChoiceError(
+        f"{value}: {what}, nor the name of a shipped methodology ({', '.join(shipped)}); give one of these names "
+        f"(`influence methodologies` lists them) or the path of a methodology YAML file"
+    )
+
+
+def methodology_reference(value: str | Path | None) -> str:
+    """How to pass a methodology argument on, e.g. to a notebook run in another folder.
+
+    ``""`` for the default, the name of a shipped methodology, otherwise the file's absolute path.
+
+    Raises
+    ------
+    MethodologyChoiceError
+        As :func:`methodology_path`.
+    """
+    path = methodology_path(value)
+    if path is None:
+        return ""
+    if isinstance(value, str) and value in shipped_methodologies():
+        return value
+    return str(path.resolve())
+
+
+def load_methodology(value: str | Path | None = None) -> Methodology:
+    """The methodology a user names: a shipped name, a YAML file, or the default.
+
+    The one resolver of methodologies: ``influence rank --methodology``, ``influence report
+    --methodology`` and the notebooks' ``methodology_file`` parameter all come here.
+
+    Parameters
+    ----------
+    value : str or Path, optional
+        The name of a shipped methodology (see :func:`shipped_methodologies`), or the path of a
+        methodology YAML file; ``None`` or ``""`` for the default ("engagement" v1).
+
+    Returns
+    -------
+    Methodology
+
+    Raises
+    ------
+    MethodologyChoiceError
+        For a value that is neither a shipped name nor a file (exit status 2).
+    SettingsError
+        For a file that is not valid YAML or breaks the format (unknown key, bad value...).
+    """
+    path = methodology_path(value)
     if path is None:
         return DEFAULT_METHODOLOGY
-    path = Path(path)
     return parse_settings(Methodology, _read_yaml(path), str(path))
 
 

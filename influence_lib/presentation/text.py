@@ -15,6 +15,8 @@ NORMALIZATION_SENTENCES = {
     "none": "Le score d’une Direction est son engagement total.",
     "per_member": "Le score d’une Direction est son engagement divisé par son nombre de membres.",
     "per_active_member": "Le score d’une Direction est son engagement divisé par son nombre de membres actifs.",
+    "per_1000_followers": ("Le score d’une Direction est l’engagement de ses membres dont le nombre d’abonnés est "
+                           "connu, pour 1 000 de leurs abonnés."),
 }
 
 
@@ -51,9 +53,32 @@ def score_paragraph(methodology: Methodology, period: Period) -> str:
             f"{platform_label(p)} × {format_number(w, 2)}" for p, w in sorted(platform_weights.items())) + ". "
     text += ("L’engagement d’un membre additionne ses posts sur toutes ses plateformes, celui d’une Direction "
              "additionne ses membres. ")
-    text += NORMALIZATION_SENTENCES[methodology.normalization]
+    rules = _post_rule_sentences(methodology)
+    score_rule = NORMALIZATION_SENTENCES[methodology.normalization]
+    if rules:
+        score_rule = (score_rule.replace("son engagement total", "la somme des apports de ses posts")
+                      .replace("son engagement", "la somme des apports de ses posts")
+                      .replace("l’engagement de ses membres", "la somme des apports des posts de ses membres"))
+    text += rules + score_rule
+    if methodology.drop_best_posts:
+        text += " Le meilleur post de chaque Direction n’est pas compté dans son score."
     text += (" Classement par score décroissant ; à score égal, rang partagé, puis affichage par nombre de "
              "membres actifs et ordre alphabétique.")
+    return text
+
+
+def _post_rule_sentences(methodology: Methodology) -> str:
+    """The French sentence for a methodology’s post cap and transform ("" for neither)."""
+    quantile = methodology.cap_quantile
+    engagement = "son engagement"
+    if quantile is not None:
+        share = round(quantile * 100, 6)
+        percentile = format_number(share, 0 if share.is_integer() else 1)
+        engagement += f" plafonné au {percentile}e centile des posts comptés du secteur sur la période"
+    text = ""
+    if quantile is not None or methodology.post_transform == "log1p":
+        text += ("L’apport de chaque post au score est "
+                 + (f"log(1 + {engagement})" if methodology.post_transform == "log1p" else engagement) + ". ")
     return text
 
 
