@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from influence_lib.errors import SettingsError
+from influence_lib.html import escape
 from influence_lib.presentation.links import safe_url
 from influence_lib.settings import Editorial
 
@@ -20,7 +20,7 @@ def _renderer():
 
         def link(self, text, url, title=None):
             target = safe_url(url)
-            return text if target is None else f'<a href="{escape(target, quote=True)}" rel="noopener nofollow">{text}</a>'
+            return text if target is None else f'<a href="{escape(target)}" rel="noopener nofollow">{text}</a>'
 
         def image(self, text, url, title=None):
             return escape(text or "")  # no remote image: the report stays self-contained
