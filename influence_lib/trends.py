@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from influence_lib.arrow import positions
 from influence_lib.frenchify import WEEKDAYS
-from influence_lib.scoring import positions
 from influence_lib.settings import FORMATS, PLATFORMS, Period
 
 PARIS = "Europe/Paris"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from influence_lib.scoring import positions
+from influence_lib.arrow import positions
 
 
 def rank_intervals(ranking: pd.DataFrame, posts: pd.DataFrame, members: pd.DataFrame, seed: int,

@@ -199,7 +199,7 @@ def _write_table(tmp_path, name: str, content: str) -> Path:
 
 
 def test_header_only_without_final_newline_is_an_empty_table(tmp_path):
-    from influence_lib.dataset import read_table
+    from influence_lib.readers import read_table
 
     frame, source = read_table(_write_table(tmp_path, "organizations", "org_id,name,sector,segment"), "organizations")
     assert list(frame.columns) == ["org_id", "name", "sector", "segment"] and len(frame) == 0
@@ -207,7 +207,7 @@ def test_header_only_without_final_newline_is_an_empty_table(tmp_path):
 
 
 def test_empty_lines_are_not_rows_but_keep_line_numbers(tmp_path):
-    from influence_lib.dataset import read_table
+    from influence_lib.readers import read_table
 
     content = "member_id,org_id,full_name,role\r\nm1,o1,A,CEO\r\n\r\n,,,\r\nm2,o1,\"B\r\nC\",CFO\r\nm3,o1,D,DRH\r\n\r\n"
     frame, source = read_table(_write_table(tmp_path, "members", content), "members")
@@ -223,8 +223,8 @@ def test_empty_lines_are_not_rows_but_keep_line_numbers(tmp_path):
      "line 2 has 5 fields, line 3 has 5 fields"),
 ])
 def test_csv_whole_file_faults(tmp_path, content, message):
-    from influence_lib.dataset import read_table
     from influence_lib.errors import DatasetError
+    from influence_lib.readers import read_table
 
     with pytest.raises(DatasetError) as caught:
         read_table(_write_table(tmp_path, "members", content), "members")
