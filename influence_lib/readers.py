@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -18,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from influence_lib.errors import DatasetError
+from influence_lib.inputs import check_input_file, decode_text, line_of, looks_like_utf16, read_input_bytes
 from influence_lib.schema import TABLE_NAMES, TABLES
 
 
@@ -77,17 +77,35 @@ def _find_table_file(folder: Path, name: str) -> tuple[Path, str]:
     )
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def _decode(path: Path, raw: bytes) -> tuple[str, bytes]:
+    """The text of a CSV file, and its bytes as UTF-8 for Arrow (the file's own bytes when it is UTF-8)."""
     try:
-        return raw.decode("utf-8-sig")
+        text, encoding = decode_text(raw)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        if not exc.encoding.startswith("utf-8"):  # a UTF-16 or UTF-32 byte-order mark, then broken text
+            name = "UTF-32" if "32" in exc.encoding else "UTF-16"
+            raise DatasetError(
+                f"{path}: the file starts with a {name} byte-order mark, but the bytes at offset {exc.start} "
+                f"are not {name} text; save it again as UTF-8 (in a spreadsheet: \"CSV UTF-8\")."
+            ) from None
+        if looks_like_utf16(raw):
+            raise DatasetError(_UTF16_WITHOUT_MARK.format(path=path)) from None
         raise DatasetError(
-            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8 text "
-            f"(the file was probably saved as Windows-1252 or Latin-1); save it as UTF-8 "
+            f"{path}: line {line_of(raw, exc.start)}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not "
+            f"UTF-8 text (the file was probably saved as Windows-1252 or Latin-1); save it as UTF-8 "
             f"(in a spreadsheet: \"CSV UTF-8\")."
         ) from None
+    if encoding != "UTF-8":
+        return text, text.encode("utf-8")
+    if looks_like_utf16(raw):  # NUL bytes are valid UTF-8, so UTF-16 without a mark decodes: refuse it
+        raise DatasetError(_UTF16_WITHOUT_MARK.format(path=path))
+    return text, raw
 
+
+_UTF16_WITHOUT_MARK = (
+    "{path}: the file looks like UTF-16 text without a byte-order mark (every other byte is 0); save it as "
+    "UTF-8 (in a spreadsheet: \"CSV UTF-8\"), or as UTF-16 with its byte-order mark (\"Unicode text\")."
+)
 
 _NOT_SPACE = re.compile(r"\S")
 
@@ -96,26 +114,91 @@ def _sniff_separator(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def split_fields(line: str, sep: str) -> list[str]:
+    """The fields of one CSV line, as the CSV reader splits a row.
+
+    Fields are separated by ``sep``; a field that starts with a double quote runs to the next
+    double quote that is not doubled (``""`` stands for one ``"``), and what follows it up to the
+    separator is kept as written; a quote never closed runs to the end of the line. No limit on
+    a field's length (Python's ``csv`` module stops at 128 KB).
+
+    Parameters
+    ----------
+    line : str
+        One line, without its line end.
+    sep : str
+        The separator, one character.
+
+    Returns
+    -------
+    list of str
+    """
+    fields, i, n = [], 0, len(line)
+    while True:
+        parts = []
+        if line.startswith('"', i):
+            i += 1
+            while True:
+                close = line.find('"', i)
+                if close < 0:  # never closed: the rest of the line
+                    parts.append(line[i:])
+                    i = n
+                    break
+                parts.append(line[i:close])
+                if line.startswith('"', close + 1):  # a doubled quote
+                    parts.append('"')
+                    i = close + 2
+                    continue
+                i = close + 1
+                break
+        stop = line.find(sep, i)
+        stop = n if stop < 0 else stop
+        parts.append(line[i:stop])
+        fields.append("".join(parts))
+        if stop >= n:
+            return fields
+        i = stop + 1
+
+
+def short_name(name: str, limit: int = 80) -> str:
+    """A column name as a message shows it.
+
+    Parameters
+    ----------
+    name : str
+    limit : int
+        A longer name is cut after this many characters, and its length given.
+
+    Returns
+    -------
+    str
+    """
+    return name if len(name) <= limit else f"{name[:limit]}... ({len(name):,} characters)"
+
+
 def _header_names(path: Path, header: str, sep: str) -> list[str]:
-    names = [name.strip() for name in next(csv.reader([header], delimiter=sep))]
+    names = [name.strip() for name in split_fields(header, sep)]
     names = [name or f"(unnamed column {i + 1})" for i, name in enumerate(names)]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DatasetError(
-            f"{path}: line 1: column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+            f"{path}: line 1: column{'s' if len(repeated) > 1 else ''} {', '.join(map(short_name, repeated))} "
             f"appear{'' if len(repeated) > 1 else 's'} more than once in the header; keep one column of each name."
         )
     return names
 
 
 _MAX_MALFORMED = 1000  # stop reading a CSV file after this many malformed rows
+MAX_ROW_BYTES = 256 << 20  # the longest row (one record, all its cells) a CSV file may hold: 256 MB
+_BLOCK_BYTES = 1 << 20  # Arrow's first try reads 1 MB blocks; a longer row makes it read again in larger ones
+_TOO_LONG = "straddles"  # Arrow's message when a row does not fit in its block
 
 
 def _malformed_rows_message(path: Path, bad: list, width: int, sep: str) -> str:
     shown = [  # at most 10 malformed rows, not a loop over the table
-        f"line {number} opens a double quote that is never closed" if text.count('"') % 2
+        f"line {number} opens a double quote that is never closed" if odd_quotes
         else f"line {number} has {found} field{'s' if found != 1 else ''}"
-        for number, found, text in bad[:10]
+        for number, found, odd_quotes in bad[:10]
     ]
     more = ""
     if len(bad) > 10:
@@ -128,44 +211,77 @@ def _malformed_rows_message(path: Path, bad: list, width: int, sep: str) -> str:
     )
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a CSV table: every column as text, and the spreadsheet line number of each row."""
-    raw = path.read_bytes()
-    text = _decode(path, raw)
-    if not _NOT_SPACE.search(text):
-        raise DatasetError(f"{path}: the file is empty; it needs at least a header row with the column names.")
-    end = text.find("\n")
-    header = (text if end < 0 else text[:end]).rstrip("\r")
-    if not header.strip():
-        raise DatasetError(f"{path}: line 1 is empty; the first line must be the header row with the column names.")
-    sep = _sniff_separator(header)
-    names = _header_names(path, header, sep)
-    if end < 0 or not _NOT_SPACE.search(text, end + 1):  # a header and nothing else: a table without rows
-        return pd.DataFrame({n: pd.Series(dtype="str") for n in names}), np.zeros(0, dtype=np.int64)
+def _parse_csv(data: bytes, names: list[str], sep: str, block_size: int) -> tuple[pa.Table | None, list]:
+    """Arrow's CSV parser over ``data`` (UTF-8), header skipped: the table, and the malformed rows met."""
     bad = []
 
     def invalid_row(row):  # called by Arrow for malformed rows only, never for good ones
-        bad.append((row.number, row.actual_columns, row.text))
+        bad.append((row.number, row.actual_columns, bool(row.text.count('"') % 2)))
         return "skip" if len(bad) < _MAX_MALFORMED else "error"
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(raw),  # checked as UTF-8 above; Arrow skips the byte-order mark with the header
-            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names),
+            io.BytesIO(data),  # Arrow skips a UTF-8 byte-order mark with the header
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names,
+                                           block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
                                              newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=invalid_row),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except pa.ArrowInvalid as exc:
+    except pa.ArrowInvalid:
         if not bad:
-            raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
+            raise
         table = None  # stopped after _MAX_MALFORMED malformed rows
+    return table, bad
+
+
+def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV table: every column as text, and the spreadsheet line number of each row.
+
+    Lines may end with LF, CR LF or a lone CR (Excel for Mac); the file may be UTF-8 (with or
+    without a byte-order mark) or UTF-16 with its byte-order mark. A row may hold up to
+    :data:`MAX_ROW_BYTES`.
+    """
+    text, data = _decode(path, read_input_bytes(path, folder, DatasetError))
+    if not _NOT_SPACE.search(text):
+        raise DatasetError(f"{path}: the file is empty; it needs at least a header row with the column names.")
+    end = text.find("\n")
+    cr = text.find("\r", 0, len(text) if end < 0 else end)  # searched in the first line only
+    end = cr if cr >= 0 else end  # the header ends at CR LF, LF or a lone CR
+    header = text if end < 0 else text[:end]
+    if not header.strip():
+        raise DatasetError(f"{path}: line 1 is empty; the first line must be the header row with the column names.")
+    if len(header) > MAX_ROW_BYTES:
+        raise DatasetError(f"{path}: line 1 (the header) is longer than {MAX_ROW_BYTES >> 20} MB; the first line "
+                           f"must be the header row with the column names: check that this is a CSV table.")
+    sep = _sniff_separator(header)
+    names = _header_names(path, header, sep)
+    del header
+    if end < 0 or not _NOT_SPACE.search(text, end + 1):  # a header and nothing else: a table without rows
+        return pd.DataFrame({n: pd.Series(dtype="str") for n in names}), np.zeros(0, dtype=np.int64)
+    del text
+    try:
+        try:
+            table, bad = _parse_csv(data, names, sep, _BLOCK_BYTES)
+        except pa.ArrowInvalid as exc:
+            if _TOO_LONG not in str(exc) or len(data) < _BLOCK_BYTES:
+                raise
+            # a row longer than a block (a text of megabytes): read again, in blocks as long as the longest row allowed
+            table, bad = _parse_csv(data, names, sep, min(len(data) + 1, MAX_ROW_BYTES))
+    except pa.ArrowInvalid as exc:
+        if _TOO_LONG in str(exc):
+            raise DatasetError(
+                f"{path}: a row of this file is longer than {MAX_ROW_BYTES >> 20} MB, the longest row a table may "
+                f"hold (or a double quote opened and never closed runs over many lines); check the quoting, "
+                f"and keep each cell under {MAX_ROW_BYTES >> 20} MB."
+            ) from None
+        raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
     if bad:
         message = _malformed_rows_message(path, bad, len(names), sep)
         counts = {found for _, found, _ in bad}
-        if (table is None or table.num_rows == 0) and len(counts) == 1 and not any(t.count('"') % 2 for _, _, t in bad):
+        if (table is None or table.num_rows == 0) and len(counts) == 1 and not any(odd for _, _, odd in bad):
             message += (f" Every such line has {counts.pop()} fields: if no line matches the header, check the "
                         f"header row (a column name missing, or one too many).")
         raise DatasetError(message)
@@ -326,13 +442,14 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
     folder = Path(folder)
     path, fmt = _find_table_file(folder, name)
     if fmt == "csv":
-        frame, lines = _read_csv(path)
+        frame, lines = _read_csv(path, folder)
     else:
+        check_input_file(path, folder, DatasetError)
         frame, lines = _read_parquet(path, name), None
     spec = TABLES[name]
     missing = [c for c in spec.required_columns if c not in frame.columns]
     if missing:
-        found = ", ".join(map(str, frame.columns)) or "none"
+        found = ", ".join(short_name(str(c)) for c in frame.columns) or "none"
         hint = ""
         if fmt == "csv" and len(frame.columns) == 1:
             hint = " Only one column was found: separate the columns with ',' or ';'."

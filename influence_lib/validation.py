@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, text_series, to_bool
 from influence_lib.errors import DatasetError
-from influence_lib.readers import TableFile
+from influence_lib.readers import TableFile, short_name
 from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
 from influence_lib.settings import DatasetSettings
 
@@ -312,7 +312,7 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
             problems.add(col.name, missing, f"required value is missing: every row needs a {col.name}")
         typed[col.name] = series
     for extra in [c for c in raw.columns if c not in spec.column_names]:
-        problems.add_file_level(str(extra), f"unknown column, ignored (the columns of {spec.name} are "
+        problems.add_file_level(short_name(str(extra)), f"unknown column, ignored (the columns of {spec.name} are "
                                              f"{', '.join(spec.column_names)}; check its spelling)")
     frame = pd.DataFrame(typed, index=raw.index, copy=False)
     dup, reasons = _duplicate_reasons(frame[spec.key], source.line_numbers(), spec.key, source.line_word)
