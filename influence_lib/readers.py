@@ -275,7 +275,7 @@ def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
             raise DatasetError(
                 f"{path}: a row of this file is longer than {MAX_ROW_BYTES >> 20} MB, the longest row a table may "
                 f"hold (or a double quote opened and never closed runs over many lines); check the quoting, "
-                f"and keep each cell under {MAX_ROW_BYTES >> 20} MB."
+                f"and keep each row under {MAX_ROW_BYTES >> 20} MB."
             ) from None
         raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
     if bad:
@@ -435,9 +435,12 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
     Raises
     ------
     DatasetError
-        Missing or ambiguous file, undecodable bytes, empty file, malformed CSV (a row whose number
-        of fields differs from the header's, a quote never closed, a repeated column name),
-        unreadable Parquet or a Parquet column of the wrong type, missing required column.
+        Missing or ambiguous file; not a plain file (a folder, a named pipe, a device) or a
+        symbolic link that leaves ``folder``; undecodable bytes (neither UTF-8 nor UTF-16/32 with
+        a byte-order mark); empty file; malformed CSV (a row whose number of fields differs from
+        the header's, a quote never closed, a repeated column name, a row longer than
+        :data:`MAX_ROW_BYTES`); unreadable Parquet or a Parquet column of the wrong type; missing
+        required column.
     """
     folder = Path(folder)
     path, fmt = _find_table_file(folder, name)
