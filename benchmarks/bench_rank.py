@@ -4,7 +4,7 @@ For each size (number of posts) this script
 
 1. writes (or reuses) a synthetic Parquet dataset in ``benchmarks/data/<n>/`` (see ``bench_data.py``);
 2. runs, ``--repeat`` times and alternately, two subprocesses, each timed from process start to
-   finish, with its peak memory (max RSS, from ``os.wait4``):
+   finish, with its own peak memory (max RSS from ``os.wait4`` in a small launcher, see ``LAUNCHER``):
    - ``influence rank --data DIR --sector bench --format csv`` (load, validate, score, rank), stdout
      to a file;
    - ``python -c <import duckdb; run duckdb_rank.sql; write CSV>`` over the same files (the
@@ -28,11 +28,10 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from decimal import Decimal, InvalidOperation
 from importlib import metadata
 from pathlib import Path
@@ -133,32 +132,69 @@ def stderr_tail(path: Path, lines: int = 15) -> str:
     return "\n    " + "\n    ".join(tail)
 
 
+# Each measured command runs under this small launcher, itself started with ``python -I -S``: it
+# forks, execs the command, reaps it with os.wait4 and writes the child's own figures to the file
+# descriptor it was given. Why not wait4 from here: Linux carries a process's peak RSS across
+# fork and exec (at exec it keeps the larger of its own and the replaced memory's high-water
+# mark), so a child of this harness reports at least the harness's own peak, which grows to
+# gigabytes when it writes a 10^7-post dataset. Every command then showed that same figure. The
+# launcher's memory is a bare interpreter's (7 MB here), so that floor is below any measured
+# command's own peak. The timeout is the launcher's too, so a killed command is still measured.
+LAUNCHER = """\
+import os, signal, sys, time
+fd, timeout, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    try:
+        os.execvp(cmd[0], cmd)
+    except OSError as exc:
+        os.write(2, f"launcher: cannot run {cmd[0]}: {exc}\\n".encode())
+    os._exit(127)
+timed_out = []
+def kill(signum, frame):
+    timed_out.append(1)
+    os.kill(pid, signal.SIGKILL)
+signal.signal(signal.SIGALRM, kill)
+signal.alarm(timeout)
+_, status, usage = os.wait4(pid, 0)
+signal.alarm(0)
+seconds = time.perf_counter() - t0
+report = (os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss, usage.ru_utime, usage.ru_stime, len(timed_out))
+os.write(fd, " ".join(map(repr, report)).encode())
+"""
+
+
 def run_measured(cmd: list[str], stdout_path: Path, stderr_path: Path, timeout: float) -> dict:
-    """Run ``cmd``; wall time from spawn to reaping, peak RSS of the child, exit status."""
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT)
-        timed_out = threading.Event()
-
-        def kill():
-            timed_out.set()
-            proc.kill()
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
+    """Run ``cmd`` under :data:`LAUNCHER`: wall time from spawn to reaping, the child's own peak RSS, exit status."""
+    read_fd, write_fd = os.pipe()
+    try:
+        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+            launcher = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write_fd), str(max(1, round(timeout)))] + cmd,
+                stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, pass_fds=(write_fd,))
+            os.close(write_fd)
+            write_fd = None
+            with os.fdopen(read_fd, "rb") as pipe:
+                read_fd = None
+                report = pipe.read().decode().split()
+            launcher_status = launcher.wait()
+    finally:
+        for fd in (read_fd, write_fd):
+            if fd is not None:
+                os.close(fd)
+    if len(report) != 6:  # the launcher itself failed: its message is in the stderr file
+        return {"seconds": None, "peak_mb": None, "returncode": launcher_status or 1, "timed_out": False,
+                "user_s": None, "sys_s": None}
+    returncode, seconds, maxrss_kib, user_s, sys_s, timed_out = report
     return {
-        "seconds": seconds,
-        "peak_mb": usage.ru_maxrss * 1024 / 1e6,  # ru_maxrss is in KiB on Linux
-        "returncode": proc.returncode,
-        "timed_out": timed_out.is_set(),
-        "user_s": usage.ru_utime,
-        "sys_s": usage.ru_stime,
+        "seconds": float(seconds),
+        "peak_mb": int(maxrss_kib) * 1024 / 1e6,  # ru_maxrss is in KiB on Linux
+        "returncode": int(returncode),
+        "timed_out": timed_out == "1",
+        "user_s": float(user_s),
+        "sys_s": float(sys_s),
     }
 
 
@@ -338,7 +374,8 @@ def summarise(runs: list[dict]) -> dict:
     if len(ok) == len(runs):
         out["median_s"] = statistics.median(r["seconds"] for r in runs)
         out["min_s"] = min(r["seconds"] for r in runs)
-    out["peak_mb"] = max(r["peak_mb"] for r in runs)
+    peaks = [r["peak_mb"] for r in runs if r["peak_mb"] is not None]
+    out["peak_mb"] = max(peaks) if peaks else None
     return out
 
 
@@ -450,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
         "edition": bench_data.EDITION,
         "period": [bench_data.START, bench_data.END],
         "results": results,
+        # This process's own peak: before the launcher, every child reported at least this.
+        "harness_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
     }
     report["targets"] = targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)

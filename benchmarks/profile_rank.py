@@ -121,7 +121,7 @@ def build_runner(folder: Path, sector: str):
 
     from influence_lib.dataset import load_dataset
     from influence_lib.export import table_to_csv
-    from influence_lib.ranking import build_ranking
+    from influence_lib.scope import build_ranking
 
     def run():
         dataset = load_dataset(folder)

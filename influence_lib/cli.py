@@ -22,6 +22,8 @@ EPILOGS = {
     "report": ("examples:\n  influence report --sector sante\n"
                "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2"),
     "batch": "examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs",
+    "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
+                     "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
 }
 
 
@@ -46,6 +48,10 @@ def _add_on_error(p):
                         "continues without them and writes them to --rejected")
     p.add_argument("--rejected", type=Path, default=Path("outputs") / "rejected-rows.csv", metavar="FILE",
                    help="where --on-error reject writes the rejected rows (default: outputs/rejected-rows.csv)")
+
+
+def _add_keep_texts(p, what="rejected rows written to --rejected keep the posts' texts (default: left out)"):
+    p.add_argument("--keep-texts", action="store_true", help=what)
 
 
 def _add_period(p):
@@ -73,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_period(p)
     p.add_argument("--format", choices=["json", "table"], default="table")
     _add_on_error(p)
+    _add_keep_texts(p)
 
     p = sub.add_parser("rank", help="rank the Directions or members of a sector", epilog=EPILOGS["rank"], formatter_class=fmt,
                        description="Rank Directions (or members) of a sector or segment by score over an edition or period.")
@@ -91,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
     p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
     _add_on_error(p)
+    _add_keep_texts(p)
 
     p = sub.add_parser("report", help="the full report of a sector: notebooks, tables, figures, report.html",
                        epilog=EPILOGS["report"], formatter_class=fmt,
@@ -119,6 +127,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=_positive_float, default=1.0, help="size relative to the sample (default 1)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
 
+    p = sub.add_parser("pseudonymize", help="the same dataset with keyed-hash ids and invented names",
+                       epilog=EPILOGS["pseudonymize"], formatter_class=fmt,
+                       description="Write a copy of a dataset whose ids are keyed hashes (HMAC-SHA256) and whose "
+                                   "organisation names, member names and handles are invented from the key; URLs "
+                                   "and (unless --keep-texts) post texts are dropped. Every ranking keeps its "
+                                   "scores. The key is never written. See docs/privacy.md.")
+    _add_data(p)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="new (or empty) folder to write, outside --data")
+    p.add_argument("--key-file", type=Path, required=True, metavar="FILE",
+                   help="file holding the secret key (at least 16 bytes); the same key gives the same pseudonyms")
+    _add_on_error(p)
+    _add_keep_texts(p, "keep post texts as they are, in the new dataset and in rejected rows (default: dropped; "
+                       "texts name people)")
+
     from influence_lib.importers.command import add_import_parser, run_import
     add_import_parser(sub)
     sub.choices["import"].set_defaults(handler=run_import)
@@ -129,6 +152,9 @@ def _add_report_options(p):
     p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output root (default: outputs)")
     p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="notebooks (report) or sectors (batch) run at once (default 2)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--csv-dialect", choices=["standard", "excel-fr"], default="standard",
+                   help="'excel-fr' also writes the tables to tables-excel-fr/ (';', decimal comma, UTF-8 with BOM) "
+                        "for French Excel; tables/ is always written (default: standard)")
 
 
 def _positive_int(text: str) -> int:
@@ -160,22 +186,13 @@ def _version() -> str:
 
 def resolve_period(settings, edition: str | None, start: str | None, end: str | None):
     """The Period asked for on the command line; ``UsageError`` when the arguments don't fit."""
-    from influence_lib.errors import SettingsError
-    from influence_lib.settings import Period, parse_settings
+    from influence_lib.settings import PeriodChoiceError
+    from influence_lib.settings import resolve_period as resolve
 
-    if (start is None) != (end is None):
-        raise UsageError("--start and --end go together")
-    if start is not None:
-        if edition is not None:
-            raise UsageError("give either --edition or --start/--end, not both")
-        try:
-            return parse_settings(Period, {"start": start, "end": end}, "--start/--end")
-        except SettingsError as exc:
-            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
     try:
-        return settings.period(edition)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+        return resolve(settings, edition, start, end)
+    except PeriodChoiceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_sector(settings, sector: str | None, segment: str | None = None) -> str:
@@ -217,6 +234,8 @@ def load_for_computing(args):
     from influence_lib.export import write_rejected_rows
 
     dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    if dataset.opt_out.file is not None:
+        print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
     if len(report.warnings):
         n = len(report.warnings)
@@ -224,7 +243,7 @@ def load_for_computing(args):
               file=sys.stderr)
     if args.on_error == "reject":
         # written even when empty, so that a file left by an earlier run is never mistaken for this one's
-        path = write_rejected_rows(report, args.rejected)
+        path = write_rejected_rows(report, args.rejected, keep_texts=getattr(args, "keep_texts", False))
         totals = report.counts
         n = int(totals["rejected"].sum())
         print(
@@ -242,6 +261,7 @@ def load_for_computing(args):
 def cmd_validate(args) -> int:
     """``influence validate``: every problem of a dataset; exit 1 when there is an error."""
     from influence_lib.errors import DatasetError, SettingsError
+    from influence_lib.optout import remove_opted_out
     from influence_lib.readers import read_table
     from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
@@ -265,7 +285,14 @@ def cmd_validate(args) -> int:
               f"{'them' if len(faults) != 1 else 'it'}, then run `influence validate` again to check the rows",
               file=sys.stderr)
         return EXIT_DATA
+    frames, files, opt_out = remove_opted_out(folder, frames, files)  # checked like every command does
+    if opt_out.file is not None:
+        print(f"{'warning' if opt_out.unmatched else 'note'}: {opt_out.describe()}", file=sys.stderr)
     _, report = validate_tables(frames, files, settings)
+    if settings is not None:  # labels that rankings.xlsx must change to name their sheet: a warning only
+        from influence_lib.workbook import sheet_title_warnings
+        for message in sheet_title_warnings(settings):
+            print(f"warning: {message}")
     print(report.describe())
     if report.has_errors:
         print("fix the rows listed above (or let `summary`/`rank` leave them out with --on-error reject)",
@@ -276,14 +303,16 @@ def cmd_validate(args) -> int:
 
 def cmd_summary(args) -> int:
     """``influence summary``: the methodology box of a sector and edition."""
-    from influence_lib.frenchify import format_number, format_period
-    from influence_lib.scoring import summarize_sector
+    from influence_lib.frenchify import format_number, format_period, pluralize
+    from influence_lib.presentation.tables import BOX_LABELS
+    from influence_lib.scope import box_platforms, build_scope, summarize
 
     settings = _settings(args)
     sector = check_sector(settings, args.sector)
     period = resolve_period(settings, args.edition, args.start, args.end)
     dataset = load_for_computing(args)
-    box = summarize_sector(dataset, sector, period)
+    scope = build_scope(dataset, sector, period, post_columns=[])
+    box = summarize(scope)
     n_empty = box["posts_with_empty_counts"]
     if n_empty:
         print(f"note: {n_empty} counted post{'s have' if n_empty != 1 else ' has'} an empty likes, comments or "
@@ -292,27 +321,32 @@ def cmd_summary(args) -> int:
         keys = ["sector", "edition", "organizations", "members", "linkedin", "twitter"]
         print(json.dumps({k: box[k] for k in keys}, ensure_ascii=False))
         return EXIT_OK
-    title = settings.sector(sector).title
-    rows = [
-        ("Organisations", box["organizations"]), ("Membres de direction", box["members"]),
-        ("Comptes LinkedIn", box["linkedin"]["accounts"]), ("Posts LinkedIn", box["linkedin"]["posts"]),
-        ("Engagements LinkedIn", box["linkedin"]["engagement"]), ("Comptes Twitter", box["twitter"]["accounts"]),
-        ("Posts Twitter", box["twitter"]["posts"]), ("Engagements Twitter", box["twitter"]["engagement"]),
-        ("Posts avec un compteur vide", box["posts_with_empty_counts"]),
-    ]
-    if "bluesky" in box:
-        rows[-1:-1] = [("Comptes Bluesky", box["bluesky"]["accounts"]), ("Posts Bluesky", box["bluesky"]["posts"]),
-                       ("Engagements Bluesky", box["bluesky"]["engagement"])]
+    rows = [(BOX_LABELS[k], box[k]) for k in ("organizations", "members")]
+    for platform in box_platforms(scope.accounts):
+        rows += [(BOX_LABELS[f"{platform}_{what}"], box[platform][what]) for what in ("accounts", "posts", "engagement")]
+    rows.append((BOX_LABELS["posts_with_empty_counts"], box["posts_with_empty_counts"]))
     width = max(len(label) for label, _ in rows)
-    print(f"Méthodologie : {title} ({sector}), édition {period.label}, {format_period(period.start, period.end)}")
+    print(f"Méthodologie : {settings.sector(sector).title} ({sector}), édition {period.label}, "
+          f"{format_period(period.start, period.end)}")
     for label, value in rows:
         print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
+    if dataset.opt_out.file is not None:
+        counts = [(dataset.opt_out.people, "personne retirée", "personnes retirées")] + [
+            (dataset.opt_out.removed[t], word, None) for t, word in (("members", "membre"), ("accounts", "compte"),
+                                                                     ("posts", "post"))]
+        said = [f"{format_number(n, sep=' ')} {pluralize(n, one, many)}" for n, one, many in counts]
+        unmatched = dataset.opt_out.unmatched
+        print(f"Note : {said[0]} à {'sa' if dataset.opt_out.people < 2 else 'leur'} demande ({dataset.opt_out.file}) "
+              f"avant le calcul, soit {said[1]}, {said[2]} et {said[3]} en moins dans les données"
+              + (f" ; {unmatched} {pluralize(unmatched, 'ligne ne désigne', 'lignes ne désignent')} personne."
+                 if unmatched else "."))
     return EXIT_OK
 
 
 def cmd_rank(args) -> int:
     """``influence rank``: a Direction or member ranking."""
-    from influence_lib.ranking import MOVEMENT_COLUMNS, build_ranking_with_movements
+    from influence_lib.ranking import MOVEMENT_COLUMNS
+    from influence_lib.scope import build_scope
     from influence_lib.settings import load_methodology
 
     settings = _settings(args)
@@ -325,9 +359,9 @@ def cmd_rank(args) -> int:
     methodology = load_methodology(args.methodology)
     dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    ranking, _ = build_ranking_with_movements(dataset, sector, period, previous if movements else None,
-                                              level=args.level, segment=args.segment, top=args.top,
-                                              methodology=methodology)
+    # only the scores are needed: no other post column (texts...) is copied
+    scope = build_scope(dataset, sector, period, methodology, previous if movements else None, post_columns=[])
+    ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
     if args.format == "csv":
@@ -353,23 +387,12 @@ def cmd_rank(args) -> int:
 
 def _previous_period(settings, period, previous_start, previous_end):
     """The period rank movements compare with: the previous edition, or --previous-start/--previous-end."""
-    from influence_lib.errors import SettingsError
-    from influence_lib.settings import Period, parse_settings
+    from influence_lib.settings import PeriodChoiceError, resolve_previous_period
 
-    if (previous_start is None) != (previous_end is None):
-        raise UsageError("--previous-start and --previous-end go together")
-    if previous_start is not None:
-        if period.edition is not None:
-            raise UsageError("--previous-start/--previous-end go with --start/--end; with --edition the previous "
-                             "edition is used")
-        try:
-            return parse_settings(Period, {"start": previous_start, "end": previous_end}, "--previous-start/--previous-end")
-        except SettingsError as exc:
-            raise UsageError(str(exc).replace("\n  - ", "; ")) from None
-    if period.edition is None:
-        return None
-    previous = settings.previous_edition(period.edition)
-    return settings.period(previous) if previous else None
+    try:
+        return resolve_previous_period(settings, period, previous_start, previous_end)
+    except PeriodChoiceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def render_table(frame, title: str) -> str:
@@ -406,7 +429,8 @@ def cmd_report(args) -> int:
         raise UsageError(f"--methodology {args.methodology}: no such file")
     result = run_report(args.sector, data_dir=_data_dir(args), edition=args.edition, out_dir=args.out, jobs=args.jobs,
                         progress=not args.no_progress, on_error="reject" if args.on_error == "reject" else "raise",
-                        methodology_file=str(args.methodology) if args.methodology else None)
+                        methodology_file=str(args.methodology) if args.methodology else None,
+                        csv_dialect=args.csv_dialect)
     print(f"report written to {result.folder} in {result.seconds:.1f} s")
     for name, seconds in result.durations.items():
         print(f"  {name:<45} {seconds:6.1f} s")
@@ -423,7 +447,7 @@ def cmd_batch(args) -> int:
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
     summary = run_batch(data_dir=_data_dir(args), sectors=args.sectors, jobs=args.jobs, out_dir=args.out,
-                        edition=args.edition, progress=not args.no_progress)
+                        edition=args.edition, progress=not args.no_progress, csv_dialect=args.csv_dialect)
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:
@@ -442,8 +466,28 @@ def cmd_synth(args) -> int:
     return EXIT_OK
 
 
+def cmd_pseudonymize(args) -> int:
+    """``influence pseudonymize``: a copy of the dataset with keyed-hash ids and invented names."""
+    from influence_lib.pseudonymize import check_destination, read_key, write_pseudonymized
+
+    check_destination(_data_dir(args), args.out)  # refused before anything is read or written
+    if args.on_error == "reject" and args.rejected.resolve().is_relative_to(args.out.resolve()):
+        raise UsageError(f"--rejected {args.rejected}: inside --out {args.out}; rejected rows are not pseudonymised, "
+                         f"so they go elsewhere")
+    key = read_key(args.key_file)
+    dataset = load_for_computing(args)
+    for path in write_pseudonymized(dataset, args.out, key, keep_texts=args.keep_texts):
+        print(path)
+    print(f"pseudonymised: {len(dataset.organizations)} organisations, {len(dataset.members)} members, "
+          f"{len(dataset.accounts)} accounts, {len(dataset.posts)} posts; post texts "
+          f"{'kept as they are (they may name people)' if args.keep_texts else 'dropped'}, URLs dropped; the key "
+          f"was not written: keep it secret, and reuse it to give the next edition the same pseudonyms",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
-            "batch": cmd_batch, "synth": cmd_synth}
+            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize}
 
 
 def _use_jemalloc() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from influence_lib.errors import DatasetError, DataValidationError
+from influence_lib.optout import OptOut, remove_opted_out
 from influence_lib.readers import TableFile, read_tables
 from influence_lib.settings import DatasetSettings, load_dataset_settings
 from influence_lib.validation import ValidationReport, validate_tables
@@ -33,6 +34,8 @@ class Dataset:
         The file each table was read from.
     report : ValidationReport
         Every problem found, rows read/used/rejected per table and the rejected rows.
+    opt_out : OptOut
+        What ``opt-out.csv`` removed before validation (counts only).
     """
 
     path: Path
@@ -43,6 +46,7 @@ class Dataset:
     posts: pd.DataFrame
     files: dict[str, TableFile]
     report: ValidationReport = field(repr=False)
+    opt_out: OptOut = field(default_factory=OptOut)
 
     def table(self, name: str) -> pd.DataFrame:
         """The typed table called ``name``."""
@@ -60,6 +64,8 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dat
         ``"raise"``: any row error raises :class:`DataValidationError` carrying the full report.
         ``"reject"``: rows with errors (and rows that depend on them) are set aside in
         ``dataset.report.rejected`` and the tables hold the others.
+        Either way, the people named in the folder's ``opt-out.csv`` are removed first (see
+        :mod:`influence_lib.optout`), and counted in ``dataset.opt_out``.
 
     Returns
     -------
@@ -76,8 +82,9 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dat
         raise DatasetError(f"{folder}: no such dataset folder; pass --data with a folder holding the four tables and dataset.yml.")
     settings = load_dataset_settings(folder / "dataset.yml")
     frames, files = read_tables(folder)
-    tables, report = validate_tables(frames, files, settings)
+    frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
+    tables, report = validate_tables(frames, kept, settings)
     del frames  # the tables as read: the typed ones share their buffers, or replace them
     if on_error == "raise" and report.has_errors:
         raise DataValidationError(report.describe(), report)
-    return Dataset(folder, settings, files=files, report=report, **tables)
+    return Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 
+from influence_lib.names import fold_accents
+
 THIN_SPACE = "\u202f"  # French thousands separator (narrow no-break space)
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -14,8 +16,24 @@ MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "aoû
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 # rank movements (see influence_lib.ranking.add_movements): symbols for tables, words for terminals
-STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau"}
-STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau"}
+STATUS_SYMBOLS = {"up": "▲", "down": "▼", "same": "=", "new": "nouveau", "entered": "entrée"}
+STATUS_WORDS = {"up": "▲ hausse", "down": "▼ baisse", "same": "= stable", "new": "nouveau", "entered": "entrée"}
+
+
+def movement_label(status, change, previous_rank=None, rank=None) -> str:
+    """A rank movement for a table: ``▲ 3``, ``▼ 2``, ``=``, ``nouveau``, ``entrée (52e → 3e)``.
+
+    Empty without a previous edition. ``entered`` names both ranks when they are given.
+    """
+    if status is None or (not isinstance(status, str) and pd.isna(status)):
+        return ""
+    symbol = STATUS_SYMBOLS[status]
+    if status in ("up", "down"):
+        return f"{symbol} {abs(int(change))}"
+    if status == "entered" and previous_rank is not None and not pd.isna(previous_rank) and rank is not None:
+        return f"{symbol} ({int(previous_rank)}e → {int(rank)}e)"
+    return symbol
+
 
 COLUMN_LABELS = {
     "rank": "Rang",
@@ -60,6 +78,19 @@ def format_percent(share, decimals: int = 0) -> str:
     return f"{format_number(100 * float(share), decimals)}\u00a0%"
 
 
+def format_share(share) -> str:
+    """A share in running text: whole percents, one decimal where rounding would say 0 % or 100 % untruly.
+
+    ``0.998`` is ``99,8 %`` (never ``100 %`` for a share that is not whole), ``0.476`` is ``48 %``.
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return ""
+    value = float(share)
+    whole = round(100 * value)
+    exact = value in (0.0, 1.0)
+    return format_percent(value, 0 if exact or 0 < whole < 100 else 1)
+
+
 def format_date(stamp, with_year: bool = True) -> str:
     """Format a date in French: ``1 juin 2020`` (``1er`` for the first of the month)."""
     ts = pd.Timestamp(stamp)
@@ -74,7 +105,7 @@ def format_period(start, end) -> str:
 
 
 def french_labels(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Rename a table's columns to their French labels (unknown columns keep their name)."""
+    """Rename a table’s columns to their French labels (unknown columns keep their name)."""
     mapping = {**COLUMN_LABELS, **(labels or {})}
     return frame.rename(columns={c: mapping.get(c, c) for c in frame.columns})
 
@@ -94,7 +125,7 @@ FORMAT_LABELS = {
 }
 PLATFORM_LABELS = {"linkedin": "LinkedIn", "twitter": "Twitter", "bluesky": "Bluesky"}
 ROLE_GROUP_LABELS = {"ceo_chair": "Directeurs généraux et présidents", "other": "Autres membres"}
-VOICE_LABELS = ("une voix", "un collectif")  # see influence_lib.trends.direction_concentration
+VOICE_LABELS = {"one_voice": "une voix", "collective": "un collectif"}  # trends.direction_concentration
 APOSTROPHE = "\u2019"  # typographic apostrophe, as in the original report ("l’analyse")
 
 
@@ -148,12 +179,23 @@ def pluralize(value, singular: str, plural: str | None = None) -> str:
     return singular if abs(float(value)) < 2 else (plural or singular + "s")
 
 
+PLURAL_NAME_STARTS = ("laboratoires", "etablissements", "hopitaux", "cliniques", "pharmacies", "editions", "groupes")
+
+
 def with_de(name: str) -> str:
-    """``de`` before a name, elided before a vowel: ``de Sanofi``, ``d’Ipsen``, ``d’Œnobiol``."""
+    """``de`` before a name: ``de Sanofi``, elided before a vowel, ``d’Ipsen``.
+
+    Before a plural, ``des``: ``des Laboratoires Servier``, and ``Les Laboratoires X`` gives
+    ``des Laboratoires X``.
+    """
     text = str(name).strip()
-    first = text[:1].casefold()
-    stripped = pd.Series([first]).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).iloc[0]
-    return f"d{APOSTROPHE}{text}" if stripped and stripped in "aeiouyœæ" else f"de {text}"
+    first_word = fold_accents(text.split(" ", 1)[0]) if text else ""
+    if first_word == "les" and " " in text:
+        return f"des {text.split(' ', 1)[1]}"
+    if first_word in PLURAL_NAME_STARTS:
+        return f"des {text}"
+    first = fold_accents(text[:1])
+    return f"d{APOSTROPHE}{text}" if first and first in "aeiouyœæ" else f"de {text}"
 
 
 def _readable_cell(value, kind: str) -> str:

@@ -49,7 +49,7 @@ def sentence_leader(name: str, score, segment_label: str | None = None, unit: st
 
 
 def sentence_biggest_climber(name: str, rank: int, previous_rank: int) -> str:
-    """The Direction that gained the most places since the previous edition.
+    """The Direction that gained the most places since the previous edition, beyond both rank intervals.
 
     Raises
     ------
@@ -61,7 +61,8 @@ def sentence_biggest_climber(name: str, rank: int, previous_rank: int) -> str:
         raise ValueError(f"rank {rank} is not above previous rank {previous_rank}: no progression to tell")
     return (f"La plus forte progression est celle de la Direction {with_de(name)}, qui gagne {gain} "
             f"{pluralize(gain, 'place')} et passe de la {format_ordinal(previous_rank)} "
-            f"à la {format_ordinal(rank)} place.")
+            f"à la {format_ordinal(rank)} place, un écart plus grand que l{APOSTROPHE}incertitude des deux "
+            f"classements (leurs intervalles à 90 % ne se recouvrent pas).")
 
 
 def sentence_formats(best_format: str, best_median, worst_format: str, worst_median) -> str:
@@ -93,7 +94,7 @@ def sentence_top_hashtag(tag: str, uses: int) -> str:
 
 
 def sentence_totals(posts: int, engagement) -> str:
-    """The period's counted posts and their engagement."""
+    """The period’s counted posts and their engagement."""
     return (f"Les membres des Directions ont publié {format_number(posts)} {pluralize(posts, 'post')}, "
             f"qui ont suscité {_engagement(engagement)}.")
 
@@ -104,7 +105,7 @@ def sentence_platform_share(platform: str, share) -> str:
 
 
 def sentence_exceptional_posts(count: int) -> str:
-    """How many posts went far above their author's usual level."""
+    """How many posts went far above their author’s usual level."""
     count = int(count)
     if count == 0:
         return f"Aucun post n{APOSTROPHE}a largement dépassé le niveau habituel de son auteur."
@@ -141,14 +142,14 @@ def _missing(value) -> bool:
 
 
 def build_highlights(facts: dict[str, dict | None]) -> list[str]:
-    """The sentences of the facts that exist, in the report's order (:data:`SENTENCES`).
+    """The sentences of the facts that exist, in the report’s order (:data:`SENTENCES`).
 
     Parameters
     ----------
     facts : dict
         Fact name (a key of :data:`SENTENCES`) to the keyword arguments of its sentence function.
         A fact that is None, or one of whose required values is missing (None, NaN), is left
-        out; a missing optional value (e.g. ``segment_label``) takes the function's default.
+        out; a missing optional value (e.g. ``segment_label``) takes the function’s default.
 
     Returns
     -------
@@ -170,7 +171,7 @@ def build_highlights(facts: dict[str, dict | None]) -> list[str]:
         required = {name for name, p in inspect.signature(build).parameters.items() if p.default is p.empty}
         if any(_missing(v) for name, v in values.items() if name in required):
             continue
-        # an optional value that is missing takes the function's default (e.g. no segment label)
+        # an optional value that is missing takes the function’s default (e.g. no segment label)
         sentences.append(build(**{name: v for name, v in values.items() if not _missing(v)}))
     return sentences
 
@@ -194,10 +195,12 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
     Parameters
     ----------
     ranking : pandas.DataFrame, optional
-        A Direction ranking in display order (``rank, name, score``; with ``previous_rank`` and
-        ``rank_change`` when an edition comparison exists): the leader and the biggest climber.
+        A Direction ranking in display order (``rank, name, score``): the leader. With
+        ``previous_rank, rank_change`` and ``significant``
+        (:func:`influence_lib.sections.significant_movements`), the biggest climber among the
+        movements larger than the rank intervals of both editions; without them, none is named.
     segment_label : str, optional
-        The ranking's segment, named in the leader's sentence.
+        The ranking’s segment, named in the leader’s sentence.
     directions : pandas.DataFrame, optional
         All Directions of the scope (``active_members``): the share with an active member.
     formats : pandas.DataFrame, optional
@@ -227,8 +230,9 @@ def collect_facts(ranking: pd.DataFrame | None = None, segment_label: str | None
     if ranking is not None and len(ranking):
         first = ranking.iloc[0]
         facts["leader"] = {"name": first["name"], "score": _plain(first["score"]), "segment_label": segment_label}
-        if "rank_change" in ranking.columns:
-            moves = pd.to_numeric(ranking["rank_change"], errors="coerce")
+        if "significant" in ranking.columns:
+            # only movements larger than the uncertainty of both ranks are news
+            moves = pd.to_numeric(ranking["rank_change"], errors="coerce").where(ranking["significant"].astype(bool))
             if moves.notna().any() and moves.max() > 0:
                 climber = ranking.loc[moves.idxmax()]
                 facts["biggest_climber"] = {"name": climber["name"], "rank": _plain(climber["rank"]),

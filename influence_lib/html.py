@@ -54,7 +54,7 @@ def _cell_class(value: str) -> str:
         return "num up"
     if text.startswith("▼"):
         return "num down"
-    if text == "nouveau":
+    if text == "nouveau" or text.startswith("entrée"):
         return "new"
     return "num" if _NUMERIC.match(text) and any(ch.isdigit() for ch in text) else ""
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from influence_lib.settings import SLUG_PATTERN
+
+SEED = 20210601          # default seed of every bootstrap of the report
+TOP_VOICES = 20          # people in the member ranking ("Top voices") and in the gender comparison
 
 
 class SectionParameters(BaseModel):
@@ -16,14 +21,36 @@ class SectionParameters(BaseModel):
     sector: str = Field("sante", pattern=SLUG_PATTERN)
     edition: str = ""                       # edition key; "" = the latest edition
     out_dir: str = ""                       # where tables/ and figures/ go; "" = nothing written
-    on_error: str = Field("raise", pattern=r"^(raise|reject)$")
+    on_error: str = Field("fail", pattern=r"^(fail|reject)$")
     methodology_file: str = ""              # methodology YAML; "" = engagement v1
+    no_texts: bool = False                  # leave post texts out of every output
 
     @classmethod
     def from_values(cls, **values):
-        """Build and validate from the notebook's parameter values; ``SettingsError`` lists every problem."""
+        """Build and validate from explicit values; ``SettingsError`` lists every problem."""
         from influence_lib.settings import parse_settings
         return parse_settings(cls, values, f"{cls.__name__} (notebook parameters)")
+
+    @classmethod
+    def from_namespace(cls, namespace: Mapping):
+        """Build from a notebook's variables (``globals()``): every field must be defined there.
+
+        A parameter missing from the notebook's ``parameters`` cell is an error, never a silent
+        default; other variables of the namespace are ignored.
+
+        Raises
+        ------
+        SettingsError
+            Naming the missing parameters, or listing every invalid value.
+        """
+        from influence_lib.errors import SettingsError
+
+        missing = [name for name in cls.model_fields if name not in namespace]
+        if missing:
+            raise SettingsError(f"{cls.__name__}: the notebook does not define the parameter"
+                                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}; add "
+                                f"{'them' if len(missing) > 1 else 'it'} to its parameters cell")
+        return cls.from_values(**{name: namespace[name] for name in cls.model_fields})
 
 
 class MethodologyParameters(SectionParameters):
@@ -34,7 +61,7 @@ class FocusParameters(SectionParameters):
     """``01_focus-top10``: the Top 10 of the focus segment and a profile of each Direction."""
 
     top: int = Field(10, gt=0, le=50)       # how many Directions get a profile
-    seed: int = 20210601                    # seed of the rank intervals
+    seed: int = SEED                        # seed of the rank intervals
     n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
 
 
@@ -42,16 +69,16 @@ class SegmentParameters(SectionParameters):
     """``02_segment-ranking``: one segment's Top N ranking."""
 
     segment: str = Field("laboratoires-biotech", pattern=SLUG_PATTERN)
-    seed: int = 20210601                    # seed of the rank intervals
+    seed: int = SEED                        # seed of the rank intervals
     n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
 
 
 class TrendsParameters(SectionParameters):
     """``03_trends``: trends, highlights and the Top voices."""
 
-    seed: int = 20210601                    # bootstrap seed
+    seed: int = SEED                        # bootstrap seed
     n_boot: int = Field(1000, ge=100)       # bootstrap resamples
-    top_voices: int = Field(20, gt=0)       # people in the member ranking
+    top_voices: int = Field(TOP_VOICES, gt=0)  # people in the member ranking
 
 
 NOTEBOOK_PARAMETERS = {

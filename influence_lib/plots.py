@@ -1,4 +1,4 @@
-"""The report's visual theme and one function per figure; each returns a matplotlib Figure."""
+"""The report’s visual theme and one function per figure; each returns a matplotlib Figure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from influence_lib.frenchify import format_month, format_number
+from influence_lib.frenchify import format_month, format_number, platform_label
 
 PALETTE = ["#1f4e79", "#e07a1f", "#3a9a5b", "#b83a4b", "#7a5aa6", "#8c6d46", "#4aa3b8", "#9a9a9a"]
 PLATFORM_COLORS = {"linkedin": "#1f4e79", "twitter": "#4aa3b8", "bluesky": "#7a5aa6"}
@@ -32,6 +32,8 @@ THEME = {
     "axes.formatter.use_locale": False,
     "svg.hashsalt": "influence",  # stable element ids in SVG files
     "svg.fonttype": "none",
+    "text.parse_math": False,  # names and labels from the data are drawn as text: "$" is never mathematics
+    "text.usetex": False,
 }
 
 
@@ -40,7 +42,10 @@ def apply_theme() -> None:
     mpl.rcParams.update(THEME)
 
 
-def _french_thousands(axis) -> None:
+def _french_thousands(axis, counts: bool = False) -> None:
+    """French thousands separators on an axis; ``counts`` keeps its ticks on whole numbers."""
+    if counts:
+        axis.set_major_locator(mticker.MaxNLocator(integer=True))
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v, sep="\u202f")))
 
 
@@ -67,7 +72,7 @@ def plot_leaders(ranking: pd.DataFrame, title: str, n: int = 15, label_column: s
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     _french_thousands(ax.xaxis)
-    ax.set_xlabel("Score (engagements)")
+    ax.set_xlabel("Score")
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -116,13 +121,13 @@ def plot_monthly(monthly: pd.DataFrame, title: str, value: str = "engagement",
     bottom = np.zeros(len(table))
     for i, col in enumerate(table.columns):
         color = PLATFORM_COLORS.get(str(col), PALETTE[i % len(PALETTE)])
-        ax.bar(x, table[col].to_numpy(dtype=float), bottom=bottom, color=color, label=str(col).capitalize(), width=0.8)
+        ax.bar(x, table[col].to_numpy(dtype=float), bottom=bottom, color=color, label=platform_label(col), width=0.8)
         bottom += table[col].to_numpy(dtype=float)
     if previous is not None and len(previous):
         prev = previous.groupby("month")[value].sum().to_numpy(dtype=float)[: len(x)]
         ax.plot(x[: len(prev)], prev, color="#333333", marker="o", markersize=3, linewidth=1.2, label="Édition précédente")
     ax.set_xticks(x, [format_month(m, short=True) for m in table.index], fontsize=8)
-    _french_thousands(ax.yaxis)
+    _french_thousands(ax.yaxis, counts=value == "posts")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
@@ -167,7 +172,7 @@ def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str) -> plt.Fig
 
 
 def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
-    """A Direction's month-by-month engagement (bars) and counted posts (line), from ``monthly_activity(by="org_id")``."""
+    """A Direction’s month-by-month engagement (bars) and counted posts (line), from ``monthly_activity(by="org_id")``."""
     apply_theme()
     data = monthly[monthly["org_id"] == org_id].sort_values("month")
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
@@ -182,5 +187,6 @@ def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
     posts_ax.grid(False)
     posts_ax.spines["right"].set_visible(True)
     posts_ax.set_ylim(bottom=0)
+    _french_thousands(posts_ax.yaxis, counts=True)
     fig.tight_layout()
     return fig

@@ -5,26 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from influence_lib.dataset import Dataset
-from influence_lib.scoring import (
-    DIRECTION_SCORE_COLUMNS,
-    MEMBER_SCORE_COLUMNS,
-    score_directions,
-    score_members,
-    score_posts,
-    sector_scope,
-)
-from influence_lib.settings import DEFAULT_METHODOLOGY, Methodology, Period
+from influence_lib.names import name_sort_key
+from influence_lib.scoring import DIRECTION_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS
+
+__all__ = ["name_sort_key"]  # re-exported: the tie rule's name order
 
 DIRECTION_RANK_COLUMNS = ["rank"] + DIRECTION_SCORE_COLUMNS
 MEMBER_RANK_COLUMNS = ["rank"] + MEMBER_SCORE_COLUMNS
-
-
-def name_sort_key(names: pd.Series) -> pd.Series:
-    """Key that orders names alphabetically ignoring case and accents ("Écho" between "Delta" and "Gamma")."""
-    text = names.astype("str").fillna("")
-    stripped = text.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)
-    return stripped.str.casefold()
 
 
 SCORE_DECIMALS = 9  # scores equal to 9 decimals are tied (floating-point sums differ in the last bits)
@@ -130,45 +117,17 @@ def rank_members(members: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     return top_n(frame[MEMBER_RANK_COLUMNS + [c for c in members.columns if c not in MEMBER_RANK_COLUMNS]], top)
 
 
-def build_ranking(dataset: Dataset, sector: str, period: Period, level: str = "direction",
-                  segment: str | None = None, top: int | None = None,
-                  methodology: Methodology = DEFAULT_METHODOLOGY) -> pd.DataFrame:
-    """Score and rank a scope in one call (what ``influence rank`` prints).
-
-    Parameters
-    ----------
-    dataset : Dataset
-    sector : str
-    period : Period
-    level : {"direction", "member"}
-    segment : str, optional
-        Rank within this segment; default the whole sector.
-    top : int, optional
-        Keep the Top N, ties at the cut-off included.
-    methodology : Methodology
-
-    Returns
-    -------
-    pandas.DataFrame
-        The spec's columns for the level, in display order.
-    """
-    orgs, members, _ = sector_scope(dataset, sector, segment)
-    # only the scores are needed: no other post column (texts...) is copied
-    posts = score_posts(dataset, sector, period, methodology, segment, columns=[])
-    member_scores = score_members(members, posts)
-    if level == "member":
-        return rank_members(member_scores, top)[MEMBER_RANK_COLUMNS]
-    if level != "direction":
-        raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
-    return rank_directions(score_directions(orgs, member_scores, methodology), top)[DIRECTION_RANK_COLUMNS]
-
-
 MOVEMENT_COLUMNS = ["previous_rank", "rank_change", "status"]
+
+
+MOVEMENT_STATUSES = ("new", "entered", "up", "down", "same")
 
 
 def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str,
                   top: int | None = None) -> pd.DataFrame:
     """Add ``previous_rank``, ``rank_change`` and ``status`` after a ranking's columns.
+
+    The one rule for rank movements: tables, profiles and highlights all read these columns.
 
     Parameters
     ----------
@@ -180,14 +139,15 @@ def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str
     key : str
         Identifier column (``org_id`` or ``member_id``).
     top : int, optional
-        The Top N the current ranking shows: an entry that was not in the previous Top N is
-        ``new`` even if it had a rank.
+        The Top N the current ranking shows: an entry ranked before but outside the previous
+        Top N has ``entered`` it.
 
     Returns
     -------
     pandas.DataFrame
         ``current`` with ``previous_rank`` (nullable integer), ``rank_change`` (``previous_rank -
-        rank``, positive = moved up) and ``status`` (``new``, ``up``, ``down``, ``same``).
+        rank`` whenever both exist, positive = moved up) and ``status``: ``new`` (no previous
+        rank), ``entered`` (ranked before, outside the previous Top N), ``up``, ``down``, ``same``.
     """
     out = current.copy()
     if previous is None:
@@ -199,11 +159,10 @@ def add_movements(current: pd.DataFrame, previous: pd.DataFrame | None, key: str
     prev = pd.array(ranks.reindex(out[key].to_numpy()).to_numpy(dtype=float, na_value=np.nan), dtype="Float64")
     prev = pd.array(prev, dtype="Int64")
     change = prev - pd.array(out["rank"].to_numpy(), dtype="Int64")
-    is_new = pd.isna(prev) if top is None else (pd.isna(prev) | (prev.fillna(top + 1) > top))
-    status = np.select(
-        [np.asarray(is_new, dtype=bool), change.fillna(0).to_numpy() > 0, change.fillna(0).to_numpy() < 0],
-        ["new", "up", "down"], default="same",
-    )
+    is_new = np.asarray(pd.isna(prev), dtype=bool)
+    entered = ~is_new & (np.asarray(prev.fillna(0), dtype=np.int64) > top) if top is not None else np.zeros(len(out), bool)
+    moved = change.fillna(0).to_numpy()
+    status = np.select([is_new, entered, moved > 0, moved < 0], ["new", "entered", "up", "down"], default="same")
     out["previous_rank"] = prev
     out["rank_change"] = change
     out["status"] = status
@@ -224,24 +183,3 @@ def left_top(current: pd.DataFrame, previous: pd.DataFrame | None, key: str, top
     gone["current_rank"] = pd.array(now.reindex(gone[key].to_numpy()).to_numpy(dtype=float, na_value=np.nan),
                                     dtype="Float64").astype("Int64")
     return gone
-
-
-def build_ranking_with_movements(dataset: Dataset, sector: str, period: Period, previous_period: Period | None,
-                                 level: str = "direction", segment: str | None = None, top: int | None = None,
-                                 methodology: Methodology = DEFAULT_METHODOLOGY) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A ranking with its movements since ``previous_period``, and the entries that left its Top N.
-
-    Returns
-    -------
-    ranking : pandas.DataFrame
-        :func:`build_ranking` output plus the columns of :func:`add_movements`.
-    departures : pandas.DataFrame
-        :func:`left_top` output (empty without ``top`` or without a previous period).
-    """
-    key = "member_id" if level == "member" else "org_id"
-    full = build_ranking(dataset, sector, period, level, segment, None, methodology)
-    previous = (build_ranking(dataset, sector, previous_period, level, segment, None, methodology)
-                if previous_period is not None else None)
-    ranking = add_movements(top_n(full, top), previous, key, top)
-    departures = left_top(full, previous, key, top) if top is not None else left_top(full, None, key, 1).iloc[0:0]
-    return ranking, departures

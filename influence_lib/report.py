@@ -110,26 +110,34 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def build_workbook(folder: Path, settings: DatasetSettings, sector: str) -> Path:
-    """``rankings.xlsx``: one sheet per ranking table of the run, French headers."""
-    from influence_lib.export import write_workbook
-    from influence_lib.frenchify import french_labels
+def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition: str,
+                   methodology=None) -> Path:
+    """``rankings.xlsx`` from the run's tables, sheet by sheet as :data:`influence_lib.workbook.SHEETS` declares.
 
-    labels = {s.key: s for s in settings.sector(sector).segments}
-    sheets = {}
-    tables = folder / "tables"
-    for path in sorted(tables.glob("ranking_*.csv")):
-        key = path.stem.removeprefix("ranking_")
-        seg = labels.get(key)
-        title = f"Top {seg.top} {seg.label}" if seg else key
-        sheets[title] = french_labels(pd.read_csv(path, dtype={"org_id": "str"}),
-                                      {"best_member": "Membre le plus engageant",
-                                       "best_member_engagement": "Engagement du membre"})
-    voices = tables / "top_voices.csv"
-    if voices.exists():
-        sheets["Top voices"] = french_labels(pd.read_csv(voices, dtype={"member_id": "str", "org_id": "str"}),
-                                             {"direction": "Direction", "engagement_per_post": "Engagement par post"})
-    return write_workbook(sheets, folder / "rankings.xlsx")
+    Parameters
+    ----------
+    folder : Path
+        The report folder (its ``tables/`` are read back as text).
+    settings : DatasetSettings
+    sector, edition : str
+    methodology : Methodology, optional
+        The run's methodology (default engagement v1).
+
+    Returns
+    -------
+    Path
+    """
+    from influence_lib.export import write_workbook
+    from influence_lib.settings import DEFAULT_METHODOLOGY
+    from influence_lib.workbook import SHEETS, about_table, build_sheets, read_report_tables
+
+    methodology = methodology or DEFAULT_METHODOLOGY
+    period = settings.period(edition)
+    tables = read_report_tables(folder / "tables", SHEETS)  # the sections' tables: nothing is scored again
+    tables["about"] = about_table(settings, sector, edition, methodology.label)
+    return write_workbook(build_sheets(tables, settings, sector), folder / "rankings.xlsx",
+                          title=f"{settings.title} — {settings.sector(sector).title}", subject=f"Édition {edition}",
+                          document_date=period.end)
 
 
 def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings, sector: str, edition: str,
@@ -167,7 +175,7 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
 
 def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
                    durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, durations.
+    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, opt-outs, durations.
 
     ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
     """
@@ -180,8 +188,11 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
         "methodology": {"name": methodology.name, "version": methodology.version},
         "inputs": {name: {"file": str(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
                    for name, f in dataset.files.items()},
-        "rows": {r.table: {"read": int(r.read), "used": int(r.used), "rejected": int(r.rejected)}
+        # read = used + rejected + opted_out: people of opt-out.csv are removed before validation
+        "rows": {r.table: {"read": int(r.read) + dataset.opt_out.removed[r.table], "used": int(r.used),
+                           "rejected": int(r.rejected), "opted_out": dataset.opt_out.removed[r.table]}
                  for r in dataset.report.counts.itertuples(index=False)},
+        "opt_out": dataset.opt_out.manifest_entry(),
         "notebooks": [{"name": r.name, "template": r.template, "parameters": r.parameters,
                        "seconds": durations.get(r.name)} for r in runs],
     }
@@ -202,20 +213,22 @@ class ReportJob:
     runs: list[NotebookRun]
     common: dict
     on_error: str
+    csv_dialect: str = "standard"
     durations: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
 
 def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
                    out_dir: str | Path = "outputs", on_error: str = "raise",
-                   methodology_file: str | None = None, dataset=None) -> ReportJob:
+                   methodology_file: str | None = None, dataset=None, csv_dialect: str = "standard") -> ReportJob:
     """Check everything a report needs, then create its staging folder and plan its notebooks.
 
-    Keys that cannot be folder names, an unknown sector or edition, a bad methodology file and
-    bad data (unless ``on_error="reject"``) are refused here, before anything is written.
+    Keys that cannot be folder names, an unknown sector, edition or CSV dialect, a bad methodology
+    file and bad data (unless ``on_error="reject"``) are refused here, before anything is written.
     ``dataset`` may be passed when it is already loaded (a batch loads it once).
     """
     from influence_lib.dataset import SAMPLE_DIR, load_dataset
+    from influence_lib.export import csv_dialect as check_dialect
 
     data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
     settings = dataset.settings if dataset is not None else load_dataset_settings(data / "dataset.yml")
@@ -223,6 +236,10 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
     _check_keys(sector, edition)  # both become folder names: refused before anything is written
     settings.sector(sector)
     settings.period(edition)
+    try:
+        check_dialect(csv_dialect)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     methodology = load_methodology(methodology_file)
     if dataset is None:
         dataset = load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
@@ -232,14 +249,17 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": on_error, "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
+              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
     return ReportJob(sector, edition, settings, dataset, methodology, target, staging,
-                     plan_report(settings, sector, common), common, on_error)
+                     plan_report(settings, sector, common), common, on_error, csv_dialect)
 
 
 def finish_report(job: ReportJob) -> ReportResult:
     """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
-    build_workbook(job.staging, job.settings, job.sector)
+    build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
+    if job.csv_dialect != "standard":
+        from influence_lib.export import write_tables_in_dialect
+        write_tables_in_dialect(job.staging, job.csv_dialect)
     if job.on_error == "reject":
         from influence_lib.export import write_rejected_rows
         write_rejected_rows(job.dataset.report, job.staging / "rejected-rows.csv")
@@ -258,7 +278,8 @@ def abandon_report(job: ReportJob) -> None:
 
 def run_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
                out_dir: str | Path = "outputs", jobs: int = 2, progress: bool = True,
-               on_error: str = "raise", methodology_file: str | None = None) -> ReportResult:
+               on_error: str = "raise", methodology_file: str | None = None,
+               csv_dialect: str = "standard") -> ReportResult:
     """Produce a sector's report into ``OUT/<sector>/<edition>/``, atomically.
 
     Everything is written into a hidden staging folder beside the target, which replaces the
@@ -283,12 +304,15 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
         What to do with bad rows (see :func:`influence_lib.dataset.load_dataset`).
     methodology_file : str, optional
         Methodology YAML (default: engagement v1).
+    csv_dialect : {"standard", "excel-fr"}
+        ``excel-fr`` also writes every table to ``tables-excel-fr/`` in the dialect French Excel
+        opens directly (see :data:`influence_lib.export.CSV_DIALECTS`); ``tables/`` is always written.
 
     Returns
     -------
     ReportResult
     """
-    job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file)
+    job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, csv_dialect=csv_dialect)
     try:
         _execute_all(job.runs, job.staging, jobs, progress, f"{sector} {job.edition}", job.durations)
         return finish_report(job)
@@ -323,14 +347,16 @@ def _first_line(exc: BaseException) -> str:
 
 
 def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
-              out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True) -> pd.DataFrame:
+              out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True,
+              csv_dialect: str = "standard") -> pd.DataFrame:
     """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
 
     The dataset is loaded and checked once. Every notebook of every sector goes into one queue
     served by ``jobs`` kernels (worker processes) at a time, so a big sector does not leave a
     worker idle while the others finish; each sector's report is assembled and swapped into
     place as soon as its own notebooks are done. A failing sector does not stop the others: its
-    remaining notebooks are dropped and its previous outputs stay as they were.
+    remaining notebooks are dropped and its previous outputs stay as they were. ``csv_dialect`` as
+    in :func:`run_report`.
 
     Returns
     -------
@@ -353,7 +379,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
     pending: dict[str, ReportJob] = {}
     for sector in chosen:
         try:
-            pending[sector] = prepare_report(sector, data, edition, out_dir, dataset=dataset)
+            pending[sector] = prepare_report(sector, data, edition, out_dir, dataset=dataset, csv_dialect=csv_dialect)
         except Exception as exc:
             outcome[sector] = ("failed", 0.0, _first_line(exc))
     outstanding = {sector: len(job.runs) for sector, job in pending.items()}

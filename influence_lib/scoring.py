@@ -243,11 +243,7 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
     posts = np.bincount(codes, weights=member_scores["posts"].to_numpy(dtype=float), minlength=n).astype(np.int64)
     active = np.bincount(codes, weights=(member_scores["posts"].to_numpy() > 0), minlength=n).astype(np.int64)
     members = np.bincount(codes, minlength=n).astype(np.int64)
-    if methodology.normalization == "none":
-        score = engagement
-    else:
-        divisor = members if methodology.normalization == "per_member" else active
-        score = np.divide(engagement, divisor, out=np.zeros(n, dtype=float), where=divisor > 0).round(6)
+    score = normalized_score(engagement, members, active, methodology)
     return pd.DataFrame({
         "org_id": _values(organizations["org_id"]),
         "name": _values(organizations["name"]),
@@ -260,39 +256,25 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
     })
 
 
-def summarize_sector(dataset: Dataset, sector: str, period: Period,
-                     methodology: Methodology = DEFAULT_METHODOLOGY) -> dict:
-    """The methodology box of a sector and period (spec section 3, ``summary``).
+def normalized_score(engagement: np.ndarray, members: np.ndarray, active_members: np.ndarray,
+                     methodology: Methodology) -> np.ndarray:
+    """A Direction's score from its engagement, under the methodology's ``normalization``.
 
-    Returns
-    -------
-    dict
-        ``sector, edition, organizations, members``, one entry per platform of the box
-        (``linkedin``, ``twitter``) with ``accounts, posts, engagement``, and
-        ``posts_with_empty_counts``: counted posts whose likes, comments or shares are empty
-        (they add nothing, and are reported rather than hidden). ``bluesky`` is added when the
-        sector has Bluesky accounts.
+    The one place the rule lives: scoring and every bootstrap replicate use it. Arrays broadcast,
+    so a (replicates × Directions) matrix of engagement is scored at once.
+
+    Parameters
+    ----------
+    engagement, members, active_members : numpy.ndarray
+        Per Direction (or per replicate and Direction).
+    methodology : Methodology
+        ``none``: the engagement itself; ``per_member`` / ``per_active_member``: divided by the
+        count, rounded to 6 decimals, 0 when the count is 0.
     """
-    orgs, members, accounts = sector_scope(dataset, sector)
-    posts = score_posts(dataset, sector, period, methodology)
-    box = {
-        "sector": sector,
-        "edition": period.label,
-        "organizations": int(len(orgs)),
-        "members": int(len(members)),
-    }
-    platforms = ["linkedin", "twitter"] + (["bluesky"] if (accounts["platform"] == "bluesky").any() else [])
-    for platform in platforms:
-        mine = posts["platform"] == platform
-        box[platform] = {
-            "accounts": int((accounts["platform"] == platform).sum()),
-            "posts": int(mine.sum()),
-            "engagement": _plain(posts.loc[mine, "engagement"].sum()),
-        }
-    box["posts_with_empty_counts"] = int(posts["has_empty_count"].sum())
-    return box
-
-
-def _plain(value):
-    value = float(value)
-    return int(value) if value.is_integer() else round(value, 6)
+    if methodology.normalization == "none":
+        return engagement
+    divisor = np.asarray(members if methodology.normalization == "per_member" else active_members)
+    engagement = np.asarray(engagement, dtype=float)
+    shape = np.broadcast_shapes(engagement.shape, divisor.shape)
+    out = np.zeros(shape, dtype=float)
+    return np.divide(engagement, divisor, out=out, where=np.broadcast_to(divisor > 0, shape)).round(6)

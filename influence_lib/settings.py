@@ -34,6 +34,18 @@ ROLE_CATEGORIES = (
 )
 GENDERS = ("f", "m", "x")
 METRICS = ("likes", "comments", "shares", "quotes")
+ALWAYS_SHOWN_PLATFORMS = ("linkedin", "twitter")  # the study's two platforms, shown even when empty
+
+
+def shown_platforms(present) -> list[str]:
+    """The platforms a table or figure shows, in order.
+
+    LinkedIn and Twitter always, then the known platforms present (``PLATFORMS`` order), then
+    unknown ones present, sorted.
+    """
+    present = set(present)
+    return ([p for p in PLATFORMS if p in ALWAYS_SHOWN_PLATFORMS or p in present]
+            + sorted(present - set(PLATFORMS)))
 
 
 class _Frozen(BaseModel):
@@ -412,3 +424,74 @@ def load_methodology(path: str | Path | None = None) -> Methodology:
         return DEFAULT_METHODOLOGY
     path = Path(path)
     return parse_settings(Methodology, _read_yaml(path), str(path))
+
+
+class PeriodChoiceError(ValueError):
+    """The period asked for (edition, or start and end) does not fit: a bad argument, not bad data."""
+
+
+def resolve_edition(settings: DatasetSettings, edition: str | None = None) -> tuple[Period, Period | None]:
+    """The period of an edition (default the latest) and of the edition before it, if any.
+
+    Raises
+    ------
+    PeriodChoiceError
+        For an unknown edition key (the message lists the known ones).
+    """
+    try:
+        key = settings.latest_edition if edition is None else str(edition)
+        period = settings.period(key)
+        previous = settings.previous_edition(key)
+    except KeyError as exc:
+        raise PeriodChoiceError(exc.args[0]) from None
+    return period, (settings.period(previous) if previous else None)
+
+
+def _explicit_period(start: str, end: str, source: str) -> Period:
+    try:
+        return parse_settings(Period, {"start": start, "end": end}, source)
+    except SettingsError as exc:
+        raise PeriodChoiceError(str(exc).replace("\n  - ", "; ")) from None
+
+
+def resolve_period(settings: DatasetSettings, edition: str | None = None, start: str | None = None,
+                   end: str | None = None) -> Period:
+    """The period a user asks for: an edition (default the latest) or an explicit ``start``/``end``.
+
+    Raises
+    ------
+    PeriodChoiceError
+        When ``start`` and ``end`` are not given together, are given with an edition, do not
+        parse, or the edition is unknown.
+    """
+    if (start is None) != (end is None):
+        raise PeriodChoiceError("--start and --end go together")
+    if start is not None:
+        if edition is not None:
+            raise PeriodChoiceError("give either --edition or --start/--end, not both")
+        return _explicit_period(start, end, "--start/--end")
+    return resolve_edition(settings, edition)[0]
+
+
+def resolve_previous_period(settings: DatasetSettings, period: Period, previous_start: str | None = None,
+                            previous_end: str | None = None) -> Period | None:
+    """The period rank movements compare with: the previous edition, or an explicit previous period.
+
+    An explicit period (``start``/``end``) has no previous edition unless ``previous_start`` and
+    ``previous_end`` are given.
+
+    Raises
+    ------
+    PeriodChoiceError
+        When the previous bounds are not given together, or are given with an edition.
+    """
+    if (previous_start is None) != (previous_end is None):
+        raise PeriodChoiceError("--previous-start and --previous-end go together")
+    if previous_start is not None:
+        if period.edition is not None:
+            raise PeriodChoiceError("--previous-start/--previous-end go with --start/--end; with --edition the "
+                                    "previous edition is used")
+        return _explicit_period(previous_start, previous_end, "--previous-start/--previous-end")
+    if period.edition is None:
+        return None
+    return resolve_edition(settings, period.edition)[1]

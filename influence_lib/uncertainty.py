@@ -6,58 +6,67 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.arrow import positions
+from influence_lib.ranking import competition_ranks
+from influence_lib.scope import ScoredScope
+from influence_lib.scoring import normalized_score
 
 
-def rank_intervals(ranking: pd.DataFrame, posts: pd.DataFrame, members: pd.DataFrame, seed: int,
-                   n_boot: int = 500, level: float = 0.90) -> pd.DataFrame:
-    """Bootstrap interval of each Direction's rank.
+def rank_intervals(scope: ScoredScope, segment: str | None, seed: int, n_boot: int = 500,
+                   level: float = 0.90, previous: bool = False) -> pd.DataFrame:
+    """Bootstrap interval of each Direction's rank, under the scope's methodology.
 
-    Each replicate redraws the counted posts with a Poisson(1) weight each (a vectorised
+    Each replicate redraws the scope's counted posts with a Poisson(1) weight each (a vectorised
     bootstrap of posts: a post may count zero, one or several times), sums the weighted
-    engagement per Direction and ranks the Directions with the competition ranking of the
-    methodology. The interval is the central ``level`` share of a Direction's replicate ranks.
-    A narrow interval means the rank is robust; an interval that overlaps the neighbours' means
-    the order between them rests on a few posts.
+    engagement per Direction, turns it into a score with the methodology's normalisation (the
+    active members of a replicate are those with a post drawn), and ranks the Directions with the
+    competition ranking. The interval is the central ``level`` share of a Direction's replicate
+    ranks.
 
     Parameters
     ----------
-    ranking : pandas.DataFrame
-        A full Direction ranking of one scope (``org_id``, ``rank``, ``score``), not cut to a Top N.
-    posts : pandas.DataFrame
-        The scope's scored posts (:func:`influence_lib.scoring.score_posts`).
-    members : pandas.DataFrame
-        The scope's members (``member_id``, ``org_id``), to find each post's Direction.
+    scope : ScoredScope
+    segment : str or None
+        Rank within this segment (default: the whole sector).
     seed : int
         Seed of the random generator (same seed, same intervals).
     n_boot : int
         Replicates.
     level : float
         Coverage of the interval, e.g. 0.90.
+    previous : bool
+        The intervals of the previous period's ranking instead.
 
     Returns
     -------
     pandas.DataFrame
-        ``org_id, rank, rank_low, rank_high`` in the ranking's order.
+        ``org_id, rank, rank_low, rank_high`` in the ranking's display order.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level}")
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, not {n_boot}")
+    ranking = scope.ranking("direction", segment, previous=previous)
+    posts = scope.posts(segment, previous=previous)
     n_orgs = len(ranking)
-    member_org = positions(members["org_id"], ranking["org_id"])
-    post_member = positions(posts["member_id"].astype("str"), members["member_id"])
-    post_org = np.where(post_member >= 0, member_org[np.maximum(post_member, 0)], -1)
+    post_org = positions(posts["org_id"].astype("str"), ranking["org_id"])
     keep = post_org >= 0
     post_org, engagement = post_org[keep], posts["engagement"].to_numpy(dtype=float)[keep]
+    normalized = scope.methodology.normalization != "none"
+    if normalized:
+        members = scope.members
+        member_org = positions(members["org_id"], ranking["org_id"])
+        post_member = positions(posts["member_id"].astype("str"), members["member_id"])[keep]
+        member_count = np.bincount(member_org[member_org >= 0], minlength=n_orgs)
     rng = np.random.default_rng(seed)
     scores = np.empty((n_boot, n_orgs))
     for b in range(n_boot):  # one bincount per replicate; each is vectorised over posts
         weights = rng.poisson(1.0, size=len(engagement))
         scores[b] = np.bincount(post_org, weights=weights * engagement, minlength=n_orgs)
-    # competition rank within each replicate: 1 + number of Directions with a strictly higher score
-    ranks = np.empty((n_boot, n_orgs), dtype=np.int64)
-    for b, (row, ascending) in enumerate(zip(scores, np.sort(scores, axis=1))):
-        ranks[b] = n_orgs - np.searchsorted(ascending, row, side="right") + 1
+        if normalized:
+            drawn = np.bincount(post_member, weights=weights, minlength=len(member_org)) > 0
+            active = np.bincount(member_org[drawn & (member_org >= 0)], minlength=n_orgs)
+            scores[b] = normalized_score(scores[b], member_count, active, scope.methodology)
+    ranks = competition_ranks(scores)
     alpha = (1 - level) / 2
     low = np.quantile(ranks, alpha, axis=0, method="lower")
     high = np.quantile(ranks, 1 - alpha, axis=0, method="higher")

@@ -184,7 +184,7 @@ def test_rejected_multiline_text_stays_one_record(tmp_path, capsys):
                      encoding="utf-8")
     rejected = tmp_path / "rejected.csv"
     status, _, err = _run(capsys, ["rank", "--sector", "sante", "--data", str(folder), "--on-error", "reject",
-                                   "--rejected", str(rejected)])
+                                   "--rejected", str(rejected), "--keep-texts"])
     assert status == 0, err
     frame = pd.read_csv(rejected, dtype=str, keep_default_na=False)
     assert frame["line"].tolist() == ["3", "8"]

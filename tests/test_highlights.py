@@ -23,7 +23,8 @@ def test_leader_with_french_number_and_elision():
 def test_biggest_climber():
     assert hl.sentence_biggest_climber("Écho", 12, 45) == (
         "La plus forte progression est celle de la Direction d’Écho, qui gagne 33 places "
-        "et passe de la 45e à la 12e place.")
+        "et passe de la 45e à la 12e place, un écart plus grand que l’incertitude des deux classements "
+        "(leurs intervalles à 90 % ne se recouvrent pas).")
     assert "gagne 1 place et passe de la 2e à la 1re place" in hl.sentence_biggest_climber("Delta", 1, 2)
     with pytest.raises(ValueError, match="no progression"):
         hl.sentence_biggest_climber("Delta", 3, 3)
@@ -78,7 +79,8 @@ def test_build_highlights_keeps_existing_facts_in_report_order():
 
 def test_collect_facts_reads_the_tables():
     ranking = pd.DataFrame({"rank": [1, 2, 3], "name": ["Gamma", "Écho", "Delta"], "score": [900, 500, 100],
-                            "previous_rank": [1, 7, pd.NA], "rank_change": [0, 5, pd.NA]})
+                            "previous_rank": [1, 7, pd.NA], "rank_change": [0, 5, pd.NA],
+                            "significant": [False, True, False]})
     formats = pd.DataFrame({"format": ["text", "image", "video", "unknown"], "posts": [100, 50, 40, 500],
                             "median_engagement": [8.0, 12.0, 42.0, 99.0]})
     moments = pd.DataFrame({"weekday": [1], "hour": [8], "posts": [30], "median_engagement": [35.0]})
@@ -101,7 +103,11 @@ def test_collect_facts_reads_the_tables():
     assert facts["women_share"] == {"members_share": 0.3, "top_share": 0.2, "top": 100}
     sentences = hl.build_highlights(facts)
     assert len(sentences) == len(hl.SENTENCES)
-    assert sentences[1] == ("La plus forte progression est celle de la Direction d’Écho, qui gagne 5 places "
-                            "et passe de la 7e à la 2e place.")
-    no_history = hl.collect_facts(ranking=ranking.drop(columns=["previous_rank", "rank_change"]))
+    assert sentences[1].startswith("La plus forte progression est celle de la Direction d’Écho, qui gagne 5 places "
+                                   "et passe de la 7e à la 2e place")
+    no_history = hl.collect_facts(ranking=ranking.drop(columns=["previous_rank", "rank_change", "significant"]))
     assert set(no_history) == {"leader"}
+    # a movement within the uncertainty of the ranks is not news; without intervals, no climber is named
+    within_noise = hl.collect_facts(ranking=ranking.assign(significant=False))
+    assert "biggest_climber" not in within_noise
+    assert "biggest_climber" not in hl.collect_facts(ranking=ranking.drop(columns=["significant"]))

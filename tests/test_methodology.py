@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from influence_lib.ranking import build_ranking, competition_rank, rank_directions, rank_members, top_n
-from influence_lib.scoring import score_posts, summarize_sector
+from influence_lib.ranking import competition_rank, rank_directions, rank_members, top_n
+from influence_lib.scope import build_ranking, build_scope, summarize
+from influence_lib.scoring import score_posts
 from influence_lib.settings import Methodology, Period
 
 
@@ -93,7 +94,7 @@ def test_previous_edition_and_explicit_period(tiny):
 
 
 def test_summary_box(tiny):
-    box = summarize_sector(tiny, "sante", _period(tiny))
+    box = summarize(build_scope(tiny, "sante", _period(tiny)))
     assert box == {
         "sector": "sante", "edition": "2021", "organizations": 6, "members": 7,
         "linkedin": {"accounts": 6, "posts": 6, "engagement": 315},
@@ -180,14 +181,14 @@ def test_entry_only_in_the_new_edition_is_new_and_top_n_entry_from_below_is_new(
 
 
 def test_no_previous_edition_gives_empty_movements(tiny):
-    from influence_lib.ranking import build_ranking_with_movements
+    from influence_lib.scope import build_ranking_with_movements
     ranking, departures = build_ranking_with_movements(tiny, "sante", tiny.settings.period("2020"), None, top=2)
     assert ranking[["previous_rank", "rank_change", "status"]].isna().all().all()
     assert departures.empty
 
 
 def test_post_exactly_at_the_previous_edition_end_belongs_to_the_current_one(tiny):
-    from influence_lib.ranking import build_ranking_with_movements
+    from influence_lib.scope import build_ranking_with_movements
     # p1 is published at 2020-06-01T00:00:00Z: the end of 2020 (excluded), the start of 2021 (included)
     current, previous = tiny.settings.period("2021"), tiny.settings.period("2020")
     assert "p1" not in set(score_posts(tiny, "sante", previous)["post_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -56,9 +57,9 @@ def test_parameters_are_the_settings_fields(path):
     found = pm.inspect_notebook(str(path))
     model = NOTEBOOK_PARAMETERS[path.stem]
     assert set(found) == set(model.model_fields)
-    assert all(p["inferred_type_name"] in ("str", "int") for p in found.values()), "annotate every parameter"
+    assert all(p["inferred_type_name"] in ("str", "int", "bool") for p in found.values()), "annotate every parameter"
     # the defaults of the notebook are the defaults of the settings object
-    defaults = {name: json.loads(p["default"]) for name, p in found.items()}
+    defaults = {name: ast.literal_eval(p["default"]) for name, p in found.items()}
     assert model.from_values(**defaults).model_dump() == model().model_dump()
 
 
@@ -79,3 +80,29 @@ def test_parameters_reject_unknown_and_mistyped_values():
         SegmentParameters.from_values(sector=2021)
     with pytest.raises(SettingsError, match="sector"):
         SegmentParameters.from_values(sector="../etc")
+
+
+def _parameters_source(path) -> str:
+    cell = next(c for c in _cells(path) if "parameters" in c.get("metadata", {}).get("tags", []))
+    return "".join(cell["source"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_parameter_cannot_be_dropped_silently(path):
+    """Each notebook builds its parameters from its own namespace: a name left out is an error, not a default."""
+    from influence_lib.errors import SettingsError
+
+    model = NOTEBOOK_PARAMETERS[path.stem]
+    code = "".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "code")
+    assert f"{model.__name__}.from_namespace(globals())" in code
+    assert "from_values(" not in code
+    source = _parameters_source(path)
+    namespace: dict = {}
+    exec(source, namespace)
+    assert model.from_namespace(namespace) == model()
+    for name in model.model_fields:
+        kept = "\n".join(line for line in source.splitlines() if not line.startswith(f"{name}:"))
+        namespace = {}
+        exec(kept, namespace)
+        with pytest.raises(SettingsError, match=name):
+            model.from_namespace(namespace)

@@ -74,7 +74,7 @@ def test_html_is_self_contained(sample_report):
 def test_workbook(sample_report):
     sheets = pd.read_excel(sample_report.folder / "rankings.xlsx", sheet_name=None)
     assert "Top 100 Laboratoires et Biotech" in sheets
-    assert list(sheets["Top 20 E-Santé"].columns[:3]) == ["Rang", "Organisation", "Direction"]
+    assert list(sheets["Top 20 E-Santé"].columns[:3]) == ["Rang", "Direction", "Rang possible de (IC 90 %)"]
     with zipfile.ZipFile(sample_report.folder / "rankings.xlsx") as z:
         assert all(i.date_time == (2000, 1, 1, 0, 0, 0) for i in z.infolist())
 

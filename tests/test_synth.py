@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,6 +16,9 @@ import pytest
 import yaml
 
 from influence_lib import synth
+from influence_lib.synth import constants
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 SPEC_COLUMNS = {
     "organizations": ["org_id", "name", "sector", "segment", "country"],
@@ -279,3 +288,62 @@ def test_bad_scale_and_parquet_clash(tmp_path):
     (tmp_path / "posts.parquet").write_bytes(b"")
     with pytest.raises(FileExistsError, match="posts.parquet"):
         synth.write_dataset(tmp_path)
+
+
+def _slug(name: str, sep: str) -> str:
+    """ASCII slug written independently of the generator: accents dropped, lowercase, runs of other characters -> sep."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return sep.join(part for part in "".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def test_handles_are_ascii_slugs_of_the_names(raw):
+    accounts = raw["accounts"].merge(raw["members"][["member_id", "full_name"]], on="member_id")
+    linkedin = accounts[accounts["platform"] == "linkedin"]
+    assert linkedin["full_name"].str.contains(r"[éèêëçîïô]").any()  # accents to fold
+    expected = "https://www.linkedin.com/in/" + linkedin["full_name"].map(lambda n: _slug(n, "-")) + "-"
+    assert (linkedin["handle"].str[:-9] == expected).all()
+    assert linkedin["handle"].str.fullmatch(r"https://www\.linkedin\.com/in/[a-z0-9-]+-[0-9a-f]{8}/").all()
+    twitter = accounts.loc[accounts["platform"] == "twitter", "handle"]
+    assert twitter.str.fullmatch(r"@[A-Za-z0-9_]{3,15}").all() and twitter.is_unique
+
+
+def test_every_package_data_file_is_read():
+    shipped = sorted(p.name for p in (PROJECT / "influence_lib" / "data" / "synth").iterdir())
+    assert shipped == sorted(constants.DATA_FILES)
+    for name in constants.DATA_FILES:
+        assert constants.data_file(name).is_file(), name
+    with pytest.raises(FileNotFoundError, match="reinstall influence"):
+        constants.load_data_file("missing.yml")
+
+
+@pytest.mark.slow
+def test_package_data_ships_with_a_non_editable_install(tmp_path):
+    """Build the package as an install copies it (setuptools build_py) and generate from that copy alone."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PROJECT / name, src / name)
+    shutil.copytree(PROJECT / "influence_lib", src / "influence_lib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    build = tmp_path / "build"
+    done = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py",
+                           "--build-lib", str(build)], cwd=src, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (build / "influence_lib" / "data" / "synth").glob("*")) == sorted(constants.DATA_FILES)
+
+    check = (
+        "import influence_lib\n"
+        "from influence_lib import synth\n"
+        "from influence_lib.synth import constants\n"
+        "print(influence_lib.__file__)\n"
+        "print(*(constants.data_file(n) for n in constants.DATA_FILES), sep='\\n')\n"
+        "tables = synth.generate_dataset(scale=0.001, seed=3)\n"
+        "print(len(tables['organizations']), len(tables['posts']) > 0)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(build)}
+    done = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(Path(line).is_relative_to(build) for line in lines[:-1]), lines
+    n_segments = sum(len(conf["segments"]) for conf in synth.dataset_settings_dict()["sectors"].values())
+    assert lines[-1] == f"{n_segments} True"

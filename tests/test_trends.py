@@ -10,7 +10,8 @@ import pytest
 
 from influence_lib import trends
 from influence_lib.ranking import rank_members
-from influence_lib.scoring import score_members, score_posts, sector_scope
+from influence_lib.scope import build_scope
+from influence_lib.scoring import score_members, score_posts
 from influence_lib.settings import Period
 
 POST_COLUMNS = ["post_id", "account_id", "member_id", "org_id", "platform", "published_at", "format", "text",
@@ -159,7 +160,11 @@ def test_heatmap_reads_paris_weekday_and_hour():
     assert cell.loc[(1, 9), "posts"] == 2 and cell.loc[(1, 9), "median_engagement"] == 6.0
     assert heat["posts_share"].sum() == pytest.approx(1.0)
     grid = trends.heatmap_grid(heat)
-    assert grid.shape == (7, 24) and grid.loc["lundi", 0] == 1 and grid.loc["mardi", 9] == 2
+    assert grid.shape == (7, 24) and grid.loc[0, 0] == 1 and grid.loc[1, 9] == 2  # codes: 0 = Monday
+    from influence_lib.presentation import heatmap_view
+
+    shown = heatmap_view(grid)
+    assert shown.loc["lundi", 0] == 1 and shown.loc["mardi", 9] == 2
     best = trends.best_moments(heat, min_posts=1, n=2)
     assert best[["weekday", "hour"]].to_numpy().tolist() == [[0, 1], [0, 0]]
     assert list(trends.best_moments(heat, min_posts=2)["hour"]) == [9]
@@ -345,18 +350,21 @@ def test_contributions_and_concentration():
     table = trends.direction_concentration(scores).set_index("org_id")
     assert table["herfindahl"].iloc[:2].tolist() == pytest.approx([0.82, 0.34])
     assert table.loc["o1", "top_member_share"] == pytest.approx(0.9)
-    assert list(table["voice"].iloc[:2]) == ["une voix", "un collectif"]
+    assert list(table["voice"].iloc[:2]) == ["one_voice", "collective"]
     assert pd.isna(table.loc["o3", "voice"]) and math.isnan(table.loc["o3", "herfindahl"])
 
 
 def test_direction_profiles_follow_the_given_order(tiny):
     period = tiny.settings.period("2021")
-    posts = score_posts(tiny, "sante", period)
-    orgs, members, _ = sector_scope(tiny, "sante")
-    profiles = trends.direction_profiles(["o2", "o1"], posts, members, orgs, period, n_posts=1)
+    scope = build_scope(tiny, "sante", period)
+    profiles = trends.direction_profiles(["o2", "o1"], scope.current.posts, scope.members, scope.organizations,
+                                         period, member_scores=scope.current.members, n_posts=1)
     assert set(profiles) == {"members", "concentration", "platforms", "best_posts", "monthly"}
     for frame in profiles.values():
         assert list(dict.fromkeys(frame["org_id"])) == ["o2", "o1"]
     assert list(profiles["best_posts"]["post_id"]) == ["p3", "p1"]  # o2: p3 and p4 tie at 40
-    assert profiles["concentration"]["voice"].tolist() == ["un collectif", "une voix"]
+    assert profiles["concentration"]["voice"].tolist() == ["collective", "one_voice"]
+    from influence_lib.presentation import concentration_table
+
+    assert concentration_table(profiles["concentration"])["voice"].tolist() == ["un collectif", "une voix"]
     assert len(profiles["monthly"]) == 24

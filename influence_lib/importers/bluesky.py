@@ -18,7 +18,8 @@ from influence_lib.importers.parsing import ParseContext, read_counts, read_json
 from influence_lib.importers.values import dig, try_parse_time
 
 PLATFORM = "bluesky"
-_FUTURE_TOLERANCE_S = 600
+_FUTURE_TOLERANCE_MS = 600_000
+_DAY_MS = 86_400_000
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
 _EMBED_FORMATS = {
     "app.bsky.embed.images": "image", "app.bsky.embed.video": "video", "app.bsky.embed.external": "link",
@@ -49,9 +50,9 @@ def _is_quote(record: dict, view_embed: Any) -> bool:
     return "/app.bsky.feed.post/" in uri or not uri  # a list or a feed embedded is not a quote
 
 
-def _seconds(value: Any) -> int | None:
+def _ms(value: Any) -> int | None:
     parsed = try_parse_time(value)
-    return parsed.seconds if parsed else None
+    return parsed.ms if parsed else None
 
 
 def post_url(handle: str | None, uri: str) -> str:
@@ -75,26 +76,26 @@ def _add_item(ctx: ParseContext, stats: FileStats, line: int, item: dict, positi
             "format": _format(record, post.get("embed"))}
     if reason_type.endswith("#reasonRepost"):
         by = reason.get("by") if isinstance(reason.get("by"), dict) else {}
-        published = _seconds(reason.get("indexedAt"))
+        published = _ms(reason.get("indexedAt"))
         if published is None:
             ctx.refuse(stats, line, f"feed item {position}: repost of {uri} without a readable reason.indexedAt")
             return
         did = by.get("did")
         ctx.add_post(stats, line, **base, post_id=str(reason.get("uri") or f"{uri}#repost:{did}"),
                      handle=normalize_handle(PLATFORM, by.get("handle")), alt=normalize_handle(PLATFORM, did),
-                     display=by.get("handle") or did, published_s=published, kind="repost",
+                     display=by.get("handle") or did, published_ms=published, kind="repost",
                      url=post_url(author.get("handle"), uri))
         return
     if reason_type.endswith("#reasonPin"):
         ctx.report.note("pinned items (reasonPin): the post they repeat is merged with its own item")
-    created = _seconds(record.get("createdAt"))
-    indexed = _seconds(post.get("indexedAt"))
+    created = _ms(record.get("createdAt"))
+    indexed = _ms(post.get("indexedAt"))
     published = created
-    if created is None or (indexed is not None and created > indexed + _FUTURE_TOLERANCE_S):
+    if created is None or (indexed is not None and created > indexed + _FUTURE_TOLERANCE_MS):
         published = indexed
         if published is not None:
             ctx.report.note("posts whose createdAt is missing or in the future: indexedAt used")
-    elif indexed is not None and indexed - created > 86_400:
+    elif indexed is not None and indexed - created > _DAY_MS:
         ctx.report.note("posts whose createdAt is more than a day before indexedAt (backdated or imported); "
                         "createdAt kept")
     if published is None:
@@ -108,7 +109,7 @@ def _add_item(ctx: ParseContext, stats: FileStats, line: int, item: dict, positi
     kind = "quote" if _is_quote(record, post.get("embed")) else "reply" if isinstance(reply, dict) else "original"
     entry = dict(base, post_id=uri, handle=normalize_handle(PLATFORM, author.get("handle")),
                  alt=normalize_handle(PLATFORM, author.get("did")), display=author.get("handle") or author.get("did"),
-                 published_s=published, kind=kind, url=post_url(author.get("handle"), uri))
+                 published_ms=published, kind=kind, url=post_url(author.get("handle"), uri))
     absent = [k for k in ("likeCount", "replyCount", "repostCount", "quoteCount") if k not in post]
     if absent:
         ctx.report.note("posts without some counts (optional in the AppView): left empty")
@@ -157,8 +158,9 @@ def _value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> bool:
         _add_profile(ctx, stats, line, value)
         return True
     if value.get("error"):
-        ctx.report.api_errors.append({"file": stats.path, "line": line, "title": value.get("error"),
-                                      "detail": value.get("message")})
+        # the message may name the blocked or unknown actor: someone outside the roster
+        ctx.report.api_errors.append({"file": stats.name, "line": line, "title": value.get("error"),
+                                      "resource_type": None})
         return True
     ctx.skip(stats, line, "a JSON value that is neither a feed page nor a profile")
     return False

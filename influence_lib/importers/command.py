@@ -1,8 +1,10 @@
 """The ``influence import`` sub-command: argument parsing and printing; the work is in ``import_files``.
 
-Exit status: 0 imported; 1 a file is not of the format, an input is unreadable, or (with
-``--strict``) a row was refused, a line was not valid JSON or a handle matched no roster account;
-2 bad arguments. Errors go to stderr as one line naming the file, the line and what to do.
+Exit status: 0 imported; 1 a file is not of the format (the message names the format it looks
+like), an input is unreadable, a roster row conflicts with the dataset's, or (with ``--strict``) a
+file was empty, a row was refused (a short CSV row included), a line was not valid JSON or a handle
+matched no roster account; 2 bad arguments. Errors go to stderr as one line naming the file, the
+line and what to do.
 """
 
 from __future__ import annotations
@@ -36,15 +38,16 @@ def add_import_parser(subparsers) -> None:
     p.add_argument("--roster", required=True, type=Path, metavar="ROSTER",
                    help="dataset folder with organizations, members, accounts (with handles) and dataset.yml")
     p.add_argument("--out", required=True, type=Path, metavar="DATASET",
-                   help="dataset folder to write (created if needed; posts already there are merged with)")
+                   help="dataset folder to write (created if needed); what it holds is kept: its organizations, "
+                        "members and accounts are merged with the roster's, its posts with the imported ones")
     p.add_argument("--scraped-at", default=None, metavar="ISO-TIME",
                    help="when the files were collected (UTC if no offset), for files that do not say: relative "
                         "dates such as '3w' are counted back from it, and it orders snapshots of the same post")
     p.add_argument("--handle", default=None,
                    help="the account of files that do not name it (an X archive without account.js)")
     p.add_argument("--strict", action="store_true",
-                   help="exit 1 and write nothing if any row is refused, any line is not valid JSON or any "
-                        "handle matches no roster account")
+                   help="exit 1 and write nothing if any file is empty, any row is refused (a short CSV row "
+                        "included), any line is not valid JSON or any handle matches no roster account")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="exported files")
 
 
@@ -74,10 +77,11 @@ def run_import(args) -> int:
     report = result.report
     print(report.describe(written=result.written))
     if not result.written:
-        print(f"influence import: error: --strict: {len(report.refused)} row(s) refused, "
-              f"{len(report.invalid_json)} line(s) not valid JSON, {sum(report.unmatched.values())} post(s) of "
-              f"handles not in the roster (listed above); nothing was written to {args.out}. Fix the files or "
-              f"the roster, or run without --strict to import the rest", file=sys.stderr)
+        print(f"influence import: error: --strict: {report.first_problem()} ({len(report.file_problems)} empty "
+              f"file(s), {len(report.refused)} row(s) refused, {len(report.invalid_json)} line(s) not valid JSON, "
+              f"{sum(report.unmatched.values())} post(s) of handles not in the roster, listed above); nothing was "
+              f"written to {args.out}. Fix the files or the roster, or run without --strict to import the rest",
+              file=sys.stderr)
         return EXIT_DATA
     print(f"report written to {Path(args.out) / REPORT_NAME}")
     return EXIT_OK

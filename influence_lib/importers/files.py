@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -16,7 +16,12 @@ from influence_lib.importers.errors import FileRefused
 
 @dataclass
 class FileStats:
-    """What was read from one input file."""
+    """What was read from one input file.
+
+    ``path`` is the file as given (for messages on the terminal); ``name`` is how the report names
+    it: the file name, with as many parent folders as it takes to tell the inputs apart, never an
+    absolute path (see :func:`display_names`).
+    """
 
     path: str
     sha256: str = ""
@@ -26,14 +31,49 @@ class FileStats:
     invalid_json_lines: int = 0
     encoding: str | None = None
     separator: str | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        """Name the file by its file name unless told otherwise."""
+        self.name = self.name or Path(self.path).name
 
     def as_dict(self) -> dict:
         """The file's entry in the import report (``encoding`` and ``separator`` for CSV files only)."""
-        data = {"path": self.path, "sha256": self.sha256, "lines": self.lines, "records": self.records,
+        data = {"path": self.name, "sha256": self.sha256, "lines": self.lines, "records": self.records,
                 "posts": self.posts, "invalid_json_lines": self.invalid_json_lines}
         if self.encoding:
             data.update(encoding=self.encoding, separator=self.separator)
         return data
+
+
+def display_names(paths: list[Path]) -> dict[Path, str]:
+    """How the report names each input: its last path parts, as few as make the names unique.
+
+    ``/home/ana/exports/feed.json`` is ``feed.json``; two ``feed.json`` in different folders are
+    ``sophie/feed.json`` and ``hugo/feed.json``. The names never start at the root of the disk, so the
+    report carries no local folder layout (user names, home folders).
+    """
+    parts = {p: list(Path(p).resolve().parts[1:]) or [Path(p).name] for p in dict.fromkeys(paths)}
+    depth = {p: 1 for p in parts}
+    while True:
+        names = {p: "/".join(parts[p][-depth[p]:]) for p in parts}
+        seen: dict[str, list[Path]] = {}
+        for p, name in names.items():
+            seen.setdefault(name, []).append(p)
+        clashes = [p for group in seen.values() if len(group) > 1 for p in group if depth[p] < len(parts[p])]
+        if not clashes:
+            return names
+        for p in clashes:
+            depth[p] += 1
+
+
+def is_blank_file(path: Path) -> bool:
+    """Tell whether a file holds nothing but white space (and perhaps a byte-order mark)."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            if chunk.replace(b"\xef\xbb\xbf", b"").strip():
+                return False
+    return True
 
 
 def _line_count(raw: bytes) -> int:
@@ -61,11 +101,16 @@ def sniff_separator(header: str) -> str:
 
 @dataclass
 class CsvTable:
-    """A CSV file read as text: its header, and each record with the line it starts on."""
+    """A CSV file read as text: its header, each record with the line it starts on, and the short rows.
+
+    ``short_rows`` holds ``(line, cells)`` of the records with fewer cells than the header: a file
+    cut short, or a line broken by a line break outside quotes. They are not in ``rows``.
+    """
 
     path: Path
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    short_rows: list[tuple[int, int]] = field(default_factory=list)
 
     def column(self, *names: str) -> str | None:
         """The first of ``names`` present in the header (case-insensitive), as spelt in the file."""
@@ -92,7 +137,9 @@ def read_csv_table(path: Path, stats: FileStats) -> CsvTable:
     """Read a CSV file as text: encoding and separator sniffed, every cell a string, nothing dropped.
 
     Blank lines are skipped; a row with more cells than the header keeps them only if they are
-    empty (a trailing separator), otherwise :class:`FileRefused` names the line.
+    empty (a trailing separator), otherwise :class:`FileRefused` names the line. A row with fewer
+    cells than the header is set aside in ``short_rows`` (its missing cells cannot be told from cells
+    cut off), for the caller to refuse.
     """
     raw = path.read_bytes()
     stats.lines = _line_count(raw)
@@ -106,6 +153,7 @@ def read_csv_table(path: Path, stats: FileStats) -> CsvTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
+    short: list[tuple[int, int]] = []
     previous_end = 0
     try:
         for cells in reader:
@@ -121,11 +169,12 @@ def read_csv_table(path: Path, stats: FileStats) -> CsvTable:
                                                    f"check the separator and the quoting")
                 cells = cells[: len(header)]
             elif len(cells) < len(header):
-                cells = cells + [""] * (len(header) - len(cells))
+                short.append((start, len(cells)))
+                continue
             rows.append((start, dict(zip(header, cells))))
     except csv.Error as exc:
         raise FileRefused(path, reader.line_num, f"not a well-formed CSV file ({exc})") from None
-    return CsvTable(path, header or [], rows)
+    return CsvTable(path, header or [], rows, short)
 
 
 @dataclass(frozen=True)

@@ -18,27 +18,39 @@ _MIN_LINKEDIN_MS = 1041379200000                       # 2003-01-01, LinkedIn op
 _MAX_MS = 4102444800000                                # 2100-01-01
 
 
-def _snowflake_seconds(raw: Any, epoch_ms: int, minimum_ms: int) -> int | None:
+def _snowflake_ms(raw: Any, epoch_ms: int, minimum_ms: int) -> int | None:
     text = str(raw).strip() if raw is not None else ""
     if not text.isdigit():
         return None
     ms = (int(text) >> 22) + epoch_ms
     if not minimum_ms <= ms < _MAX_MS:
         return None
-    return ms // 1000
+    return ms
 
 
-def tweet_id_seconds(tweet_id: Any) -> int | None:
-    """Creation time encoded in a tweet id (snowflake): ``ms = (id >> 22) + 1288834974657``.
+def tweet_id_ms(tweet_id: Any) -> int | None:
+    """Creation time encoded in a tweet id (snowflake), in epoch milliseconds: ``(id >> 22) + 1288834974657``.
 
     ``None`` for ids from before November 2010, which are sequential and hold no time.
     """
-    return _snowflake_seconds(tweet_id, TWITTER_EPOCH_MS, _MIN_TWEET_MS)
+    return _snowflake_ms(tweet_id, TWITTER_EPOCH_MS, _MIN_TWEET_MS)
+
+
+def linkedin_id_ms(post_id: Any) -> int | None:
+    """Creation time encoded in a LinkedIn activity/share/ugcPost id, in epoch milliseconds: ``id >> 22``."""
+    return _snowflake_ms(post_id, 0, _MIN_LINKEDIN_MS)
+
+
+def tweet_id_seconds(tweet_id: Any) -> int | None:
+    """:func:`tweet_id_ms` in whole seconds."""
+    ms = tweet_id_ms(tweet_id)
+    return None if ms is None else ms // 1000
 
 
 def linkedin_id_seconds(post_id: Any) -> int | None:
-    """Creation time encoded in a LinkedIn activity/share/ugcPost id: ``ms = id >> 22``."""
-    return _snowflake_seconds(post_id, 0, _MIN_LINKEDIN_MS)
+    """:func:`linkedin_id_ms` in whole seconds."""
+    ms = linkedin_id_ms(post_id)
+    return None if ms is None else ms // 1000
 
 
 # --- ids ----------------------------------------------------------------------------------------

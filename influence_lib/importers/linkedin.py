@@ -5,7 +5,8 @@ known; those are folded onto the activity id of the same post). The id holds the
 the millisecond, so relative dates (``3w``, ``il y a 2 j``) are only used when no id gives the time,
 and then against the file's scrape time or ``--scraped-at``. A repost without commentary is
 ``repost`` with empty counts (they are the original's); with commentary it is ``quote`` and keeps
-its counts. Rows of activity on someone else's post (a like, a comment) are skipped and reported.
+its counts. Rows of activity on someone else's post (a reaction, a comment) are skipped and counted
+as reactions and comments in the report.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from influence_lib.importers.errors import FileRefused
 from influence_lib.importers.files import FileStats, JsonProblem, iter_json_values
 from influence_lib.importers.ids import (
-    linkedin_id_seconds,
+    linkedin_id_ms,
     linkedin_ids_in,
     linkedin_urn,
     normalize_handle,
@@ -42,18 +43,54 @@ _FORMATS = {
     "image": "image", "images": "image", "photo": "image", "picture": "image", "carousel": "document",
     "video": "video", "linkedin video": "video", "article": "article", "newsletter": "article",
     "document": "document", "pdf": "document", "poll": "poll", "sondage": "poll", "text": "text",
-    "texte": "text", "link": "link", "external": "link", "url": "link",
+    "texte": "text", "link": "link", "external": "link", "url": "link", "multi_image": "image",
+    "multiimage": "image", "gif": "image", "native_video": "video", "linkedinvideo": "video",
+    "regular": "text", "event": "other", "job": "other", "celebration": "other",
 }
-_SKIP_ACTIONS = ("like", "liked", "react", "comment", "replied", "reply", "celebrat", "support", "love",
-                 "insightful", "funny", "curious", "aimé", "commenté", "réagi", "répondu")
-_REPOST_ACTIONS = ("repost", "share", "reshare", "republié", "partagé", "relayé")
+# What a row's activity text says the profile did ("Claire Aubert likes this", "Comment", "Repost").
+# The verb follows the name, so the last of these words decides: "Love Martin reposted this" is a repost.
+_ACTIVITY_RE = re.compile(
+    r"\b(?:(?P<comment>comment(?:s|ed)?|commenté|repl(?:y|ies|ied)|répondu)"
+    r"|(?P<reaction>like[sd]?|react(?:s|ed|ion)?|celebrat(?:es?|ed)|support(?:s|ed)?|loves?|loved"
+    r"|insightful|funny|curious|aim(?:e|é|ée)|ador(?:e|é|ée)|réagi|soutient|soutenu|célèbre|célébré|instructif|drôle)"
+    r"|(?P<repost>repost(?:s|ed)?|reshared?|reshares|shared?|shares|republié|partagé|relayé))\b",
+    re.IGNORECASE)
+_NO_SCRAPE_TIME = "is relative and there is no scrape time"
+_ACTIVITY_FIELDS = ("action", "activity", "activityType", "header.text", "header", "headerText")
+_SKIP_REASONS = {"reaction": "a reaction (like, celebrate...), not a post of the profile",
+                 "comment": "a comment, not a post of the profile"}
 _FOLLOWERS_INFO = re.compile(r"^\s*[\d\s\u00a0\u202f.,]+\s*[kKmM]?\s*(followers|abonnés|abonnes)\b", re.IGNORECASE)
+
+
+def linkedin_activity(text: Any) -> str | None:
+    """What an activity text says the profile did: ``reaction``, ``comment``, ``repost``, or ``None`` (a post).
+
+    Reads the ``action`` of Phantombuster rows (``Like``, ``Comment``, ``Repost``, ``Post``) and the
+    activity headers of Apify items (``Claire Aubert likes this``, ``... commented on this``, French
+    ``... aime ça``). The last activity word wins, as the verb comes after the name.
+    """
+    if not isinstance(text, str):
+        return None
+    matches = list(_ACTIVITY_RE.finditer(text))
+    return matches[-1].lastgroup if matches else None
 
 
 def _media_format(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    return _FORMATS.get(value.strip().lower(), "other")
+    key = value.strip().lower()
+    return _FORMATS.get(key) or _FORMATS.get(key.replace(" ", "_"), "other")
+
+
+def _is_article_url(url: Any) -> bool:
+    return isinstance(url, str) and ("linkedin.com/pulse/" in url or "linkedin.com/newsletters/" in url)
+
+
+def _refuse_undated(ctx: ParseContext, stats: FileStats, line: int, reason: str) -> None:
+    """Refuse a row without a date; count those whose date is relative for the ``--scraped-at`` hint."""
+    if _NO_SCRAPE_TIME in reason:
+        ctx.report.relative_without_time += 1
+    ctx.refuse(stats, line, reason)
 
 
 def _relative_time(ctx: ParseContext, text: Any, scraped_s: int | None) -> tuple[int | None, str | None]:
@@ -62,10 +99,10 @@ def _relative_time(ctx: ParseContext, text: Any, scraped_s: int | None) -> tuple
     if seconds is None:
         return None, None
     if scraped_s is None:
-        return None, (f"no date: {text!r} is relative and there is no scrape time to count back from "
+        return None, (f"no date: {text!r} {_NO_SCRAPE_TIME} to count back from "
                       f"(the file holds none; pass --scraped-at)")
     ctx.report.note("dates worked out from a relative date and the scrape time (precision: the unit given)")
-    return int(scraped_s - seconds), None
+    return int(scraped_s * 1000 - seconds * 1000), None
 
 
 def _post_id(primary: tuple[str, str]) -> str:
@@ -99,20 +136,20 @@ def _phantombuster_row(ctx: ParseContext, stats: FileStats, line: int, get) -> N
         ctx.refuse(stats, line, "no profileUrl: the scraped profile is unknown (pass --handle when the file "
                                 "holds one profile)")
         return
-    action = get("action").lower()
-    if any(word in action for word in _SKIP_ACTIONS):
-        ctx.skip(stats, line, f"action {get('action')!r}: activity on someone else's post, not a post of the profile")
+    activity = linkedin_activity(get("action"))
+    if activity in _SKIP_REASONS:
+        ctx.skip(stats, line, _SKIP_REASONS[activity], activity)
         return
     shared = get("sharedPostUrl")
     content = get("postContent")
-    is_repost = bool(shared) or any(word in action for word in _REPOST_ACTIONS)
+    is_repost = bool(shared) or activity == "repost"
     author = normalize_handle(PLATFORM, get("authorUrl"))
     if not is_repost and author and author != profile:
         if author.startswith("acoa"):
             ctx.report.note("authorUrl given as a member id (ACoA...): cannot be compared with the profile; "
                             "row kept as the profile's post")
         else:
-            ctx.skip(stats, line, "a post by someone else (authorUrl is not the scraped profileUrl)")
+            ctx.skip(stats, line, "a post by someone else (authorUrl is not the scraped profileUrl)", "others_post")
             return
     post_url = get("postUrl")
     ids = linkedin_ids_in(post_url)
@@ -132,27 +169,28 @@ def _phantombuster_row(ctx: ParseContext, stats: FileStats, line: int, get) -> N
         parsed = None
         ctx.report.note("Phantombuster timestamp (scrape time) unreadable: --scraped-at used instead")
     retrieved = parsed.seconds if parsed else ctx.scraped_s
-    published = linkedin_id_seconds(primary[1]) if own_id and primary[0] != "url" else None
+    published = linkedin_id_ms(primary[1]) if own_id and primary[0] != "url" else None
     reason = None
     if published is None:
         published, reason = _relative_time(ctx, get("postDate"), retrieved)
     if published is None:
         estimate = try_parse_time(get("postTimestamp"))
         if estimate is not None:
-            published = estimate.seconds
+            published = estimate.ms
             ctx.report.note("dates taken from Phantombuster's postTimestamp estimate (day or month precision)")
     if published is None:
-        ctx.refuse(stats, line, reason or f"no date: no id in postUrl holds the time and postDate "
-                                          f"{get('postDate')!r} cannot be read")
+        _refuse_undated(ctx, stats, line, reason or f"no date: no id in postUrl holds the time and postDate "
+                                                    f"{get('postDate')!r} cannot be read")
         return
     kind = ("quote" if content else "repost") if is_repost else "original"
     media = _media_format(get("type"))
     if media is None:
-        media = "video" if get("videoUrl") else "image" if get("imgUrl") else ("text" if content else None)
+        media = ("article" if _is_article_url(post_url) else "video" if get("videoUrl") else "image" if get("imgUrl")
+                 else ("text" if content else None))
     record = {
         "post_id": post_id, "aliases": () if is_repost else tuple(_post_id(p) for p in ids if p != primary),
         "platform": PLATFORM, "handle": profile, "display": get("profileUrl") or profile,
-        "published_s": published, "kind": kind, "format": media, "text": content or None,
+        "published_ms": published, "kind": kind, "format": media, "text": content or None,
         "url": clean_url(post_url), "retrieved_s": retrieved,
     }
     counts = {"likes": get("likeCount"), "comments": get("commentCount"), "shares": get("repostCount"),
@@ -196,9 +234,10 @@ APIFY_FIELDS: dict[str, tuple[str, ...]] = {
     "repost": ("repost", "resharedPost", "reshared_post", "sharedPost"),
     "repost_id": ("repostId", "reshareId", "resharedPostId"),
     "post_type": ("post_type", "postType"),
-    "media_type": ("contentType", "content_type", "media_type"),
+    "media_type": ("media.type", "contentType", "content_type", "media_type", "mediaType"),
 }
-_NOT_POSTS = {"comment", "reaction", "reply", "like", "comments", "reactions"}
+_NOT_POSTS = {"comment": "comment", "comments": "comment", "reply": "comment", "reaction": "reaction",
+              "reactions": "reaction", "like": "reaction"}
 
 
 def _truthy(value: Any) -> bool:
@@ -215,22 +254,32 @@ def _first_count(item: dict, paths: tuple[str, ...]) -> Any:
 
 
 def _apify_format(item: dict) -> str | None:
+    """The format of an item.
+
+    Its media fields (HarvestAPI ``postVideo``, ``postImages``, ``document``...), else its media
+    type (the ``type`` of the numLikes family, apimaestro's ``media.type``), else an article URL or
+    a shared link, else text.
+    """
     if first_of(item, ("postVideo", "video", "videos", "linkedinVideo")):
         return "video"
-    if first_of(item, ("postImages", "images", "image")):
+    if first_of(item, ("postImages", "postImage", "images", "image")):
         return "image"
     if first_of(item, ("document",)):
         return "document"
     if first_of(item, ("poll",)):
         return "poll"
-    if first_of(item, ("article",)):
+    if first_of(item, ("article", "newsletterUrl")):
         return "article"
     kind = str(item.get("type") or "").lower()
     if kind and kind != "post":
         return _media_format(kind)
     media = first_of(item, APIFY_FIELDS["media_type"])
-    if media:
-        return _media_format(str(media))
+    if isinstance(media, str) and media.strip():
+        return _media_format(media)
+    if _is_article_url(first_of(item, APIFY_FIELDS["url"])):
+        return "article"
+    if first_of(item, ("link",)):
+        return "link"
     return "text" if first_of(item, APIFY_FIELDS["text"]) else None
 
 
@@ -290,7 +339,7 @@ def _apify_time(ctx: ParseContext, item: dict, scraped_s: int | None) -> tuple[i
         if parsed is not None:
             if parsed.assumed_utc:
                 ctx.report.note("LinkedIn dates without a time zone read as UTC")
-            return parsed.seconds, None
+            return parsed.ms, None
     for path in APIFY_FIELDS["relative"]:
         value = dig(item, path)
         published, reason = _relative_time(ctx, value, scraped_s)
@@ -305,8 +354,9 @@ def _apify_item(ctx: ParseContext, stats: FileStats, line: int, item: Any, trust
         ctx.skip(stats, line, "a JSON value that is not a post item")
         return False
     item_type = str(item.get("type") or "").strip().lower()
-    if item_type in _NOT_POSTS:
-        ctx.skip(stats, line, f"an item of type {item_type!r}, not a post")
+    activity = _NOT_POSTS.get(item_type) or linkedin_activity(first_of(item, _ACTIVITY_FIELDS))
+    if activity in _SKIP_REASONS:
+        ctx.skip(stats, line, _SKIP_REASONS[activity], activity)
         return True
     ids, reason = _item_ids(ctx, item, trust_digits)
     if not ids:
@@ -328,19 +378,20 @@ def _apify_item(ctx: ParseContext, stats: FileStats, line: int, item: Any, trust
     text = text if isinstance(text, str) and text.strip() else None
     post_type = str(first_of(item, APIFY_FIELDS["post_type"]) or "").lower()
     is_repost = (bool(first_of(item, APIFY_FIELDS["repost"])) or bool(first_of(item, APIFY_FIELDS["repost_id"]))
-                 or _truthy(item.get("isRepost")) or post_type in ("repost", "reshare", "reposted", "quote"))
+                 or _truthy(item.get("isRepost")) or post_type in ("repost", "reshare", "reposted", "quote")
+                 or activity == "repost")
     kind = ("quote" if text or post_type == "quote" else "repost") if is_repost else "original"
     own_id = not (is_repost and primary[1] in _original_ids(item))
     published, reason = None, None
     if own_id:
-        published = linkedin_id_seconds(primary[1]) if primary[0] != "url" else None
+        published = linkedin_id_ms(primary[1]) if primary[0] != "url" else None
         post_id = _post_id(primary)
     else:
         post_id = f"{_post_id(primary)}#repost:{handle}"
     if published is None:
         published, reason = _apify_time(ctx, item, retrieved)
     if published is None:
-        ctx.refuse(stats, line, reason)
+        _refuse_undated(ctx, stats, line, reason)
         return True
     media = _apify_format(item)
     if media is None and kind == "repost" and isinstance(first_of(item, APIFY_FIELDS["repost"]), dict):
@@ -350,7 +401,7 @@ def _apify_item(ctx: ParseContext, stats: FileStats, line: int, item: Any, trust
         "post_id": post_id, "aliases": () if is_repost else tuple(_post_id(p) for p in ids if p != primary),
         "platform": PLATFORM, "handle": handle,
         "display": first_of(item, APIFY_FIELDS["handle"]) or first_of(item, APIFY_FIELDS["author_url"]) or handle,
-        "published_s": published, "kind": kind, "format": media, "text": text,
+        "published_ms": published, "kind": kind, "format": media, "text": text,
         "url": clean_url(first_of(item, APIFY_FIELDS["url"])) or f"https://www.linkedin.com/feed/update/{post_id}/",
         "retrieved_s": retrieved,
     }

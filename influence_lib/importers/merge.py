@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import pandas as pd
 from influence_lib.errors import DatasetError
 from influence_lib.export import write_table
 from influence_lib.importers.errors import ImportFailure, ImportUsageError
+from influence_lib.importers.ids import linkedin_id_ms
 from influence_lib.importers.parsing import RECORD_DEFAULTS, ParseContext
 from influence_lib.importers.report import ImportReport, read_previous_report, write_report
 from influence_lib.importers.roster import AccountIndex, Roster
@@ -31,38 +32,48 @@ def _frame_of_records(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
     for column in COUNT_COLUMNS:
         frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
-    frame["published_s"] = pd.array(frame["published_s"].tolist(), dtype="Int64")
+    frame["published_ms"] = pd.array(frame["published_ms"].tolist(), dtype="Int64")
     frame["retrieved_key"] = pd.to_numeric(frame["retrieved_s"], errors="coerce").fillna(-np.inf)
     frame["version"] = pd.to_numeric(frame["version"], errors="coerce").fillna(0)
     frame["match_key"] = frame["handle"].where(frame["handle"].notna(), frame["alt"])
     return frame
 
 
-def _fold_linkedin_by_time(frame: pd.DataFrame, key: str, tolerance_s: int = 2) -> dict[str, str]:
+def _fold_linkedin_by_time(frame: pd.DataFrame, key: str, tolerance_ms: int = 2000) -> dict[str, str]:
     """Map share/ugcPost ids onto the activity id of the same post: same author, same second.
 
     One LinkedIn post carries an activity id and a share or ugcPost id, created a few hundred
     milliseconds apart; tools cite one or the other. Ids come from the post's own time, so a
-    share/ugcPost record of an author is the activity record of that author within ``tolerance_s``.
+    share/ugcPost record of an author is the activity record of that author within ``tolerance_ms``.
     """
     ids = frame["post_id"].astype(str)
     others = frame[ids.str.startswith(("urn:li:ugcPost:", "urn:li:share:")) & frame[key].notna()]
     activities = frame[ids.str.startswith("urn:li:activity:") & frame[key].notna()]
     if others.empty or activities.empty:
         return {}
-    pairs = others[["post_id", key, "published_s"]].merge(
-        activities[["post_id", key, "published_s"]], on=key, suffixes=("", "_activity"))
-    gap = (pairs["published_s"].astype("float") - pairs["published_s_activity"].astype("float")).abs()
-    pairs = pairs[gap <= tolerance_s]
+    pairs = others[["post_id", key, "published_ms"]].merge(
+        activities[["post_id", key, "published_ms"]], on=key, suffixes=("", "_activity"))
+    gap = (pairs["published_ms"].astype("float") - pairs["published_ms_activity"].astype("float")).abs()
+    pairs = pairs[gap <= tolerance_ms]
     pairs = pairs.drop_duplicates(["post_id", "post_id_activity"])
     single = pairs.groupby("post_id")["post_id_activity"].transform("nunique") == 1
     return dict(zip(pairs.loc[single, "post_id"], pairs.loc[single, "post_id_activity"]))
 
 
 def _apply_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """Post ids replaced by the id they are an alias of; a LinkedIn post then takes its activity id's time.
+
+    A record found under a share/ugcPost id carries that id's time, a few hundred milliseconds off
+    the activity's: once folded onto the activity id, the post's time is the activity id's.
+    """
     if aliases:
         frame = frame.copy()
         frame["post_id"] = frame["post_id"].map(lambda p: aliases.get(p, p))
+        folded = frame["post_id"].isin(set(aliases.values())) & frame["post_id"].str.startswith("urn:li:activity:")
+        if folded.any():
+            ids = frame.loc[folded, "post_id"].str.rsplit(":", n=1).str[-1]
+            times = pd.Series([linkedin_id_ms(i) for i in ids], index=ids.index, dtype="Int64")
+            frame.loc[folded, "published_ms"] = times.fillna(frame.loc[folded, "published_ms"].astype("Int64"))
     return frame
 
 
@@ -93,7 +104,7 @@ def build_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     out["post_id"] = frame["post_id"].astype("str")
     out["account_id"] = frame["account_id"].astype("str")
-    out["published_at"] = pd.to_datetime(frame["published_s"].astype("float"), unit="s", utc=True) \
+    out["published_at"] = pd.to_datetime(frame["published_ms"].astype("float"), unit="ms", utc=True) \
         .astype("datetime64[us, UTC]")
     for column in ("kind", "format"):
         out[column] = frame[column].astype("str")
@@ -139,7 +150,7 @@ def read_existing_posts(out: Path) -> pd.DataFrame | None:
             parsed = parse_time(record["published_at"])
             if parsed is None:
                 raise ValueError("empty published_at")
-            record["published_s"] = parsed.seconds
+            record["published_ms"] = parsed.ms
             for column in COUNT_COLUMNS:
                 record[column] = parse_count(record[column])
         except ValueError as exc:
@@ -147,8 +158,8 @@ def read_existing_posts(out: Path) -> pd.DataFrame | None:
                 from None
         record["kind"] = record["kind"] or "original"
         rows.append(record)
-    frame = pd.DataFrame.from_records(rows, columns=POST_COLUMNS + ["published_s"])
-    for column in COUNT_COLUMNS + ["published_s"]:
+    frame = pd.DataFrame.from_records(rows, columns=POST_COLUMNS + ["published_ms"])
+    for column in COUNT_COLUMNS + ["published_ms"]:
         frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
     return frame
 
@@ -158,20 +169,22 @@ def merge_posts(existing: pd.DataFrame | None, new: pd.DataFrame, aliases: dict[
     """Merge imported posts into the dataset's: same post id keeps the latest retrieval time.
 
     Existing rows take their retrieval time from the previous report (unknown counts as older than
-    any known time); on equal times the import wins. Returns the merged internal frame and the
-    retrieval time (epoch seconds or None) of each kept post.
+    any known time); on equal times the import wins. A post in both is ``unchanged`` when its row
+    would be written the same, else ``updated`` (the import's snapshot kept) or ``kept_existing``
+    (the dataset's later snapshot kept). Returns the merged internal frame and the retrieval time
+    (epoch seconds or None) of each kept post.
     """
     new = new.assign(origin=1)
     if existing is None or existing.empty:
         merged = new
-        report.counts.update(added=len(new), updated=0, kept_existing=0)
+        report.counts.update(added=len(new), updated=0, unchanged=0, kept_existing=0)
     else:
         old = existing.copy()
         old["origin"] = 0
         old["post_id"] = old["post_id"].map(lambda p: aliases.get(p, p))
         old["match_key"] = old["account_id"]
-        probe = pd.concat([old[["post_id", "match_key", "published_s"]],
-                           new[["post_id", "account_id", "published_s"]].rename(columns={"account_id": "match_key"})])
+        probe = pd.concat([old[["post_id", "match_key", "published_ms"]],
+                           new[["post_id", "account_id", "published_ms"]].rename(columns={"account_id": "match_key"})])
         by_time = _fold_linkedin_by_time(probe, "match_key")
         if by_time:
             old = _apply_aliases(old, by_time)
@@ -187,12 +200,55 @@ def merge_posts(existing: pd.DataFrame | None, new: pd.DataFrame, aliases: dict[
         merged = merged.sort_values(["post_id", "retrieved_key", "origin", "order"], kind="stable")
         merged = merged.drop_duplicates("post_id", keep="last")
         winners = merged.set_index("post_id")["origin"]
-        updated = sum(1 for p in both if winners.get(p) == 1)
+        before, after = _written_rows(old[old["post_id"].isin(both)]), _written_rows(new[new["post_id"].isin(both)])
+        unchanged = {p for p in both if before.get(p) == after.get(p)}
+        updated = sum(1 for p in both - unchanged if winners.get(p) == 1)
+        kept = [p for p in both - unchanged if winners.get(p) == 0]
         report.counts.update(added=int(new["post_id"].nunique()) - len(both), updated=updated,
-                             kept_existing=len(both) - updated)
+                             unchanged=len(unchanged), kept_existing=len(kept))
+        _hint_older_snapshots(new[new["post_id"].isin(kept)], old[old["post_id"].isin(kept)], report)
     retrieved = {p: (None if pd.isna(s) else int(s))
                  for p, s in zip(merged["post_id"], pd.to_numeric(merged["retrieved_s"], errors="coerce"))}
     return merged, retrieved
+
+
+def _relative_name(path) -> str:
+    """A file name from an earlier report: kept when relative, cut to the file name when absolute."""
+    text = str(path or "")
+    return PureWindowsPath(text).name if PureWindowsPath(text).is_absolute() or Path(text).is_absolute() else text
+
+
+def _iso_times(stamps: pd.Series) -> pd.Series:
+    """Times as ``2021-03-04T09:15:00Z``, with ``.632`` before the ``Z`` when they hold milliseconds."""
+    whole = stamps.dt.strftime(TIMESTAMP_FORMAT)
+    ms = (stamps.dt.microsecond // 1000).astype("Int64")
+    fraction = ms.map(lambda m: "" if pd.isna(m) or m == 0 else f".{int(m):03d}")
+    return whole.str[:-1] + fraction.astype(str) + "Z"
+
+
+def _written_rows(frame: pd.DataFrame) -> dict[str, tuple]:
+    """Each post's row as it would be written to ``posts.csv``: what "unchanged" compares."""
+    if frame.empty:
+        return {}
+    table = _csv_ready(build_posts_table(frame), POST_COLUMNS)
+    table = table.astype(object).where(table.notna(), "").astype(str)
+    return {row[0]: tuple(row[1:]) for row in table.itertuples(index=False)}
+
+
+def _hint_older_snapshots(new: pd.DataFrame, old: pd.DataFrame, report: ImportReport) -> None:
+    """Say why posts of this import lost to the dataset's, and what to do if that is wrong."""
+    if new.empty:
+        return
+    undated = int(pd.to_numeric(new["retrieved_s"], errors="coerce").isna().sum())
+    if undated:
+        report.hint(f"{undated} post(s) of this import differ from the dataset's copy and their files do not say when "
+                    f"they were collected, so the dataset's copies (with a known collection time) were kept. If "
+                    f"these files are newer, import them again with --scraped-at TIME (when they were collected).")
+    dated = len(new) - undated
+    if dated:
+        newest = format_time(pd.to_numeric(old["retrieved_s"], errors="coerce").max())
+        report.hint(f"{dated} post(s) of this import were collected before the dataset's copies (collected up to "
+                    f"{newest}), which were kept. If that is wrong, check --scraped-at or the files' own times.")
 
 
 def update_followers(ctx: ParseContext, index: AccountIndex, roster: Roster, previous: dict,
@@ -272,13 +328,17 @@ def assemble(ctx: ParseContext, roster: Roster, out: Path) -> dict[str, pd.DataF
     if existing is not None:
         unknown = set(existing["account_id"].dropna()) - set(roster.accounts["account_id"])
         if unknown:
-            report.note(f"posts already in {out / 'posts.csv'} whose account_id is not in the roster "
+            report.note(f"posts already in the dataset's posts.csv whose account_id is in no accounts table "
                         f"(kept; influence validate will list them): {', '.join(sorted(unknown)[:5])}")
     merged, retrieved = merge_posts(existing, matched, aliases, old_snapshots.get("posts") or {}, report)
     posts = build_posts_table(merged)
     posts = posts.sort_values(["published_at", "post_id"], kind="stable").reset_index(drop=True)
     accounts, follower_snapshots = update_followers(ctx, index, roster, old_snapshots.get("followers"), report)
 
+    if report.relative_without_time:
+        report.hint(f"{report.relative_without_time} row(s) have a relative date ('3w', 'il y a 2 j') that no post id "
+                    f"can replace, and their files do not say when they were collected: they were refused. Import "
+                    f"them again with --scraped-at TIME (when the files were collected).")
     kinds = matched["kind"].value_counts()
     merge_counts = dict(report.counts)
     report.counts = {
@@ -291,7 +351,9 @@ def assemble(ctx: ParseContext, roster: Roster, out: Path) -> dict[str, pd.DataF
         "posts_found": len(frame),
         "added": merge_counts.get("added", 0),
         "updated": merge_counts.get("updated", 0),
+        "unchanged": merge_counts.get("unchanged", 0),
         "kept_existing": merge_counts.get("kept_existing", 0),
+        "skipped_by_reason": report.skipped_by_category(),
         "reposts": int(kinds.get("repost", 0)),
         "by_kind": {k: int(kinds[k]) for k in KINDS if k in kinds},
         "posts_in_dataset": len(posts),
@@ -305,7 +367,7 @@ def assemble(ctx: ParseContext, roster: Roster, out: Path) -> dict[str, pd.DataF
     report.history = list(previous.get("previous_imports") or [])
     if previous.get("format"):
         report.history.append({"format": previous.get("format"), "scraped_at": previous.get("scraped_at"),
-                               "files": [f.get("path") for f in previous.get("files") or []],
+                               "files": [_relative_name(f.get("path")) for f in previous.get("files") or []],
                                "imported": (previous.get("counts") or {}).get("imported")})
     return {"organizations": roster.organizations, "members": roster.members,
             "accounts": accounts, "posts": posts}
@@ -321,9 +383,23 @@ def _csv_ready(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             out[column] = ""
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime(TIMESTAMP_FORMAT)
+            out[column] = _iso_times(out[column])
     extra = [c for c in out.columns if c not in columns]
     return out[columns + extra]
+
+
+def refuse_parquet_dataset(out: Path) -> None:
+    """Refuse an output dataset holding Parquet tables, before anything is read: the importer writes and merges CSV.
+
+    Raises
+    ------
+    ImportUsageError
+        ``out`` holds a ``<table>.parquet`` file or a ``posts/`` folder.
+    """
+    for name in TABLE_NAMES:
+        if (out / f"{name}.parquet").exists() or (name == "posts" and (out / "posts").is_dir()):
+            raise ImportUsageError(f"{out}: holds {name} as Parquet; the importer writes CSV tables and merges into "
+                                   f"them. Choose another --out, or convert the dataset to CSV first")
 
 
 def write_dataset(tables: dict[str, pd.DataFrame], roster: Roster, out: Path, report: ImportReport) -> None:

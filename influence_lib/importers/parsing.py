@@ -21,7 +21,7 @@ from influence_lib.settings import FORMATS, KINDS
 
 RECORD_DEFAULTS: dict[str, Any] = {
     "post_id": None, "aliases": (), "version": 0, "platform": None, "handle": None, "alt": None,
-    "display": None, "published_s": None, "kind": "original", "format": None,
+    "display": None, "published_ms": None, "kind": "original", "format": None,
     "likes": None, "comments": None, "shares": None, "quotes": None, "impressions": None,
     "text": None, "url": None, "retrieved_s": None,
 }
@@ -41,15 +41,18 @@ class ParseContext:
     posts: list[dict] = field(default_factory=list)
     followers: list[dict] = field(default_factory=list)
     rows_examined: int = 0
+    names: dict[Path, str] = field(default_factory=dict)
 
     def open_file(self, path: Path) -> FileStats:
-        """Start reading ``path``: its checksum and its entry in the report."""
-        stats = FileStats(str(path), sha256=file_sha256(path))
+        """Start reading ``path``: its checksum and its entry in the report (under its display name)."""
+        stats = FileStats(str(path), sha256=file_sha256(path), name=self.names.get(path, ""))
         self.report.files.append(stats)
         return stats
 
     def read_csv_file(self, path: Path) -> tuple[FileStats, CsvTable]:
         """Start reading a CSV file (see :meth:`open_file`): its rows, each one a record.
+
+        Rows with fewer cells than the header are refused here, with their line.
 
         Raises
         ------
@@ -58,7 +61,10 @@ class ParseContext:
         """
         stats = self.open_file(path)
         table = read_csv_table(path, stats)
-        stats.records = len(table.rows)
+        stats.records = len(table.rows) + len(table.short_rows)
+        for line, cells in table.short_rows:
+            self.refuse(stats, line, f"{cells} cell(s) where the header has {len(table.columns)}: the row is cut "
+                                     f"short (a file cut off, or a line break outside quotes); fix or re-export the file")
         return stats, table
 
     def retrieval_seconds(self, value: Any) -> int | None:
@@ -69,17 +75,17 @@ class ParseContext:
     def invalid_json(self, stats: FileStats, problem: JsonProblem) -> None:
         """Count a line that is not valid JSON."""
         stats.invalid_json_lines += 1
-        self.report.invalid_json.append({"file": stats.path, "line": problem.line, "error": problem.error})
+        self.report.invalid_json.append({"file": stats.name, "line": problem.line, "error": problem.error})
 
     def refuse(self, stats: FileStats, line: int | None, reason: str) -> None:
         """Count a row that cannot be imported as it is."""
         self.rows_examined += 1
-        self.report.refuse(stats.path, line, reason)
+        self.report.refuse(stats.name, line, reason)
 
-    def skip(self, stats: FileStats, line: int | None, reason: str) -> None:
-        """Count a row that is not a post of the account."""
+    def skip(self, stats: FileStats, line: int | None, reason: str, category: str = "not_a_post") -> None:
+        """Count a row that is not a post of the account, under its ``category`` (see :data:`~influence_lib.importers.report.SKIP_CATEGORIES`)."""
         self.rows_examined += 1
-        self.report.skip(stats.path, line, reason)
+        self.report.skip(stats.name, line, reason, category)
 
     def add_post(self, stats: FileStats, line: int, **record: Any) -> None:
         """Record a post; missing keys take their defaults (see :data:`RECORD_DEFAULTS`)."""
@@ -90,7 +96,7 @@ class ParseContext:
         stats.posts += 1
         row = dict(RECORD_DEFAULTS)
         row.update(record)
-        row["file"], row["line"], row["order"] = stats.path, line, len(self.posts)
+        row["file"], row["line"], row["order"] = stats.name, line, len(self.posts)
         self.posts.append(row)
 
     def add_followers(self, stats: FileStats, line: int, platform: str, handle: str | None,
@@ -104,7 +110,7 @@ class ParseContext:
         if count is None or not (handle or alt):
             return
         self.followers.append({"platform": platform, "handle": handle, "alt": alt, "followers": count,
-                               "retrieved_s": retrieved_s, "file": stats.path, "line": line,
+                               "retrieved_s": retrieved_s, "file": stats.name, "line": line,
                                "order": len(self.followers)})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,7 @@ class Roster:
     members: pd.DataFrame
     accounts: pd.DataFrame
     dataset_yml: Path
+    sources: dict[str, TableFile] = field(default_factory=dict)
 
 
 def read_roster_table(folder: Path, name: str) -> tuple[pd.DataFrame, TableFile]:
@@ -75,15 +76,25 @@ def read_roster(folder: str | Path) -> Roster:
                                f"to the output dataset)")
     accounts = tables["accounts"].copy()
     accounts["platform"] = accounts["platform"].str.strip().str.lower()
-    source = sources["accounts"]
+    accounts["followers"] = parse_followers(accounts, sources["accounts"])
+    return Roster(folder, tables["organizations"], tables["members"], accounts, dataset_yml, sources)
+
+
+def parse_followers(accounts: pd.DataFrame, source: TableFile) -> pd.arrays.IntegerArray:
+    """The ``followers`` column of an accounts table read as text, as counts (empty when absent).
+
+    Raises
+    ------
+    ImportFailure
+        A value that is not a count, with its file and line.
+    """
     followers = []
     for line, value in zip(source.line_numbers(), accounts.get("followers", pd.Series([""] * len(accounts)))):
         try:
             followers.append(parse_count(value))
         except ValueError as exc:
-            raise ImportFailure(f"{source.path}:{line}: followers: {exc}; fix the roster") from None
-    accounts["followers"] = pd.array(followers, dtype="Int64")
-    return Roster(folder, tables["organizations"], tables["members"], accounts, dataset_yml)
+            raise ImportFailure(f"{source.path}:{line}: followers: {exc}; fix the table") from None
+    return pd.array(followers, dtype="Int64")
 
 
 def refuse_roster_with_posts(roster: str | Path, out: str | Path) -> None:

@@ -2,9 +2,11 @@
 
 Every tweet becomes a post ``twitter:<id>`` of the account whose username (or user id) matches the
 roster. Retweets are ``repost`` with empty counts (the API gives the original's counts on them),
-quotes ``quote``, replies ``reply``. The time comes from the tweet id (a snowflake holds it to the
-millisecond), ``created_at`` when the id holds none. An edited tweet keeps the id of its first
-version (``edit_history_tweet_ids``) and the counts of its latest one.
+quotes ``quote``, replies ``reply``: a tweet that answers a tweet, or that is addressed to a user
+(``in_reply_to_user_id``) without naming a tweet, the old "@name ..." tweets that X filed and showed
+as replies. The time comes from the tweet id (a snowflake holds it to the millisecond), ``created_at``
+when the id holds none. An edited tweet keeps the id of its first version
+(``edit_history_tweet_ids``) and the counts of its latest one.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from typing import Any
 
 from influence_lib.importers.errors import FileRefused
 from influence_lib.importers.files import FileStats, iter_json_values
-from influence_lib.importers.ids import normalize_handle, repair_id, spreadsheet_rounded, tweet_id_seconds, tweet_ids_in
+from influence_lib.importers.ids import normalize_handle, repair_id, spreadsheet_rounded, tweet_id_ms, tweet_ids_in
 from influence_lib.importers.parsing import ParseContext, read_counts, read_json_file, read_json_files
 from influence_lib.importers.values import dig, try_parse_time
 
 PLATFORM = "twitter"
-IMPRESSIONS_SINCE = 1669852800  # 2022-12-01T00:00:00Z: before it the API gives impression_count 0
+IMPRESSIONS_SINCE_MS = 1669852800000  # 2022-12-01T00:00:00Z: before it the API gives impression_count 0
 _MEDIA_FORMATS = {"photo": "image", "video": "video", "animated_gif": "video"}
 _MEDIA_KEY_PREFIX = {"3": "photo", "7": "video", "13": "video", "16": "animated_gif"}
 _STREAM_CONTROL = ("delete", "limit", "scrub_geo", "status_withheld", "user_withheld", "warning",
@@ -32,18 +34,22 @@ _STREAM_CONTROL = ("delete", "limit", "scrub_geo", "status_withheld", "user_with
 # --- shared by every Twitter layout -------------------------------------------------------------
 
 def tweet_time(ctx: ParseContext, tweet_id: str, created_at: Any) -> tuple[int | None, str | None]:
-    """Publication time: the id's when it is a snowflake, else ``created_at``; or the refusal reason."""
-    from_id = tweet_id_seconds(tweet_id)
+    """Publication time in epoch ms: the id's when it is a snowflake, else ``created_at``; or the refusal reason."""
+    from_id = tweet_id_ms(tweet_id)
     parsed = try_parse_time(created_at)
     if from_id is not None:
-        if parsed is not None and abs(parsed.seconds - from_id) > 60:
+        if parsed is not None and abs(parsed.ms - from_id) > 60_000:
             ctx.report.note("created_at disagrees with the time held by the tweet id; the id's time was kept")
         return from_id, None
     if parsed is not None:
         if parsed.assumed_utc:
             ctx.report.note("tweet dates without a time zone read as UTC")
-        return parsed.seconds, None
+        return parsed.ms, None
     return None, f"no date: created_at {created_at!r} cannot be read and the id {tweet_id} holds no time"
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _text(value: Any) -> str | None:
@@ -84,7 +90,7 @@ def _finish(ctx: ParseContext, stats: FileStats, line: int, record: dict, counts
     if reason:
         ctx.refuse(stats, line, f"tweet {record['post_id']}: {reason}")
         return
-    if record.get("impressions") == 0 and record["published_s"] < IMPRESSIONS_SINCE:
+    if record.get("impressions") == 0 and record["published_ms"] < IMPRESSIONS_SINCE_MS:
         record["impressions"] = None
         ctx.report.note("impression_count 0 on tweets from before December 2022 read as missing")
     ctx.add_post(stats, line, **record)
@@ -119,7 +125,7 @@ def _base_record(ctx, stats, line, tweet_id_raw, candidates, edit_ids, created_a
         "aliases": tuple(f"twitter:{i}" for i in edit_ids if i != group),
         "handle": handle, "alt": user_id,
         "display": f"@{username}" if username else (f"user id {user_id}" if user_id else None),
-        "published_s": published, "url": _url(username, tweet_id),
+        "published_ms": published, "url": _url(username, tweet_id),
     }
 
 
@@ -133,14 +139,29 @@ def _v2_format(tweet: dict, media_types: dict[str, str]) -> str:
     return _tweet_format(types, has_poll, dig(tweet, "entities.urls"))
 
 
-def _v2_kind(referenced_types: set[str], in_reply_to_user_id: Any) -> str:
-    if "retweeted" in referenced_types:
+def tweet_kind(ctx: ParseContext, retweet: bool, quote: bool, reply_to_tweet: bool, reply_to_user: Any) -> str:
+    """The kind of a tweet, the same rule for every Twitter format.
+
+    ``repost`` (a retweet), else ``quote``, else ``reply`` when it answers a tweet or is addressed to a
+    user (``in_reply_to_user_id``) without naming a tweet, else ``original``. Such "@name ..." tweets
+    were filed by X among the replies and shown only to people following both accounts: they are not
+    the author's posts to their audience. Each one is counted in the report's notes.
+    """
+    if retweet:
         return "repost"
-    if "quoted" in referenced_types:
+    if quote:
         return "quote"
-    if "replied_to" in referenced_types or (in_reply_to_user_id not in (None, "")):
+    if reply_to_tweet:
+        return "reply"
+    if str(reply_to_user or "").strip() not in ("", "None", "null"):
+        ctx.report.note("tweets addressed to a user (in_reply_to_user_id) without a replied-to tweet: read as replies")
         return "reply"
     return "original"
+
+
+def _v2_kind(ctx: ParseContext, referenced_types: set[str], in_reply_to_user_id: Any) -> str:
+    return tweet_kind(ctx, "retweeted" in referenced_types, "quoted" in referenced_types,
+                      "replied_to" in referenced_types, in_reply_to_user_id)
 
 
 def _add_v2_tweet(ctx, stats, line, tweet: dict, users: dict, media_types: dict, retrieved: int | None) -> None:
@@ -155,7 +176,7 @@ def _add_v2_tweet(ctx, stats, line, tweet: dict, users: dict, media_types: dict,
     if not isinstance(metrics, dict):
         metrics = {}
         ctx.report.note("tweets without public_metrics: counts left empty")
-    record = dict(base, kind=_v2_kind(referenced, tweet.get("in_reply_to_user_id")),
+    record = dict(base, kind=_v2_kind(ctx, referenced, tweet.get("in_reply_to_user_id")),
                   format=_v2_format(tweet, media_types),
                   text=_text(dig(tweet, "note_tweet.text") or tweet.get("text")), retrieved_s=retrieved)
     _finish(ctx, stats, line, record, {
@@ -180,8 +201,9 @@ def _twarc2_value(ctx: ParseContext, stats: FileStats, line: int, value: Any) ->
     retrieved = ctx.retrieval_seconds(dig(value, "__twarc.retrieved_at"))
     for error in value.get("errors") or []:
         if isinstance(error, dict):
-            ctx.report.api_errors.append({"file": stats.path, "line": line, "title": error.get("title"),
-                                          "detail": error.get("detail") or error.get("message")})
+            # the detail names the deleted tweet's or suspended user's handle: someone outside the roster
+            ctx.report.api_errors.append({"file": stats.name, "line": line, "title": error.get("title"),
+                                          "resource_type": error.get("resource_type")})
     data = value.get("data")
     includes = value.get("includes") if isinstance(value.get("includes"), dict) else {}
     if data is None and "id" in value and ("text" in value or "author_id" in value):
@@ -271,7 +293,7 @@ def parse_twarc_csv(paths: list[Path], ctx: ParseContext) -> None:
         old_layout = table.column("referenced_tweets") is not None
         rounded = spreadsheet_rounded([row[table.column("id")] for _, row in table.rows])
         if rounded:
-            ctx.report.note(f"{path}: tweet ids were rounded by a spreadsheet; each one is rebuilt from the "
+            ctx.report.note(f"{stats.name}: tweet ids were rounded by a spreadsheet; each one is rebuilt from the "
                             f"edit history or URLs on its row, or the row is refused")
         for line, get in table.cells():
             _add_csv_row(ctx, stats, line, get, old_layout, trust_digits=not rounded)
@@ -293,7 +315,7 @@ def _add_csv_row(ctx, stats, line, get, old_layout: bool, trust_digits: bool) ->
     for ref in _json_cell(get("referenced_tweets")) or []:
         if isinstance(ref, dict):
             referenced.add(ref.get("type"))
-    kind = _v2_kind(referenced, get("in_reply_to_user_id"))
+    kind = _v2_kind(ctx, referenced, get("in_reply_to_user_id"))
     record = dict(base, kind=kind, format=_csv_format(get), text=_csv_text(get("text"), old_layout),
                   retrieved_s=retrieved)
     followers = get("author.public_metrics.followers_count")
@@ -334,17 +356,13 @@ def _add_v1_tweet(ctx, stats, line, tweet: dict, archive: bool, account: dict | 
     if base is None:
         return
     text = _v1_text(tweet)
-    if tweet.get("retweeted_status") or (text or "").startswith("RT @"):
-        kind = "repost"
-    elif (tweet.get("is_quote_status") or tweet.get("quoted_status") or tweet.get("quoted_status_id_str")
-          or (archive and any(tweet_ids_in(u.get("expanded_url")) for u in dig(tweet, "entities.urls") or []
-                              if isinstance(u, dict)))):
-        kind = "quote"
-    elif tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id") \
-            or tweet.get("in_reply_to_user_id_str"):
-        kind = "reply"
-    else:
-        kind = "original"
+    quote = (_truthy(tweet.get("is_quote_status")) or bool(tweet.get("quoted_status"))
+             or bool(tweet.get("quoted_status_id_str"))
+             or (archive and any(tweet_ids_in(u.get("expanded_url")) for u in dig(tweet, "entities.urls") or []
+                                 if isinstance(u, dict))))
+    kind = tweet_kind(ctx, bool(tweet.get("retweeted_status")) or (text or "").startswith("RT @"), quote,
+                      bool(tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")),
+                      tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id"))
     record = dict(base, kind=kind, format=_v1_format(tweet), text=text, retrieved_s=ctx.scraped_s)
     if not archive and user.get("followers_count") is not None:
         ctx.add_followers(stats, line, PLATFORM, base["handle"], base["alt"], user.get("followers_count"),
@@ -362,7 +380,7 @@ def _v1_value(ctx: ParseContext, stats: FileStats, line: int, value: Any) -> boo
         if not isinstance(tweet, dict):
             ctx.skip(stats, line, "a JSON value that is not a tweet")
         elif any(k in tweet for k in _STREAM_CONTROL) and "id_str" not in tweet:
-            ctx.skip(stats, line, "a stream control message (delete, limit...), not a tweet")
+            ctx.skip(stats, line, "a stream control message (delete, limit...), not a tweet", "stream_control")
             recognised = True
         elif ("id_str" in tweet or "id" in tweet) and ("text" in tweet or "full_text" in tweet):
             recognised = True

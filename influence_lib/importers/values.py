@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -105,17 +105,34 @@ _V1_RE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-
 _DMY_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_MS = timedelta(milliseconds=1)
+
+
 @dataclass(frozen=True)
 class ParsedTime:
-    """A point in time in whole seconds since the epoch (UTC); ``assumed_utc`` when the text had no zone."""
+    """A point in time in whole milliseconds since the epoch (UTC); ``assumed_utc`` when the text had no zone."""
 
-    seconds: int
+    ms: int
     assumed_utc: bool = False
 
+    @property
+    def seconds(self) -> int:
+        """The time in whole seconds (retrieval times are compared to the second)."""
+        return self.ms // 1000
 
-def _epoch_number(number: float) -> int:
-    # 13 digits are milliseconds (LinkedIn, Apify), 10 are seconds
-    return math.floor(number / 1000) if abs(number) >= 1e11 else math.floor(number)
+
+def _epoch_number(number: int | float) -> int:
+    # 13 digits are milliseconds (LinkedIn, Apify), 10 are seconds; a fraction of seconds is read
+    # through its decimal text, so that 1747419119.821 gives 821 ms and not 820.99...
+    if abs(number) >= 1e11:
+        return math.floor(number)
+    return math.floor(Decimal(str(number)) * 1000)
+
+
+def _stamp_ms(stamp: datetime) -> int:
+    """Milliseconds since the epoch of an aware datetime, exactly (no float rounding)."""
+    return (stamp - _EPOCH) // _ONE_MS
 
 
 def parse_time(value: Any) -> ParsedTime | None:
@@ -124,7 +141,8 @@ def parse_time(value: Any) -> ParsedTime | None:
     ISO 8601 (with ``Z``, an offset, or none: then UTC is assumed), Twitter v1.1
     ``Wed Oct 10 20:19:24 +0000 2018``, epoch seconds or milliseconds (number or digits), and the
     day-first ``18/12/2022 20:52`` written by a spreadsheet in a French locale (UTC assumed; month
-    first when the day is obviously second). Fractions of a second are dropped.
+    first when the day is obviously second). Milliseconds are kept (``.632Z``); finer fractions
+    are dropped.
 
     Raises
     ------
@@ -136,9 +154,11 @@ def parse_time(value: Any) -> ParsedTime | None:
     if isinstance(value, bool):
         raise ValueError(f"cannot read {value!r} as a date")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return ParsedTime(_epoch_number(float(value)))
+        if isinstance(value, (float, np.floating)):
+            if math.isnan(value):
+                return None
+            return ParsedTime(_epoch_number(float(value)))
+        return ParsedTime(_epoch_number(int(value)))
     text = str(value).strip()
     if text.lower() in _MISSING_TEXT:
         return None
@@ -146,7 +166,7 @@ def parse_time(value: Any) -> ParsedTime | None:
         return ParsedTime(_epoch_number(int(text)))
     if _V1_RE.match(text):
         stamp = datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
-        return ParsedTime(math.floor(stamp.timestamp()))
+        return ParsedTime(_stamp_ms(stamp))
     match = _DMY_RE.match(text)
     if match:
         a, b, year = int(match[1]), int(match[2]), int(match[3])
@@ -156,7 +176,7 @@ def parse_time(value: Any) -> ParsedTime | None:
                              tzinfo=timezone.utc)
         except ValueError:
             raise ValueError(f"cannot read {text!r} as a date") from None
-        return ParsedTime(math.floor(stamp.timestamp()), assumed_utc=True)
+        return ParsedTime(_stamp_ms(stamp), assumed_utc=True)
     try:
         stamp = datetime.fromisoformat(text)
     except ValueError:
@@ -164,7 +184,7 @@ def parse_time(value: Any) -> ParsedTime | None:
     assumed = stamp.tzinfo is None
     if assumed:
         stamp = stamp.replace(tzinfo=timezone.utc)
-    return ParsedTime(math.floor(stamp.timestamp()), assumed_utc=assumed)
+    return ParsedTime(_stamp_ms(stamp), assumed_utc=assumed)
 
 
 def try_parse_time(value: Any) -> ParsedTime | None:
@@ -189,6 +209,15 @@ def format_time(seconds: int | float | None) -> str | None:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return None
     return datetime.fromtimestamp(int(seconds), tz=timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def format_time_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds as ``2021-03-04T09:15:00Z``, or ``2021-03-04T09:15:00.632Z`` when they are not whole seconds."""
+    if ms is None:
+        return None
+    whole, rest = divmod(int(ms), 1000)
+    text = datetime.fromtimestamp(whole, tz=timezone.utc).strftime(TIMESTAMP_FORMAT)
+    return text if not rest else f"{text[:-1]}.{rest:03d}Z"
 
 
 # --- relative dates ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_the_files_written_are_canonical_csv(run_scenario):
     header = raw.split(b"\n", 1)[0].decode()
     assert header == "post_id,account_id,published_at,kind,format,likes,comments,shares,quotes,impressions,text,url"
     assert b".0," not in raw
-    assert run.posts()["published_at"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+    assert run.posts()["published_at"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z").all()
     assert (run.dataset / "dataset.yml").read_bytes() == (ROSTER / "dataset.yml").read_bytes()
     assert "report written to" in run.out
 
@@ -68,7 +68,8 @@ def test_importing_the_same_files_again_changes_nothing(run_scenario, tmp_path):
     second = run_scenario("twarc2", out=out)
     assert second.posts_text() == before
     c = second.report()["counts"]
-    assert (c["added"], c["updated"], c["kept_existing"]) == (0, 10, 0)
+    assert (c["added"], c["updated"], c["unchanged"], c["kept_existing"]) == (0, 0, 10, 0)
+    assert "updated 0, unchanged 10," in second.out
 
 
 def test_an_older_snapshot_imported_later_does_not_replace_a_newer_one(run_import, tmp_path):
@@ -214,3 +215,14 @@ def test_an_out_path_that_is_a_file_exits_2(run_import, tmp_path):
     target.write_text("x\n")
     run = run_import("bluesky", SCENARIOS["bluesky"].paths(), out=target)
     assert run.status == 2 and "not a folder" in run.err
+
+
+def test_an_input_file_the_import_would_overwrite_is_refused(run_import, tmp_path):
+    out = tmp_path / "dataset"
+    s = SCENARIOS["bluesky"]
+    assert run_import(s.format, s.paths(), *s.args, out=out).status == 0
+    shutil.copy(s.paths()[0], out / "posts.csv")          # a feed page saved under the name the import writes
+    before = (out / "posts.csv").read_bytes()
+    run = run_import(s.format, [str(out / "posts.csv")], *s.args, out=out)
+    assert run.status == 2 and "never overwrites its input" in run.err
+    assert (out / "posts.csv").read_bytes() == before

@@ -14,9 +14,9 @@ def test_twarc2_pages_streaming_and_flattened_lines(run_scenario):
     report = run.report()
     counts = report["counts"]
     assert (counts["rows_read"], counts["duplicates_merged"], counts["unmatched"], counts["imported"]) == (13, 2, 1, 10)
-    assert report["unmatched_handles"] == [{"platform": "twitter", "handle": "@journal_sante", "posts": 1}]
+    assert report["unmatched"] == {"handles": 1, "posts": 1, "by_platform": {"twitter": {"handles": 1, "posts": 1}}}
     # the last line of timeline.jsonl is cut short: counted, listed, not fatal
-    assert report["invalid_json_lines"] == [{"file": SCENARIOS["twarc2"].paths()[0], "line": 6,
+    assert report["invalid_json_lines"] == [{"file": "timeline.jsonl", "line": 6,
                                              "error": "Unterminated string starting at"}]
     assert [e["title"] for e in report["api_errors"]] == ["Not Found Error", "Forbidden"]
     assert "timeline.jsonl:6" in run.out and "@journal_sante" in run.out
@@ -131,5 +131,81 @@ def test_twarc_csv_old_layout_found_by_column_names(run_import):
                                         "likes": "4", "comments": "0", "shares": "0", "quotes": "0"},
     }
     assert posts.loc["twitter:1400391809234280449", "text"] == "Nouvelle publication dans l\u2019EHJ \nLien en bio"
-    assert run.report()["unmatched_handles"] == [{"platform": "twitter", "handle": "@journal_sante", "posts": 1}]
+    assert run.report()["unmatched"]["by_platform"] == {"twitter": {"handles": 1, "posts": 1}}
+    assert "@journal_sante" in run.out
     assert run.accounts().loc["tw-martin", "followers"] == "592"
+
+
+def _archive_with(tmp_path, tweet: dict):
+    """The fixture archive's folder, with one more tweet in tweets.js."""
+    import json
+
+    folder = tmp_path / "archive" / "data"
+    shutil.copytree(FIXTURES / "x-archive" / "twitter-2024-01-10-claire" / "data", folder)
+    tweets = folder / "tweets.js"
+    text = tweets.read_text(encoding="utf-8")
+    items = json.loads(text[text.index("["):])
+    items.append({"tweet": tweet})
+    tweets.write_text("window.YTD.tweets.part0 = " + json.dumps(items, indent=2), encoding="utf-8")
+    return tweets
+
+
+ADDRESSED = {  # an "@name ..." tweet: addressed to a user, answering no tweet (archive numbers are strings)
+    "id_str": "1654900000000000000", "id": "1654900000000000000", "created_at": "Sat May 06 17:28:21 +0000 2023",
+    "full_text": "@journal_sante toutes nos félicitations pour ce classement", "favorite_count": "4",
+    "retweet_count": "0", "in_reply_to_user_id_str": "880001234", "in_reply_to_user_id": "880001234",
+    "in_reply_to_screen_name": "journal_sante", "entities": {"hashtags": [], "urls": [], "user_mentions": []},
+}
+
+
+def test_x_archive_a_tweet_addressed_to_a_user_without_a_status_is_a_reply(run_import, tmp_path):
+    """The rule of docs/importers/x-archive.md: in_reply_to_user_id_str without in_reply_to_status_id_str is a reply."""
+    run = run_import("x-archive", [str(_archive_with(tmp_path, ADDRESSED))])
+    assert run.status == 0, run.err
+    post = run.posts().set_index("post_id").loc["twitter:1654900000000000000"]
+    assert post["kind"] == "reply"
+    notes = run.report()["notes"]
+    assert notes["tweets addressed to a user (in_reply_to_user_id) without a replied-to tweet: read as replies"] == 1
+    without = dict(ADDRESSED, in_reply_to_user_id_str=None, in_reply_to_user_id=None, in_reply_to_screen_name=None)
+    run = run_import("x-archive", [str(_archive_with(tmp_path / "2", without))], out=tmp_path / "d2")
+    assert run.posts().set_index("post_id").loc["twitter:1654900000000000000", "kind"] == "original"
+
+
+def test_the_reply_rule_is_the_same_for_every_twitter_format(run_import, tmp_path):
+    import json
+
+    v1 = {"id": 1654900000000000000, "id_str": "1654900000000000000", "created_at": "Sat May 06 17:28:21 +0000 2023",
+          "full_text": "@journal_sante bravo", "in_reply_to_status_id_str": None, "in_reply_to_user_id": 880001234,
+          "in_reply_to_user_id_str": "880001234", "favorite_count": 4, "retweet_count": 0,
+          "user": {"id_str": "1320001001", "screen_name": "ClaireAubert_DG", "followers_count": 5500}}
+    v2 = {"data": [{"id": "1654900000000000000", "author_id": "1320001001", "text": "@journal_sante bravo",
+                    "in_reply_to_user_id": "880001234", "created_at": "2023-05-06T17:28:21.000Z",
+                    "public_metrics": {"like_count": 4, "reply_count": 0, "retweet_count": 0, "quote_count": 0}}],
+          "includes": {"users": [{"id": "1320001001", "username": "ClaireAubert_DG"}]},
+          "__twarc": {"retrieved_at": "2023-05-07T00:00:00+00:00"}}
+    for fmt, value in (("twitter-v1", v1), ("twarc2", v2)):
+        path = tmp_path / f"{fmt}.jsonl"
+        path.write_text(json.dumps(value) + "\n", encoding="utf-8")
+        run = run_import(fmt, [str(path)], out=tmp_path / fmt)
+        assert run.status == 0, run.err
+        assert run.posts()["kind"].tolist() == ["reply"], fmt
+
+
+def test_times_keep_the_milliseconds_the_tweet_ids_hold(run_scenario):
+    posts = run_scenario("twarc2").posts().set_index("post_id")
+    # (1625412076308636339 >> 22) + 1288834974657 = 1676363412345 ms; created_at says 08:30:12.000Z
+    assert posts.loc["twitter:1625412076308636339", "published_at"] == "2023-02-14T08:30:12.345Z"
+    assert posts.loc["twitter:1627960064209887237", "published_at"] == "2023-02-21T09:15:00Z"    # whole seconds
+
+
+def test_milliseconds_survive_loading_and_reimporting(run_scenario, tmp_path):
+    import pandas as pd
+
+    from influence_lib.dataset import load_dataset
+
+    out = tmp_path / "ms"
+    run_scenario("twarc2", out=out)
+    posts = load_dataset(out).posts.set_index("post_id")
+    assert posts.loc["twitter:1625412076308636339", "published_at"] == pd.Timestamp("2023-02-14T08:30:12.345Z")
+    again = run_scenario("twarc2", out=out)
+    assert again.report()["counts"]["unchanged"] == 10                # read back with the same milliseconds

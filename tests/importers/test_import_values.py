@@ -9,14 +9,23 @@ from hypothesis import strategies as st
 from influence_lib.importers.errors import FileRefused
 from influence_lib.importers.files import FileStats, JsonProblem, iter_json_values, read_csv_table
 from influence_lib.importers.ids import (
+    linkedin_id_ms,
     linkedin_id_seconds,
     linkedin_ids_in,
     normalize_handle,
     repair_id,
     spreadsheet_rounded,
+    tweet_id_ms,
     tweet_id_seconds,
 )
-from influence_lib.importers.values import format_time, parse_count, parse_scraped_at, parse_time, relative_seconds
+from influence_lib.importers.values import (
+    format_time,
+    format_time_ms,
+    parse_count,
+    parse_scraped_at,
+    parse_time,
+    relative_seconds,
+)
 
 DAY = 86400
 
@@ -90,7 +99,22 @@ def test_unreadable_dates_and_scraped_at():
     assert format_time(parse_scraped_at("2025-06-16T22:13:00Z")) == "2025-06-16T22:13:00Z"
 
 
+@pytest.mark.parametrize("value, iso", [
+    ("2022-12-16T18:43:10.632Z", "2022-12-16T18:43:10.632Z"),
+    ("2025-11-19T10:00:05.123456+00:00", "2025-11-19T10:00:05.123Z"),      # microseconds: cut to the millisecond
+    ("2021-03-04T10:15:00.5+01:00", "2021-03-04T09:15:00.500Z"),
+    ("2022-09-25T23:59:59.000Z", "2022-09-25T23:59:59Z"),
+    (1747419119821, "2025-05-16T18:11:59.821Z"), ("1747419119821", "2025-05-16T18:11:59.821Z"),
+    (1747419119.821, "2025-05-16T18:11:59.821Z"),                          # epoch seconds with a fraction
+    ("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"),
+])
+def test_dates_keep_their_milliseconds(value, iso):
+    assert format_time_ms(parse_time(value).ms) == iso
+
+
 def test_ids_hold_their_time():
+    assert format_time_ms(tweet_id_ms("1603823063690199040")) == "2022-12-16T18:43:10.632Z"
+    assert format_time_ms(linkedin_id_ms("7329207003942125568")) == "2025-05-16T18:11:59.821Z"
     # the reference's checked examples
     assert format_time(tweet_id_seconds("1603823063690199040")) == "2022-12-16T18:43:10Z"
     assert format_time(linkedin_id_seconds("7329207003942125568")) == "2025-05-16T18:11:59Z"

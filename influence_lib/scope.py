@@ -1,0 +1,304 @@
+"""The scored scope: a sector scored once per period and methodology, and every ranking taken from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from influence_lib.dataset import Dataset
+from influence_lib.ranking import (
+    DIRECTION_RANK_COLUMNS,
+    MEMBER_RANK_COLUMNS,
+    add_movements,
+    left_top,
+    rank_directions,
+    rank_members,
+    top_n,
+)
+from influence_lib.scoring import score_directions, score_members, score_posts, sector_scope
+from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period, Sector, shown_platforms
+
+LEVELS = ("direction", "member")
+LEVEL_KEYS = {"direction": "org_id", "member": "member_id"}
+
+
+@dataclass(frozen=True)
+class PeriodScores:
+    """The scores of one period: counted posts, members and Directions of the whole sector.
+
+    Attributes
+    ----------
+    period : Period
+    posts : pandas.DataFrame
+        The counted posts (:func:`influence_lib.scoring.score_posts`), in the dataset's order.
+    members : pandas.DataFrame
+        Every member's score (:func:`influence_lib.scoring.score_members`), members' order.
+    directions : pandas.DataFrame
+        Every Direction's score (:func:`influence_lib.scoring.score_directions`), organisations' order.
+    """
+
+    period: Period
+    posts: pd.DataFrame
+    members: pd.DataFrame
+    directions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ScoredScope:
+    """A sector of a dataset, scored once for a period (and the previous one) under one methodology.
+
+    Every section, analysis and command takes its numbers from here, so a methodology change
+    reaches all of them: rankings of the sector and of each segment, member rankings, movements,
+    posts for the trends and the profiles. Rankings are computed on first use and kept.
+
+    Build it with :func:`build_scope`.
+    """
+
+    dataset: Dataset
+    sector_key: str
+    methodology: Methodology
+    organizations: pd.DataFrame
+    members: pd.DataFrame
+    accounts: pd.DataFrame
+    current: PeriodScores
+    previous: PeriodScores | None
+    _rankings: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def sector(self) -> Sector:
+        """The sector's settings (title, focus, segments)."""
+        return self.dataset.settings.sector(self.sector_key)
+
+    @property
+    def period(self) -> Period:
+        """The period scored."""
+        return self.current.period
+
+    @property
+    def previous_period(self) -> Period | None:
+        """The period movements compare with, or ``None``."""
+        return None if self.previous is None else self.previous.period
+
+    @property
+    def focus_segment(self):
+        """The segment of the "Top 10 and analysis" section (the sector's focus, else its first)."""
+        sector = self.sector
+        return sector.segment(sector.focus or sector.segments[0].key)
+
+    def scores(self, previous: bool = False) -> PeriodScores:
+        """The scores of the period, or of the previous one (``KeyError`` when it was not scored)."""
+        if not previous:
+            return self.current
+        if self.previous is None:
+            raise KeyError("no previous period was scored for this scope")
+        return self.previous
+
+    def posts(self, segment: str | None = None, previous: bool = False) -> pd.DataFrame:
+        """Counted posts of the sector, or of one segment, in the dataset's order."""
+        posts = self.scores(previous).posts
+        if segment is None:
+            return posts
+        orgs = self._segment_org_ids(segment)
+        return posts.loc[posts["org_id"].astype("str").isin(orgs).to_numpy()].reset_index(drop=True)
+
+    def ranking(self, level: str = "direction", segment: str | None = None, top: int | None = None,
+                previous: bool = False) -> pd.DataFrame:
+        """A ranking of the sector or of one segment, cut to a Top N (ties at the cut-off kept).
+
+        Parameters
+        ----------
+        level : {"direction", "member"}
+        segment : str, optional
+            Rank within this segment (default: the whole sector).
+        top : int, optional
+            Keep the Top N.
+        previous : bool
+            Rank the previous period instead.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The contract's columns for the level, in display order.
+        """
+        if level not in LEVELS:
+            raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
+        key = (level, segment, previous)
+        if key not in self._rankings:
+            scores = self.scores(previous)
+            if level == "direction":
+                frame = scores.directions
+                if segment is not None:
+                    self.sector.segment(segment)  # KeyError naming the known segments
+                    frame = frame.loc[(frame["segment"] == segment).to_numpy()].reset_index(drop=True)
+                ranked = rank_directions(frame)[DIRECTION_RANK_COLUMNS]
+            else:
+                frame = scores.members
+                if segment is not None:
+                    frame = frame.loc[frame["org_id"].isin(self._segment_org_ids(segment)).to_numpy()]
+                    frame = frame.reset_index(drop=True)
+                ranked = rank_members(frame)[MEMBER_RANK_COLUMNS]
+            self._rankings[key] = ranked
+        return top_n(self._rankings[key], top)
+
+    def ranking_with_movements(self, level: str = "direction", segment: str | None = None,
+                               top: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A ranking with its movements since the previous period, and the entries that left its Top N.
+
+        Returns
+        -------
+        ranking : pandas.DataFrame
+            :meth:`ranking` plus ``previous_rank, rank_change, status``
+            (:func:`influence_lib.ranking.add_movements`).
+        departures : pandas.DataFrame
+            Entries of the previous Top N no longer in it (:func:`influence_lib.ranking.left_top`);
+            empty without ``top`` or without a previous period.
+        """
+        key = LEVEL_KEYS[level]
+        full = self.ranking(level, segment)
+        previous = self.ranking(level, segment, previous=True) if self.previous is not None else None
+        ranking = add_movements(top_n(full, top), previous, key, top)
+        departures = (left_top(full, previous, key, top) if top is not None
+                      else left_top(full, None, key, 1).iloc[0:0])
+        return ranking, departures
+
+    def best_members(self, segment: str | None = None) -> pd.DataFrame:
+        """Each Direction's most engaging member (ties: the member ranking's order).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``org_id, best_member, best_member_engagement`` for the Directions with engagement.
+        """
+        members = self.ranking("member", segment)
+        first = members.loc[(members["engagement"] > 0).to_numpy()].drop_duplicates("org_id", keep="first")
+        return pd.DataFrame({"org_id": first["org_id"].to_numpy(), "best_member": first["full_name"].to_numpy(),
+                             "best_member_engagement": first["engagement"].to_numpy()})
+
+    def _segment_org_ids(self, segment: str) -> np.ndarray:
+        self.sector.segment(segment)  # KeyError naming the known segments
+        orgs = self.organizations
+        return orgs.loc[(orgs["segment"] == segment).to_numpy(), "org_id"].to_numpy()
+
+
+def score_period(dataset: Dataset, sector: str, period: Period, methodology: Methodology,
+                 organizations: pd.DataFrame, members: pd.DataFrame,
+                 post_columns: list[str] | tuple[str, ...] | None = None) -> PeriodScores:
+    """Score one period of a sector: the only place that calls the scoring functions.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    sector : str
+    period : Period
+    methodology : Methodology
+    organizations, members : pandas.DataFrame
+        The sector's tables (:func:`influence_lib.scoring.sector_scope`).
+    post_columns : list of str, optional
+        Columns of the posts to keep (default all; ``[]`` for rankings only, which saves copying
+        texts on large data).
+
+    Returns
+    -------
+    PeriodScores
+    """
+    posts = score_posts(dataset, sector, period, methodology, columns=post_columns)
+    member_scores = score_members(members, posts)
+    directions = score_directions(organizations, member_scores, methodology)
+    return PeriodScores(period, posts, member_scores, directions)
+
+
+def build_scope(dataset: Dataset, sector: str, period: Period, methodology: Methodology = DEFAULT_METHODOLOGY,
+                previous_period: Period | None = None,
+                post_columns: list[str] | tuple[str, ...] | None = None) -> ScoredScope:
+    """Score a sector once for ``period`` and, when given, ``previous_period``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    sector : str
+        Sector key of dataset.yml (``KeyError`` naming the known ones otherwise).
+    period : Period
+    methodology : Methodology
+    previous_period : Period, optional
+        Scored too, for rank movements and comparisons with the previous edition.
+    post_columns : list of str, optional
+        See :func:`score_period`.
+
+    Returns
+    -------
+    ScoredScope
+    """
+    organizations, members, accounts = sector_scope(dataset, sector)
+    current = score_period(dataset, sector, period, methodology, organizations, members, post_columns)
+    previous = (score_period(dataset, sector, previous_period, methodology, organizations, members, post_columns)
+                if previous_period is not None else None)
+    return ScoredScope(dataset, sector, methodology, organizations, members, accounts, current, previous)
+
+
+def build_ranking(dataset: Dataset, sector: str, period: Period, level: str = "direction",
+                  segment: str | None = None, top: int | None = None,
+                  methodology: Methodology = DEFAULT_METHODOLOGY) -> pd.DataFrame:
+    """Score a sector and rank it (or one segment) in one call: a shortcut for scripts and tests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The contract's columns for the level, in display order (see :meth:`ScoredScope.ranking`).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
+    scope = build_scope(dataset, sector, period, methodology, post_columns=[])
+    return scope.ranking(level, segment, top)
+
+
+def build_ranking_with_movements(dataset: Dataset, sector: str, period: Period, previous_period: Period | None,
+                                 level: str = "direction", segment: str | None = None, top: int | None = None,
+                                 methodology: Methodology = DEFAULT_METHODOLOGY) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score a sector over two periods and return a ranking with its movements (see :meth:`ScoredScope.ranking_with_movements`)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
+    scope = build_scope(dataset, sector, period, methodology, previous_period, post_columns=[])
+    return scope.ranking_with_movements(level, segment, top)
+
+
+def summarize(scope: ScoredScope) -> dict:
+    """The methodology box of a scored scope (contract section 3, ``summary``).
+
+    Returns
+    -------
+    dict
+        ``sector, edition, organizations, members``, one entry per platform of the box
+        (:func:`box_platforms`) with ``accounts, posts, engagement``, and
+        ``posts_with_empty_counts``: counted posts whose likes, comments or shares are empty
+        (they add nothing, and are reported rather than hidden).
+    """
+    posts, accounts = scope.current.posts, scope.accounts
+    box = {
+        "sector": scope.sector_key,
+        "edition": scope.period.label,
+        "organizations": int(len(scope.organizations)),
+        "members": int(len(scope.members)),
+    }
+    platform = posts["platform"].astype("str").to_numpy()
+    engagement = posts["engagement"].to_numpy()
+    for key in box_platforms(accounts):
+        mine = platform == key
+        box[key] = {
+            "accounts": int((accounts["platform"] == key).sum()),
+            "posts": int(mine.sum()),
+            "engagement": _plain(engagement[mine].sum()),
+        }
+    box["posts_with_empty_counts"] = int(posts["has_empty_count"].sum())
+    return box
+
+
+def box_platforms(accounts: pd.DataFrame) -> list[str]:
+    """The platforms of the methodology box, in order: LinkedIn and Twitter always, Bluesky when it has accounts."""
+    return [p for p in shown_platforms(accounts["platform"].dropna().unique()) if p in PLATFORMS]
+
+
+def _plain(value):
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 6)
