@@ -412,3 +412,15 @@ def _nested(depth: int):
         value = [value]
     return value
 
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: os.mkfifo(path), "opt-out.csv: a named pipe (FIFO), not a plain file"),
+    (lambda path: path.symlink_to("/dev/zero"), "opt-out.csv: a symbolic link to /dev/zero, outside the dataset folder"),
+])
+def test_the_opt_out_list_is_read_like_the_tables(tmp_path, capsys, make, message):
+    folder = _case_dir("30-semicolon-bom-valid", tmp_path)
+    make(folder / "opt-out.csv")
+    for command in (["validate"], ["rank", "--sector", "sante"]):
+        status, _, err = _run(capsys, command + ["--data", str(folder)])
+        assert status == 1 and message in err, err
