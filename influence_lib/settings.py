@@ -141,12 +141,21 @@ class Edition(_Frozen):
         return self
 
 
+class Editorial(_Frozen):
+    """The editorial that opens the report: a Markdown file of the dataset folder, its title and author."""
+
+    file: str = Field(min_length=1, pattern=r"^[^/\\]+\.md$")  # a file name inside the dataset folder
+    title: str = Field(min_length=1)
+    author: str = Field(min_length=1)
+
+
 class DatasetSettings(_Frozen):
     """The content of a dataset's ``dataset.yml``."""
 
     title: str = Field(min_length=1)
     sectors: dict[Slug, Sector] = Field(min_length=1)
     editions: dict[Slug, Edition] = Field(min_length=1)
+    editorial: Editorial | None = None
 
     @field_validator("editions", mode="before")
     @classmethod

@@ -52,13 +52,49 @@ def test_top_100_ranking(sample_report):
                                          "active_members", "members"]
     assert len(ranking) >= 100 and ranking["rank"].max() <= 100
     assert ranking["score"].is_monotonic_decreasing
-    assert set(ranking["status"].dropna()) <= {"new", "up", "down", "same"}
+    assert set(ranking["status"].dropna()) <= {"new", "entered", "up", "down", "same"}
+
+
+def test_every_status_agrees_with_the_rank_tables(sample_report):
+    """One movement per Direction: the Top 10, the Top 100 and the full ranking say the same thing."""
+    tables = sample_report.folder / "tables"
+    top10 = pd.read_csv(tables / "top10.csv").set_index("org_id")
+    top100 = pd.read_csv(tables / "ranking_laboratoires-biotech.csv").set_index("org_id")
+    for org_id, row in top10.iterrows():
+        other = top100.loc[org_id]
+        assert (row["rank"], row["previous_rank"], row["rank_change"]) == \
+            (other["rank"], other["previous_rank"], other["rank_change"]), org_id
+        # a status may differ only between "entered" (this Top N) and a move in the larger Top N
+        if row["status"] != other["status"]:
+            assert row["status"] == "entered" and other["status"] in ("up", "down", "same"), org_id
+            assert row["previous_rank"] > 10 and other["previous_rank"] <= 100
+    for ranking in (top10, top100):
+        both = ranking["previous_rank"].notna()
+        assert (ranking.loc[both, "rank_change"] == ranking.loc[both, "previous_rank"] - ranking.loc[both, "rank"]).all()
+        assert (ranking["status"] == "new").eq(~both).all()
+    # what the page says of each Top 10 Direction is what the tables say
+    page = (sample_report.folder / "report.html").read_text(encoding="utf-8")
+    from influence_lib.frenchify import movement_label
+
+    for org_id, row in top10.iterrows():
+        label = movement_label(row["status"], row["rank_change"], row["previous_rank"], row["rank"])
+        assert f"{int(row['rank'])}. {row['name']} <small>({label})</small>" in page, org_id
+    highlights = pd.read_csv(tables / "highlights.csv")
+    climber = highlights.loc[highlights["fact"] == "biggest_climber"].set_index("key")["value"]
+    if len(climber):
+        segment = pd.read_csv(tables / "ranking_laboratoires-biotech.csv").set_index("name")
+        row = segment.loc[climber["name"]]
+        assert (int(climber["rank"]), int(climber["previous_rank"])) == (row["rank"], row["previous_rank"])
+        assert bool(row["significant"])
 
 
 def test_html_is_self_contained(sample_report):
     page = (sample_report.folder / "report.html").read_text(encoding="utf-8")
-    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", page), "external resource reference"
-    assert "http://" not in page and "https://" not in page
+    # no external resource: every src is inline data, no stylesheet or script is fetched; links to the
+    # posts (<a href="https://...">) are for readers to follow, not resources the page loads
+    assert not re.search(r"\ssrc\s*=\s*[\"']?\s*(https?:)?//", page), "external resource reference"
+    assert not re.search(r"<link\b", page) and "@import" not in page
+    assert all(href.startswith(("#", "https://", "http://")) for href in re.findall(r'href="([^"]*)"', page))
     assert "<script" not in page
     assert page.count("data:image/png;base64,") >= 5
     assert "Sommaire" in page and "Top 100 Laboratoires et Biotech" in page and "Top 10" in page
