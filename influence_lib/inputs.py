@@ -72,7 +72,7 @@ def check_input_file(path: Path, folder: Path | None = None, error: type[Influen
 
 
 def read_input_bytes(path: Path, folder: Path | None = None, error: type[InfluenceError] = InfluenceError,
-                     limit: int | None = None, what: str = "file") -> bytes:
+                     limit: int | None = None, what: str = "this file") -> bytes:
     """The bytes of an input file, once :func:`check_input_file` accepts it.
 
     The file is opened without blocking and checked again once open, so a file swapped for a
@@ -88,7 +88,7 @@ def read_input_bytes(path: Path, folder: Path | None = None, error: type[Influen
     limit : int, optional
         Refuse a file larger than this many bytes.
     what : str
-        How to name the file in the message about ``limit``.
+        How to name the file in the message about ``limit`` ("a settings file").
 
     Returns
     -------
@@ -108,7 +108,7 @@ def read_input_bytes(path: Path, folder: Path | None = None, error: type[Influen
         raw = fh.read() if limit is None else fh.read(limit + 1)
     if limit is not None and len(raw) > limit:
         size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit:,} bytes"
-        raise error(f"{path}: larger than {size}, more than a {what} holds; check that this is the right file.")
+        raise error(f"{path}: larger than {size}, more than {what} may hold; check that this is the right file.")
     return raw
 
 

@@ -369,7 +369,7 @@ def _read_yaml(path: Path, missing_hint: str = "", folder: Path | None = None) -
     """
     if not path.exists():
         raise SettingsError(f"{path}: file not found{missing_hint}")
-    raw = read_input_bytes(path, folder, SettingsError, limit=MAX_YAML_BYTES, what="settings file")
+    raw = read_input_bytes(path, folder, SettingsError, limit=MAX_YAML_BYTES, what="a settings file")
     try:
         content = yaml.load(_decode_yaml(path, raw), Loader=_SettingsLoader)  # noqa: S506 (a safe loader)
     except _Refused as exc:

@@ -424,3 +424,25 @@ def test_the_opt_out_list_is_read_like_the_tables(tmp_path, capsys, make, messag
     for command in (["validate"], ["rank", "--sector", "sante"]):
         status, _, err = _run(capsys, command + ["--data", str(folder)])
         assert status == 1 and message in err, err
+
+
+def test_the_editorial_file_is_read_like_the_tables(tmp_path):
+    from influence_lib.errors import SettingsError
+    from influence_lib.presentation.editorial import MAX_EDITORIAL_BYTES, editorial_html
+    from influence_lib.settings import Editorial
+
+    editorial = Editorial(file="edito.md", title="Édito", author="La rédaction")
+    os.mkfifo(tmp_path / "edito.md")
+    with pytest.raises(SettingsError, match="edito.md: a named pipe \\(FIFO\\), not a plain file"):
+        editorial_html(editorial, tmp_path)
+    (tmp_path / "edito.md").unlink()
+    (tmp_path / "edito.md").symlink_to("/dev/zero")
+    with pytest.raises(SettingsError, match="a symbolic link to /dev/zero, outside the dataset folder"):
+        editorial_html(editorial, tmp_path)
+    (tmp_path / "edito.md").unlink()
+    (tmp_path / "edito.md").write_text("x" * (MAX_EDITORIAL_BYTES + 1), encoding="utf-8")
+    with pytest.raises(SettingsError, match=f"larger than {MAX_EDITORIAL_BYTES:,} bytes, more than an editorial"):
+        editorial_html(editorial, tmp_path)
+    (tmp_path / "edito.md").unlink()
+    with pytest.raises(SettingsError, match="the editorial named in dataset.yml is missing"):
+        editorial_html(editorial, tmp_path)
