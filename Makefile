@@ -11,7 +11,7 @@ OUT     ?= outputs
 STAMP   := $(VENV)/.installed
 DEPS    := pyproject.toml
 
-.PHONY: help setup lab lint test test-fast golden report batch sample bench bench-report clean distclean
+.PHONY: help setup system lab lint test test-fast golden report batch sample bench bench-report clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -23,8 +23,23 @@ $(UV): | $(PY)
 	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 
+# Debian packages report.pdf uses beyond Pango, HarfBuzz and fontconfig (on every machine of ours):
+# an emoji font (posts quote emoji; without it they print as empty boxes) and HarfBuzz's subsetter
+# (fonts embedded without WeasyPrint's slower fallback). Checked on every run, installed once.
+SYSTEM_PKGS := fonts-noto-color-emoji libharfbuzz-subset0
+
+system: ## Debian packages of the PDF booklet (emoji font, font subsetter): installed when root, else the command is shown
+	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing" $$missing "(Debian) for report.pdf"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null \
+	      || echo "note: could not install" $$missing "; report.pdf will lack emoji" >&2; \
+	  else echo "note: report.pdf prints emoji and embeds fonts best with: sudo apt-get install" $$missing >&2; fi; \
+	fi
+
 # Reinstalled whenever pyproject.toml changes or the environment is missing.
-$(STAMP): $(DEPS) | $(UV)
+$(STAMP): $(DEPS) | $(UV) system
 	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) -e '.[test,bench]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (influence)" >/dev/null
 	touch $(STAMP)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 EPILOGS = {
     "validate": "example:\n  influence validate --data data/sample",
@@ -20,8 +21,16 @@ EPILOGS = {
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
     "report": ("examples:\n  influence report --sector sante\n"
-               "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2"),
-    "batch": "examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs",
+               "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2\n"
+               "  influence report --data my-dataset --sector sante --on-error reject --no-texts --wait\n\n"
+               "One run at a time writes a report folder: a second run on the same folder stops with a message\n"
+               "naming the first one's pid, or with --wait starts when it is done. Ctrl-C stops the kernels at\n"
+               "once, writes nothing and exits with status 130."),
+    "batch": ("examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs\n"
+              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv"),
+    "verify": ("example:\n  influence verify outputs/sante/2021\n\n"
+               "Exit 0 when every file listed in manifest.json is there with the same SHA-256 and no other file\n"
+               "is; exit 1 naming each missing, changed or unlisted file."),
     "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
                      "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
 }
@@ -110,8 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edition", default=None, help="edition key (default: the latest)")
     _add_report_options(p)
     p.add_argument("--methodology", type=Path, default=None, metavar="FILE", help="methodology YAML file (default: engagement v1)")
-    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
-                   help="bad rows: 'fail' (default) refuses the data; 'reject' leaves them out (counted in the manifest)")
+    _add_report_on_error(p)
 
     p = sub.add_parser("batch", help="the report of every sector, in parallel", epilog=EPILOGS["batch"], formatter_class=fmt,
                        description="Run `report` for every sector of dataset.yml (or those given) in parallel worker "
@@ -120,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sectors", nargs="+", default=None, metavar="S", help="sector keys (default: all of dataset.yml)")
     p.add_argument("--edition", default=None, help="edition key (default: the latest)")
     _add_report_options(p)
+    _add_report_on_error(p)
+
+    p = sub.add_parser("verify", help="check a report folder against its manifest's checksums", epilog=EPILOGS["verify"],
+                       formatter_class=fmt,
+                       description="Compare every file of a report folder with the SHA-256 sums listed in its "
+                                   "manifest.json; list each missing, changed or unlisted file.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="a report folder, OUT/<sector>/<edition>")
 
     p = sub.add_parser("synth", help="write a synthetic dataset (the embedded sample)", epilog=EPILOGS["synth"], formatter_class=fmt,
                        description="Write a deterministic synthetic dataset: same seed and scale, same bytes.")
@@ -155,6 +170,21 @@ def _add_report_options(p):
     p.add_argument("--csv-dialect", choices=["standard", "excel-fr"], default="standard",
                    help="'excel-fr' also writes the tables to tables-excel-fr/ (';', decimal comma, UTF-8 with BOM) "
                         "for French Excel; tables/ is always written (default: standard)")
+    p.add_argument("--no-texts", action="store_true",
+                   help="leave post texts out of every output (tables, figures, pages, notebooks, rejected rows); "
+                        "each post keeps only its hashtags, which the hashtag tables count")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run is writing the same report folder, wait for it to end (default: stop "
+                        "with a message)")
+
+
+def _add_report_on_error(p):
+    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
+                   help="bad rows: 'fail' (default) refuses the data; 'reject' leaves them out, counts them in the "
+                        "manifest and writes them to each report folder's rejected-rows.csv")
+    p.add_argument("--rejected", type=Path, default=None, metavar="FILE",
+                   help="with --on-error reject, also write the rejected rows to FILE (outside the dataset and the "
+                        "report folders), once the reports are in place")
 
 
 def _positive_int(text: str) -> int:
@@ -232,7 +262,10 @@ def load_for_computing(args):
     """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr."""
     from influence_lib.dataset import load_dataset
     from influence_lib.export import write_rejected_rows
+    from influence_lib.outputs import check_output_path, run_inputs
 
+    if args.on_error == "reject":  # refused before anything is read: the rejected rows never replace an input
+        check_output_path(args.rejected, run_inputs(_data_dir(args), getattr(args, "methodology", None)), "--rejected")
     dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
     if dataset.opt_out.file is not None:
         print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
@@ -417,6 +450,20 @@ def render_table(frame, title: str) -> str:
     return "\n".join([title] + lines)
 
 
+def _report_options(args) -> dict:
+    """The keyword arguments ``report`` and ``batch`` share."""
+    if args.rejected is not None and args.on_error != "reject":
+        raise UsageError("--rejected goes with --on-error reject")
+
+    def waiting(pid):
+        print(f"waiting for the run (pid {pid}) that is writing the same report folder...", file=sys.stderr)
+
+    return {"data_dir": _data_dir(args), "edition": args.edition, "out_dir": args.out, "jobs": args.jobs,
+            "progress": not args.no_progress, "on_error": "reject" if args.on_error == "reject" else "raise",
+            "wait": args.wait, "no_texts": args.no_texts, "rejected_file": args.rejected, "on_wait": waiting,
+            "csv_dialect": args.csv_dialect}
+
+
 def cmd_report(args) -> int:
     """``influence report``: the full report of one sector."""
     from influence_lib.report import run_report
@@ -427,10 +474,8 @@ def cmd_report(args) -> int:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
     if args.methodology is not None and not args.methodology.is_file():
         raise UsageError(f"--methodology {args.methodology}: no such file")
-    result = run_report(args.sector, data_dir=_data_dir(args), edition=args.edition, out_dir=args.out, jobs=args.jobs,
-                        progress=not args.no_progress, on_error="reject" if args.on_error == "reject" else "raise",
-                        methodology_file=str(args.methodology) if args.methodology else None,
-                        csv_dialect=args.csv_dialect)
+    result = run_report(args.sector, methodology_file=str(args.methodology) if args.methodology else None,
+                        **_report_options(args))
     print(f"report written to {result.folder} in {result.seconds:.1f} s")
     for name, seconds in result.durations.items():
         print(f"  {name:<45} {seconds:6.1f} s")
@@ -446,8 +491,7 @@ def cmd_batch(args) -> int:
         check_sector(settings, sector)
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    summary = run_batch(data_dir=_data_dir(args), sectors=args.sectors, jobs=args.jobs, out_dir=args.out,
-                        edition=args.edition, progress=not args.no_progress, csv_dialect=args.csv_dialect)
+    summary = run_batch(sectors=args.sectors, **_report_options(args))
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:
@@ -455,10 +499,33 @@ def cmd_batch(args) -> int:
     return EXIT_DATA if failed else EXIT_OK
 
 
+def cmd_verify(args) -> int:
+    """``influence verify``: a report folder against the checksums of its manifest."""
+    from influence_lib.outputs import verify_report
+
+    if not args.folder.is_dir():
+        what = "is a file, not a folder" if args.folder.exists() else "no such folder"
+        raise UsageError(f"{args.folder}: {what}; give a report folder (OUT/<sector>/<edition>)")
+    result = verify_report(args.folder)
+    for word, names in (("missing", result.missing), ("changed", result.changed), ("unlisted", result.unlisted)):
+        for name in names:
+            print(f"{word:<9} {name}")
+    if result.ok:
+        print(f"{args.folder}: {result.matched} files match manifest.json")
+        return EXIT_OK
+    n = len(result.missing) + len(result.changed) + len(result.unlisted)
+    print(f"{args.folder}: {n} file{'s differ' if n != 1 else ' differs'} from manifest.json "
+          f"({len(result.missing)} missing, {len(result.changed)} changed, {len(result.unlisted)} unlisted); "
+          f"{result.matched} match", file=sys.stderr)
+    return EXIT_DATA
+
+
 def cmd_synth(args) -> int:
     """``influence synth``: write a synthetic dataset."""
     from influence_lib import synth
+    from influence_lib.outputs import check_synth_folder
 
+    check_synth_folder(args.out, synth.dataset_settings_dict())
     kwargs = {} if args.seed is None else {"seed": args.seed}
     paths = synth.write_dataset(args.out, scale=args.scale, **kwargs)
     for path in paths:
@@ -487,7 +554,7 @@ def cmd_pseudonymize(args) -> int:
 
 
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
-            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize}
+            "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize, "verify": cmd_verify}
 
 
 def _use_jemalloc() -> None:
@@ -524,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
     except InfluenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line, no traceback (report and batch say what they stopped)
+        print(exc.describe() if hasattr(exc, "describe") else "interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK

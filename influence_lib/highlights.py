@@ -30,6 +30,7 @@ from influence_lib.frenchify import (
     weekday_label,
     with_de,
 )
+from influence_lib.trends.posts import EXCEPTIONAL_FALSE_ALARMS, EXCEPTIONAL_TIMES
 
 UNIT = "interaction"  # one like, comment, share or quote: the unit of engagement (spec section 2)
 
@@ -104,14 +105,37 @@ def sentence_platform_share(platform: str, share) -> str:
     return f"{platform_label(platform)} concentre {format_percent(share)} de l{APOSTROPHE}engagement des Directions."
 
 
-def sentence_exceptional_posts(count: int) -> str:
-    """How many posts went far above their author’s usual level."""
+def sentence_exceptional_posts(count: int, min_times=EXCEPTIONAL_TIMES) -> str:
+    """How many posts stand out from their author's usual level, and how sure the rule is.
+
+    The posts are those of :func:`influence_lib.trends.exceptional_posts`: each reached at least
+    ``min_times`` times the median engagement of its author's other posts on the same platform
+    (with at least 10 of them, and a robust z-score of 3 or more). The sentence says "each
+    reached at least X times", never "X posts reached X times" (posts of authors with fewer
+    posts are not tested). It names the rule's calibration, measured on data simulated without
+    outliers (fewer than one false alarm per 1,000 posts compared, see ``docs/report.md``), only
+    when ``min_times`` is at least the calibrated multiple (:data:`EXCEPTIONAL_TIMES`): a lower
+    multiple is not covered by that measure.
+
+    >>> sentence_exceptional_posts(1)
+    'Un post se détache nettement du niveau habituel de son auteur : il a recueilli au moins 20 fois le nombre médian d’interactions de ses autres posts sur le même réseau (règle calibrée sur des données simulées : moins d’une fausse alerte pour 1\u202f000 posts comparés).'
+    """
     count = int(count)
+    times = format_number(min_times, 0 if float(min_times).is_integer() else 1)
+    reference = (f"au moins {times} fois le nombre médian d{APOSTROPHE}interactions de ses autres posts "
+                 f"sur le même réseau")
+    calibrated = float(min_times) >= EXCEPTIONAL_TIMES
+    rule = (f"règle calibrée sur des données simulées : moins d{APOSTROPHE}une fausse alerte pour "
+            f"{format_number(1 / EXCEPTIONAL_FALSE_ALARMS)} posts comparés")
     if count == 0:
-        return f"Aucun post n{APOSTROPHE}a largement dépassé le niveau habituel de son auteur."
+        return (f"Aucun post ne se détache nettement du niveau habituel de son auteur "
+                f"({reference}" + (f", selon une {rule}" if calibrated else "") + ").")
     if count == 1:
-        return "Un post a largement dépassé le niveau habituel de son auteur."
-    return f"{format_number(count)} posts ont largement dépassé le niveau habituel de leur auteur."
+        sentence = f"Un post se détache nettement du niveau habituel de son auteur : il a recueilli {reference}"
+    else:
+        sentence = (f"{format_number(count)} posts se détachent nettement du niveau habituel de leur auteur : "
+                    f"chacun a recueilli {reference}")
+    return sentence + (f" ({rule})." if calibrated else ".")
 
 
 def sentence_women_share(members_share, top_share, top: int = 100) -> str:

@@ -1,4 +1,4 @@
-"""HTML for the report: reader-friendly tables, and the one self-contained report.html page."""
+"""HTML for the report: reader-friendly tables, figures described in French, the one self-contained report.html page."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ tr:nth-child(even) td { background: var(--band); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.up { color: #2d7a46; } td.down { color: #b83a4b; } td.new { color: var(--accent); font-style: italic; }
 img { max-width: 100%; height: auto; display: block; margin: 10px 0 24px; }
-pre { background: var(--band); padding: 10px 14px; border-radius: 4px; overflow-x: auto; font-size: .85em; }
+pre { background: var(--band); padding: 10px 14px; border-radius: 4px; overflow: auto; font-size: .85em; }
 .keyfigures { display: flex; flex-wrap: wrap; gap: 14px; margin: 16px 0 24px; }
 .keyfigures div { flex: 1 1 150px; background: var(--band); border-top: 3px solid var(--accent); padding: 10px 14px; }
 .keyfigures strong { display: block; font-size: 1.6em; color: var(--accent); }
@@ -87,6 +87,18 @@ def key_figures(items: list[tuple[str, str]]) -> str:
     return f'<div class="keyfigures">{cells}</div>'
 
 
+# --- the page: anchors, table of contents, cover, footer ----------------------------------------
+
+#: Ids the page itself uses; headings never take them.
+PAGE_IDS = ("couverture", "sommaire")
+
+_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+_ID_ATTRIBUTE = re.compile(r"""\sid\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""")
+# nbconvert numbers cells per notebook ("cell-id=cell-00"): every section would repeat them
+_CELL_ID = re.compile(r"""\sid\s*=\s*["']cell-id=[^"']*["']""")
+
+
 def _slug(text: str, used: set[str]) -> str:
     import unicodedata
 
@@ -99,8 +111,67 @@ def _slug(text: str, used: set[str]) -> str:
     return slug
 
 
+def anchor_headings(fragments: list[str]) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """Give every heading of the fragments an id unique in the whole page.
+
+    Ids come from the heading's text (accents folded, ``-`` between words); a repeated text gets
+    ``-2``, ``-3``... in page order. Ids the fragments brought (nbconvert's heading ids and
+    "¶" links, its per-notebook cell ids) are removed, since each notebook repeats them.
+
+    Parameters
+    ----------
+    fragments : list of str
+        HTML fragments, in page order.
+
+    Returns
+    -------
+    tuple
+        The fragments with their headings anchored, and ``(level, id, text)`` of each heading in
+        page order (text as HTML, escaped).
+    """
+    used = set(PAGE_IDS)
+    headings: list[tuple[int, str, str]] = []
+
+    def _anchor(match: re.Match) -> str:
+        level = int(match.group(1))
+        attributes = _ID_ATTRIBUTE.sub("", match.group(2) or "")
+        inner = _ANCHOR_LINK.sub("", match.group(3)).strip()
+        text = re.sub(r"<[^>]+>", "", inner).strip()
+        slug = _slug(_html.unescape(text), used)
+        headings.append((level, slug, text))
+        return f'<h{level} id="{slug}"{attributes}>{inner}</h{level}>'
+
+    anchored = [_HEADING.sub(_anchor, _CELL_ID.sub("", fragment)) for fragment in fragments]
+    return anchored, headings
+
+
+def _toc_items(headings: list[tuple[int, str, str]]) -> str:
+    items, open_sub = [], False
+    for level, slug, text in headings:
+        if level == 1:
+            if open_sub:
+                items.append("</ol></li>")
+                open_sub = False
+            elif items:
+                items.append("</li>")
+            items.append(f'<li><a href="#{slug}">{text}</a>')
+        elif level == 2 and items:
+            if not open_sub:
+                items.append("<ol>")
+                open_sub = True
+            items.append(f'<li><a href="#{slug}">{text}</a></li>')
+    if items:
+        items.append("</ol></li>" if open_sub else "</li>")
+    return "".join(items)
+
+
 def assemble_page(title: str, subtitle: str, period_text: str, sections: list[str], footer: str) -> str:
     """The whole report as one HTML page: cover, table of contents, sections; no external resource.
+
+    Every heading gets an id unique in the page (:func:`anchor_headings`); the table of contents
+    lists the sections' first two heading levels. The print stylesheet of the booklet
+    (:data:`influence_lib.booklet.PRINT_STYLE`) is embedded for ``media="print"``, so the page
+    prints as A4 pages from a browser too (without the running header and the contents' page numbers).
 
     Parameters
     ----------
@@ -109,60 +180,201 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
     sections : list of str
         HTML fragments (one per executed notebook), in report order.
     footer : str
-        Text at the end (methodology and version).
+        Text at the end (methodology, dataset and version).
     """
-    used: set[str] = set()
-    toc: list[tuple[int, str, str]] = []
-    numbered = []
-    for fragment in sections:
-        def _anchor(match):
-            level = int(match.group(1))
-            inner = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", match.group(3), flags=re.S)
-            text = re.sub(r"<[^>]+>", "", inner).strip()
-            slug = _slug(_html.unescape(text), used)
-            toc.append((level, slug, text))
-            return f'<h{level} id="{slug}">{inner}</h{level}>'
-        fragment = re.sub(r"<h([12])(\s[^>]*)?>(.*?)</h\1>", _anchor, fragment, flags=re.S)
-        numbered.append(f'<section class="report-section">{fragment}</section>')
-    items, open_sub = [], False
-    for level, slug, text in toc:
-        if level == 1:
-            if open_sub:
-                items.append("</ol></li>")
-                open_sub = False
-            elif items:
-                items.append("</li>")
-            items.append(f'<li><a href="#{slug}">{text}</a>')
-        else:
-            if not open_sub:
-                items.append("<ol>")
-                open_sub = True
-            items.append(f'<li><a href="#{slug}">{text}</a></li>')
-    items.append("</ol></li>" if open_sub else "</li>")
+    from influence_lib.booklet import PRINT_STYLE
+
+    anchored, headings = anchor_headings(sections)
+    numbered = [f'<section class="report-section">{fragment}</section>' for fragment in anchored]
+    heading = f"{_html.escape(title)} — {_html.escape(subtitle)}"
     return (
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{_html.escape(title)} — "
-        f"{_html.escape(subtitle)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
-        f'<header class="cover"><div class="kicker">Réseaux sociaux</div><h1 class="cover-title">{_html.escape(title)}</h1>'
-        f'<div class="sector">{_html.escape(subtitle)}</div><div class="period">{_html.escape(period_text)}</div></header>\n'
-        f'<nav class="toc"><h2 class="toc-title">Sommaire</h2><ol>{"".join(items) if toc else ""}</ol></nav>\n'
+        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{heading}</title>\n"
+        f"<style>{STYLE}</style>\n<style media=\"print\">{PRINT_STYLE}</style>\n</head>\n<body>\n<main>\n"
+        f'<header class="cover" id="couverture"><div class="kicker">Réseaux sociaux</div>'
+        f'<h1 class="cover-title">{_html.escape(title)}</h1>'
+        f'<div class="sector">{_html.escape(subtitle)}</div>'
+        f'<div class="period">{_html.escape(period_text)}</div></header>\n'
+        f'<nav class="toc" id="sommaire"><h2 class="toc-title">Sommaire</h2><ol>{_toc_items(headings)}</ol></nav>\n'
         + "\n".join(numbered)
         + f"\n<footer>{_html.escape(footer)}</footer>\n</main>\n</body>\n</html>\n"
     )
 
 
+# --- figures: inline images with a French description ------------------------------------------
+
+#: French descriptions (alt text) of the figures the notebooks save with ``export.save_figure``, by
+#: file name; a name ending in ``_`` covers every name it starts (``leaders_<segment>``), whose
+#: rest may be named by ``{label}``. A new figure gets its entry here.
+FIGURE_DESCRIPTIONS = {
+    "engagement_per_post": "Histogramme de l'engagement par post, en échelle logarithmique",
+    "engagement_per_direction": "Histogramme de l'engagement par Direction, en échelle logarithmique",
+    "top10": "Diagramme en barres : score des Directions du Top 10",
+    "leaders_": "Diagramme en barres : score des Directions en tête du segment {label}",
+    "monthly_engagement": "Courbes de l'engagement mois par mois, par plateforme, face à l'édition précédente",
+    "monthly_posts": ("Courbes du nombre de posts comptés mois par mois, par plateforme, "
+                      "face à l'édition précédente"),
+    "formats": "Diagramme en barres : engagement médian par post selon le format, avec son intervalle à 90 %",
+    "heatmap_posts": "Carte de chaleur : nombre de posts selon le jour de la semaine et l'heure",
+    "heatmap_engagement": "Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure",
+    "profile_": "Activité mensuelle de la Direction : engagement (barres) et posts comptés (courbe)",
+}
+
+
+def describe_saved_figure(name: str, labels: dict[str, str] | None = None, context: str = "") -> str:
+    """The French description (alt text) of a saved figure, from :data:`FIGURE_DESCRIPTIONS`.
+
+    Parameters
+    ----------
+    name : str
+        The figure's file name without extension (``top10``, ``leaders_e-sante``).
+    labels : dict, optional
+        Readers' names of the keys that end figure names (segment key to its label).
+    context : str
+        The heading the figure stands under: an unknown figure is described by it.
+    """
+    labels = labels or {}
+    if name in FIGURE_DESCRIPTIONS:
+        return FIGURE_DESCRIPTIONS[name]
+    for prefix, text in FIGURE_DESCRIPTIONS.items():
+        if prefix.endswith("_") and name.startswith(prefix):
+            key = name.removeprefix(prefix)
+            return text.format(label=labels.get(key, key))
+    return f"Graphique de la partie « {context} »" if context else "Graphique du rapport"
+
+
+def describe_figure(fig) -> str:
+    """A French description of a matplotlib figure from its own texts (titles, else axis labels).
+
+    For a figure drawn without title, the axes' labels and the range of its horizontal tick
+    labels: ``Graphique : Engagement et Posts, de juin 2020 à mai 2021``.
+    """
+    def _clean(text: str) -> str:
+        return " ".join(text.split())
+
+    titles = [_clean(t) for t in [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes] if t and t.strip()]
+    if titles:
+        return "Graphique : " + " ; ".join(dict.fromkeys(titles))
+    labels = [_clean(ax.get_ylabel()) for ax in fig.axes if ax.get_ylabel().strip()]
+    text = "Graphique : " + " et ".join(dict.fromkeys(labels)) if labels else "Graphique"
+    ticks = [_clean(t.get_text()) for t in fig.axes[0].get_xticklabels()] if fig.axes else []
+    ticks = [t for t in ticks if t]
+    if len(ticks) >= 2:
+        text += f", de {ticks[0]} à {ticks[-1]}"
+    return text
+
+
 def figure(fig, alt: str = "") -> str:
-    """A matplotlib figure as an inline PNG ``<img>`` (base64), then closed; for figures inside HTML blocks."""
+    """A matplotlib figure as an inline SVG ``<img>`` (sharp on screen and in print), then closed.
+
+    For figures inside HTML blocks. The SVG is written with a fixed id salt and no date, so the
+    same figure gives the same bytes; its text stays text, in the theme's font.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        French description for readers who cannot see it; empty: :func:`describe_figure`.
+    """
     import base64
     import io
 
     import matplotlib.pyplot as plt
 
+    description = alt or describe_figure(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    with plt.rc_context({"svg.hashsalt": "influence"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_html.escape(alt)}">'
+    return f'<img class="figure" src="data:image/svg+xml;base64,{data}" alt="{_html.escape(description)}">'
+
+
+def saved_figure(src: str, alt: str, name: str | None = None) -> str:
+    """A figure a notebook showed, as HTML: its image, its French description, its file's name.
+
+    ``name`` (the figure file ``export.save_figure`` wrote, without extension) goes in
+    ``data-figure``: the booklet prints that file's SVG instead of the screen image.
+    """
+    data = f' data-figure="{_html.escape(name)}"' if name else ""
+    return f'<img class="figure" src="{_html.escape(src)}" alt="{_html.escape(alt)}"{data}>'
+
+
+_SAVE_FIGURE = re.compile(r"""save_figure\(\s*[^,()]+,\s*[^,()]+,\s*(f?)(["'])(.+?)\2\s*\)""")
+
+
+def saved_figure_names(source: str, available: set[str], parameters: dict) -> list[str | None]:
+    """The figure files a notebook cell saved, in call order, read from its ``save_figure`` calls.
+
+    A plain string names its file. An f-string (``f"leaders_{seg.key}"``) is matched against the
+    files ``available`` (names without extension); among several matches, the one whose varying
+    parts are all values of the notebook's ``parameters``. ``None`` where no single file matches.
+    """
+    values = {str(v) for v in parameters.values()}
+    names: list[str | None] = []
+    for is_f, _, text in _SAVE_FIGURE.findall(source):
+        if not is_f:
+            names.append(text if text in available else None)
+            continue
+        parts = re.split(r"\{[^{}]*\}", text)
+        pattern = re.compile("(.+?)".join(re.escape(p) for p in parts))
+        matches = {n: pattern.fullmatch(n) for n in sorted(available)}
+        found = [n for n, m in matches.items() if m]
+        if len(found) > 1:
+            found = [n for n in found if all(g in values for g in matches[n].groups())]
+        names.append(found[0] if len(found) == 1 else None)
+    return names
+
+
+def card(content: str) -> str:
+    """A card: a block read as one (a Direction's profile), never split across printed pages.
+
+    Its heading goes inside: WeasyPrint moves a card that does not fit to the next page but
+    leaves a heading standing before it behind.
+    """
+    return f'<div class="card">{content}</div>'
+
+
+def prepare_outputs(nb, available: set[str], parameters: dict, labels: dict[str, str]) -> None:
+    """Make an executed notebook's image outputs ready for readers, in place, before nbconvert renders them.
+
+    Each image output becomes :func:`saved_figure` HTML: a French description (nbconvert would
+    write an English placeholder) and, when its cell saved it with ``save_figure``, its file's
+    name (see :func:`saved_figure_names`), so that the booklet prints the SVG file.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+    available : set of str
+        Names (without extension) of the figure files of the run.
+    parameters : dict
+        The notebook's parameters.
+    labels : dict
+        Segment key to label, for descriptions.
+    """
+    import nbformat
+
+    context = ""
+    for cell in nb.cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            o.get("data", {}).get(kind, "") for o in cell.get("outputs", []) for kind in ("text/markdown", "text/html")]
+        for text in texts:
+            text = "".join(text) if isinstance(text, list) else text
+            found = (re.findall(r"^#{1,6}\s+(.+)$", text, flags=re.M)
+                     + re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", text, flags=re.S))
+            if found:
+                context = _html.unescape(re.sub(r"<[^>]+>", "", found[-1])).strip()
+        if cell.cell_type != "code":
+            continue
+        images = [i for i, o in enumerate(cell.get("outputs", [])) if "image/png" in o.get("data", {})]
+        names = saved_figure_names(cell.source, available, parameters)
+        if len(names) != len(images):
+            names = [None] * len(images)
+        for index, name in zip(images, names):
+            png = "".join(cell.outputs[index]["data"]["image/png"]).strip()
+            alt = describe_saved_figure(name, labels) if name else describe_saved_figure("", labels, context)
+            cell.outputs[index] = nbformat.v4.new_output(
+                "display_data", data={"text/html": saved_figure(f"data:image/png;base64,{png}", alt, name)})
 
 
 def bullet_list(items: list[str]) -> str:

@@ -1,7 +1,8 @@
-"""Running the report: section notebooks through papermill, the workbook, report.html, the manifest, batches."""
+"""Running the report: notebooks through papermill, the workbook, report.html and .pdf, the manifest, batches."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -12,8 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from influence_lib import __version__
+from influence_lib import __version__, kernels
 from influence_lib.errors import InfluenceError, SettingsError
+from influence_lib.outputs import (
+    MANIFEST,
+    ReportLock,
+    check_report_paths,
+    checksum_files,
+    record_without_paths,
+    remove_stale_staging,
+    write_rejected,
+)
 from influence_lib.settings import DatasetSettings, is_slug, load_dataset_settings, load_methodology
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -27,13 +37,51 @@ class ReportError(InfluenceError):
     """A section notebook failed, or the outputs could not be put in place."""
 
 
+class ReportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: kernels stopped, queued notebooks dropped, staging removed.
+
+    Attributes
+    ----------
+    stopped : int
+        Notebooks that were running and were stopped.
+    not_started : int
+        Notebooks of the queue that never started.
+    written : list of str
+        Report folders completed before the interruption (a batch swaps each sector as it ends).
+    when : str
+        When no notebook was stopped: the stage that was interrupted.
+    """
+
+    def __init__(self, stopped: int = 0, not_started: int = 0, written: list[str] | None = None, when: str = ""):
+        super().__init__()
+        self.stopped, self.not_started, self.written, self.when = stopped, not_started, list(written or []), when
+
+    def describe(self) -> str:
+        """One line for the terminal: what was stopped and what, if anything, was written."""
+        done = "nothing written" if not self.written else "written before: " + ", ".join(self.written)
+        n = self.stopped
+        if not n and not self.not_started:
+            return f"interrupted{' ' + self.when if self.when else ''}: {done}"
+        return f"interrupted: {n} notebook{'s' if n != 1 else ''} stopped, {self.not_started} not started, {done}"
+
+
 @dataclass(frozen=True)
 class NotebookRun:
-    """One execution of a section notebook: template, output name and parameters."""
+    """One execution of a section notebook: template, output name and parameters.
+
+    ``shown`` holds what the executed notebook and the manifest record instead of the local
+    paths the kernel was given (``data_dir`` as the dataset's name, ``out_dir`` as ``.``).
+    """
 
     template: str
     name: str
     parameters: dict
+    shown: dict = field(default_factory=dict)
+
+    @property
+    def recorded(self) -> dict:
+        """The parameters as the executed notebook and the manifest record them: no local paths."""
+        return {**self.parameters, **self.shown}
 
 
 @dataclass
@@ -47,23 +95,25 @@ class ReportResult:
     seconds: float = 0.0
 
 
-def plan_report(settings: DatasetSettings, sector: str, common: dict) -> list[NotebookRun]:
+def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dict | None = None) -> list[NotebookRun]:
     """The notebook runs of a sector's report, in the original study's order.
 
     Methodology, Top 10 of the focus segment, the focus segment's ranking, trends, then the
-    other segments' rankings in dataset.yml order.
+    other segments' rankings in dataset.yml order. ``shown``: see :class:`NotebookRun`.
     """
+    shown = dict(shown or {})
     sector_settings = settings.sector(sector)
     focus = sector_settings.focus or sector_settings.segments[0].key
     others = [s.key for s in sector_settings.segments if s.key != focus]
     runs = [
-        NotebookRun("00_methodology", "00_methodology", dict(common)),
-        NotebookRun("01_focus-top10", "01_focus-top10", dict(common)),
-        NotebookRun(SEGMENT_TEMPLATE, f"02_segment-ranking_{focus}", {**common, "segment": focus}),
+        NotebookRun("00_methodology", "00_methodology", dict(common), shown),
+        NotebookRun("01_focus-top10", "01_focus-top10", dict(common), shown),
+        NotebookRun(SEGMENT_TEMPLATE, f"02_segment-ranking_{focus}", {**common, "segment": focus}, shown),
     ]
     if (NOTEBOOK_DIR / "03_trends.ipynb").exists():
-        runs.append(NotebookRun("03_trends", "03_trends", dict(common)))
-    runs += [NotebookRun(SEGMENT_TEMPLATE, f"04_segment-ranking_{key}", {**common, "segment": key}) for key in others]
+        runs.append(NotebookRun("03_trends", "03_trends", dict(common), shown))
+    runs += [NotebookRun(SEGMENT_TEMPLATE, f"04_segment-ranking_{key}", {**common, "segment": key}, shown)
+             for key in others]
     return runs
 
 
@@ -71,9 +121,13 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
     """Execute one notebook with papermill into ``folder/notebooks``; return its duration in seconds.
 
     The source notebook is never modified. No working directory is set: papermill would change the
-    process-wide one, which parallel runs share; notebooks use absolute paths only.
+    process-wide one, which parallel runs share; notebooks use absolute paths only. Its kernel is
+    tracked (:mod:`influence_lib.kernels`) so that Ctrl-C stops it at once; the executed copy then
+    records its parameters without local paths (:func:`record_without_paths`).
     """
     import papermill as pm
+
+    from influence_lib.kernels import TrackedKernelManager
 
     started = time.perf_counter()
     target = folder / "notebooks" / f"{run.name}.ipynb"
@@ -82,11 +136,11 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
             kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
-            log_output=False, report_mode=False,
+            log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
         )
     except pm.PapermillExecutionError as exc:
-        raise ReportError(f"notebook {run.name} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-                          f"(executed copy kept in the failed run's folder)") from None
+        raise ReportError(f"notebook {run.name} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    record_without_paths(target, run)
     return round(time.perf_counter() - started, 2)
 
 
@@ -97,16 +151,21 @@ def _check_keys(sector: str, edition: str) -> None:
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames only: the old edition stays whole until the new one is complete."""
+    """Replace ``target`` by ``staging`` with renames only: the old edition stays whole until the new one is complete.
+
+    Ctrl-C waits for the two renames; a run killed between them leaves the old edition as
+    ``.<name>.old-<pid>``, which the next run puts back (:func:`remove_stale_staging`).
+    """
     backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(backup)
-    try:
-        staging.rename(target)
-    except OSError:
-        if backup.exists():
-            backup.rename(target)
-        raise
+    with kernels.interrupts("defer"):
+        if target.exists():
+            target.rename(backup)
+        try:
+            staging.rename(target)
+        except OSError:
+            if backup.exists():
+                backup.rename(target)
+            raise
     shutil.rmtree(backup, ignore_errors=True)
 
 
@@ -141,16 +200,23 @@ def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition
 
 
 def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings, sector: str, edition: str,
-               methodology_label: str) -> Path:
-    """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file."""
+               methodology_label: str, dataset_name: str = "") -> Path:
+    """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file.
+
+    Every image gets a French description and, when its cell saved it with ``export.save_figure``,
+    the name of its file (the booklet prints that file's SVG); every heading a unique anchor. The
+    footer names the dataset by its title and its folder's name (``dataset_name``), never a path.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     from influence_lib.frenchify import format_period
-    from influence_lib.html import assemble_page
+    from influence_lib.html import assemble_page, prepare_outputs
 
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
+    available = {p.stem for p in (folder / "figures").glob("*.svg")}
+    labels = {s.key: s.label for s in settings.sector(sector).segments}
     fragments = []
     for run in runs:
         nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
@@ -159,14 +225,16 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        prepare_outputs(nb, available, run.parameters, labels)
         body, _ = exporter.from_notebook_node(nb)
         fragments.append(body)
     period = settings.period(edition)
+    dataset = f"« {settings.title} »" + (f", dossier {dataset_name}" if dataset_name else "")
     page = assemble_page(
         title=settings.title, subtitle=settings.sector(sector).title,
         period_text=f"Édition {edition} — posts publiés {format_period(period.start, period.end)}",
         sections=fragments,
-        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {folder.name}",
+        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset}",
     )
     path = folder / "report.html"
     path.write_text(page, encoding="utf-8", newline="\n")
@@ -175,33 +243,45 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
 
 def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
                    durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, input checksums, row counts, opt-outs, durations.
+    """``manifest.json``: parameters, versions, methodology, inputs, row counts, opt-outs, durations, output checksums.
 
     ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
+    No local path is recorded: the dataset by its folder's name, its files relative to that
+    folder, the notebooks' parameters as :attr:`NotebookRun.recorded`. ``files`` lists every
+    other file of ``folder`` with its SHA-256 and size, for ``influence verify``: write the
+    manifest last.
     """
     from influence_lib.export import write_json
+
+    root = Path(dataset.path)
+
+    def relative(path: Path) -> str:
+        path = Path(path)
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
     manifest = {
         "package": "influence",
         "version": __version__,
         "parameters": parameters,
         "methodology": {"name": methodology.name, "version": methodology.version},
-        "inputs": {name: {"file": str(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
+        "dataset": root.name,
+        "inputs": {name: {"file": relative(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
                    for name, f in dataset.files.items()},
         # read = used + rejected + opted_out: people of opt-out.csv are removed before validation
         "rows": {r.table: {"read": int(r.read) + dataset.opt_out.removed[r.table], "used": int(r.used),
                            "rejected": int(r.rejected), "opted_out": dataset.opt_out.removed[r.table]}
                  for r in dataset.report.counts.itertuples(index=False)},
         "opt_out": dataset.opt_out.manifest_entry(),
-        "notebooks": [{"name": r.name, "template": r.template, "parameters": r.parameters,
+        "notebooks": [{"name": r.name, "template": r.template, "parameters": r.recorded,
                        "seconds": durations.get(r.name)} for r in runs],
+        "files": checksum_files(folder),
     }
-    return write_json(manifest, folder / "manifest.json")
+    return write_json(manifest, folder / MANIFEST)
 
 
 @dataclass
 class ReportJob:
-    """A report being produced: where it goes, its staging folder, its notebook runs."""
+    """A report being produced: where it goes, its staging folder, its lock, its notebook runs."""
 
     sector: str
     edition: str
@@ -214,18 +294,28 @@ class ReportJob:
     common: dict
     on_error: str
     csv_dialect: str = "standard"
+    lock: ReportLock | None = None
+    shown: dict = field(default_factory=dict)
+    no_texts: bool = False
+    written: bool = False
     durations: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
 
 def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
                    out_dir: str | Path = "outputs", on_error: str = "raise",
-                   methodology_file: str | None = None, dataset=None, csv_dialect: str = "standard") -> ReportJob:
-    """Check everything a report needs, then create its staging folder and plan its notebooks.
+                   methodology_file: str | None = None, dataset=None, wait: bool = False,
+                   no_texts: bool = False, on_wait=None, checked: bool = False,
+                   csv_dialect: str = "standard") -> ReportJob:
+    """Check everything a report needs, take its folder's lock, then create its staging folder and plan its notebooks.
 
-    Keys that cannot be folder names, an unknown sector, edition or CSV dialect, a bad methodology
-    file and bad data (unless ``on_error="reject"``) are refused here, before anything is written.
-    ``dataset`` may be passed when it is already loaded (a batch loads it once).
+    Keys that cannot be folder names, an unknown sector, edition or CSV dialect, outputs that would overwrite an
+    input, a bad methodology file and bad data (unless ``on_error="reject"``) are refused here,
+    before anything is written. Another run writing the same folder makes it refuse
+    (:class:`~influence_lib.outputs.OutputBusyError`) or, with ``wait``, wait for it (``on_wait``
+    is called first with the other run's pid). Staging folders left by runs whose process is gone
+    are removed. ``dataset`` may be passed when it is already loaded (a batch loads it once), and
+    ``checked`` when the output paths were checked already.
     """
     from influence_lib.dataset import SAMPLE_DIR, load_dataset
     from influence_lib.export import csv_dialect as check_dialect
@@ -240,51 +330,76 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
         check_dialect(csv_dialect)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
+    if not checked:
+        check_report_paths(data, out_dir, [sector], edition, methodology_file)
     methodology = load_methodology(methodology_file)
     if dataset is None:
         dataset = load_dataset(data, on_error=on_error)  # refuse bad data before starting any kernel
     target = Path(out_dir).resolve() / sector / edition
     target.parent.mkdir(parents=True, exist_ok=True)
+    lock = ReportLock(target)
+    lock.acquire(wait=wait, on_wait=on_wait)
     staging = target.with_name(f".{edition}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        remove_stale_staging(target)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    except BaseException:
+        lock.release()
+        raise
     common = {"data_dir": str(data), "sector": sector, "edition": edition, "out_dir": str(staging),
-              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else ""}
+              "on_error": "reject" if on_error == "reject" else "fail", "methodology_file": str(Path(methodology_file).resolve()) if methodology_file else "",
+              "no_texts": bool(no_texts)}
+    shown = {"data_dir": data.name, "out_dir": ".",
+             "methodology_file": Path(methodology_file).name if methodology_file else ""}
     return ReportJob(sector, edition, settings, dataset, methodology, target, staging,
-                     plan_report(settings, sector, common), common, on_error, csv_dialect)
+                     plan_report(settings, sector, common, shown), common, on_error, csv_dialect, lock, shown,
+                     bool(no_texts))
 
 
 def finish_report(job: ReportJob) -> ReportResult:
-    """After every notebook ran: workbook, rejected rows, report.html, manifest, then the swap into place."""
+    """After every notebook ran: workbook, rejected rows, report.html, report.pdf, manifest, then the swap into place."""
     build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
     if job.csv_dialect != "standard":
         from influence_lib.export import write_tables_in_dialect
         write_tables_in_dialect(job.staging, job.csv_dialect)
     if job.on_error == "reject":
-        from influence_lib.export import write_rejected_rows
-        write_rejected_rows(job.dataset.report, job.staging / "rejected-rows.csv")
-    build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label)
+        write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
+    build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
+               Path(job.dataset.path).name)
+    from influence_lib.booklet import write_booklet
+    job.durations["report.pdf"] = write_booklet(job.staging / "report.html").seconds
     public = {k: v for k, v in job.common.items() if k != "out_dir"}
-    build_manifest(job.staging, job.dataset, {**public, "out_dir": str(job.target)}, job.runs, job.durations,
-                   job.methodology)
-    _swap_into_place(job.staging, job.target)
+    build_manifest(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations, job.methodology)
+    try:
+        _swap_into_place(job.staging, job.target)
+        job.written = True
+    finally:
+        if job.lock is not None:
+            job.lock.release()
     return ReportResult(job.sector, job.edition, job.target, job.durations, round(time.perf_counter() - job.started, 2))
 
 
 def abandon_report(job: ReportJob) -> None:
-    """Remove a failed or interrupted report's staging folder; the previous edition stays as it was."""
-    shutil.rmtree(job.staging, ignore_errors=True)
+    """Remove a failed or interrupted report's staging folder and release its lock; the previous edition stays."""
+    with kernels.interrupts("ignore"):
+        shutil.rmtree(job.staging, ignore_errors=True)
+        if job.lock is not None:
+            job.lock.release()
 
 
 def run_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
                out_dir: str | Path = "outputs", jobs: int = 2, progress: bool = True,
-               on_error: str = "raise", methodology_file: str | None = None,
+               on_error: str = "raise", methodology_file: str | None = None, wait: bool = False,
+               no_texts: bool = False, rejected_file: str | Path | None = None, on_wait=None,
                csv_dialect: str = "standard") -> ReportResult:
     """Produce a sector's report into ``OUT/<sector>/<edition>/``, atomically.
 
     Everything is written into a hidden staging folder beside the target, which replaces the
-    target only when every notebook, the workbook, the HTML and the manifest succeeded; a
+    target only when every notebook, the workbook, the HTML, the PDF and the manifest succeeded; a
     failed or interrupted run removes its staging folder and leaves the previous edition as it was.
+    One run at a time writes a report folder (a lock file beside it); Ctrl-C stops the kernels
+    at once and raises :class:`ReportInterrupted`.
 
     Parameters
     ----------
@@ -304,6 +419,14 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
         What to do with bad rows (see :func:`influence_lib.dataset.load_dataset`).
     methodology_file : str, optional
         Methodology YAML (default: engagement v1).
+    wait : bool
+        When another run writes the same folder, wait for it instead of refusing.
+    no_texts : bool
+        Leave post texts out of every output (the notebooks' ``no_texts`` parameter).
+    rejected_file : str or Path, optional
+        Also write the rejected rows there, once the report is in place (with ``on_error="reject"``).
+    on_wait : callable, optional
+        Called with the other run's pid before waiting for it.
     csv_dialect : {"standard", "excel-fr"}
         ``excel-fr`` also writes every table to ``tables-excel-fr/`` in the dialect French Excel
         opens directly (see :data:`influence_lib.export.CSV_DIALECTS`); ``tables/`` is always written.
@@ -312,33 +435,83 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     -------
     ReportResult
     """
-    job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, csv_dialect=csv_dialect)
+    from influence_lib.dataset import SAMPLE_DIR
+
+    data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
+    if rejected_file is not None:
+        edition_key = str(edition) if edition else load_dataset_settings(data / "dataset.yml").latest_edition
+        check_report_paths(data, out_dir, [sector], edition_key, methodology_file, rejected_file)
     try:
-        _execute_all(job.runs, job.staging, jobs, progress, f"{sector} {job.edition}", job.durations)
-        return finish_report(job)
+        job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
+                             no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
+    except KeyboardInterrupt:  # while loading the data, or waiting for another run
+        raise ReportInterrupted(when="before any notebook started") from None
+    bar = _progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
+    try:
+        def done(_, run, future):
+            job.durations[run.name] = future.result()
+            bar.update()
+
+        _run_queue([(sector, run, job.staging) for run in job.runs], jobs, done, bar)
+        result = finish_report(job)
+    except ReportInterrupted:
+        abandon_report(job)
+        raise
+    except KeyboardInterrupt:  # all notebooks had run
+        abandon_report(job)
+        raise ReportInterrupted(written=[str(job.target)] if job.written else [],
+                                when="while the report was assembled") from None
     except BaseException:
         abandon_report(job)
         raise
-
-
-def _execute_all(runs, folder, jobs, progress, label, durations) -> None:
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(runs), desc=label, unit="notebook", disable=not progress, file=sys.stderr)
-    try:
-        if jobs <= 1:
-            for run in runs:
-                durations[run.name] = execute_run(run, folder)
-                bar.update()
-            return
-        # Kernels are separate processes: threads are enough to keep `jobs` of them busy.
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute_run, run, folder): run for run in runs}
-            for future in as_completed(futures):
-                durations[futures[future].name] = future.result()
-                bar.update()
     finally:
         bar.close()
+    if rejected_file is not None and on_error == "reject":
+        write_rejected(job.dataset.report, rejected_file, job.dataset.path, no_texts)
+    return result
+
+
+def _progress_bar(total: int, label: str, progress: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="notebook", disable=not progress, file=sys.stderr)
+
+
+def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None) -> None:
+    """Execute ``(key, run, folder)`` tasks ``jobs`` at a time; ``on_done(key, run, future)`` as each ends.
+
+    Kernels are separate processes: threads are enough to keep ``jobs`` of them busy, and the
+    main thread stays free to take Ctrl-C. Then every kernel is killed, the queue is dropped
+    (none of it starts), the threads are waited for (about a second: nbclient notices a dead
+    kernel within one) and :class:`ReportInterrupted` is raised. An exception from ``on_done``
+    stops the queue the same way, then propagates. ``futures`` (filled with each future's
+    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks.
+    """
+    kernels.start_run()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = {} if futures is None else futures
+    try:
+        for key, run, folder in tasks:
+            futures[pool.submit(execute_run, run, folder)] = (key, run)
+        for future in as_completed(futures):
+            key, run = futures[future]
+            on_done(key, run, future)
+    except BaseException as exc:
+        quiet = logging.getLogger("papermill")  # nbclient logs each killed kernel through it: not news
+        with kernels.interrupts("ignore"):
+            running = sum(f.running() for f in futures)
+            not_started = sum(f.cancel() for f in futures)
+            quiet.disabled = True
+            try:
+                kernels.stop_kernels()
+                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                quiet.disabled = False
+            bar.leave = False  # the progress bar is cleared: the interruption's line is the last word
+        if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, ReportInterrupted):
+            raise ReportInterrupted(running, not_started) from None
+        raise
+    pool.shutdown(wait=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -348,15 +521,19 @@ def _first_line(exc: BaseException) -> str:
 
 def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
               out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True,
-              csv_dialect: str = "standard") -> pd.DataFrame:
+              on_error: str = "raise", wait: bool = False, no_texts: bool = False,
+              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard") -> pd.DataFrame:
     """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
 
     The dataset is loaded and checked once. Every notebook of every sector goes into one queue
     served by ``jobs`` kernels (worker processes) at a time, so a big sector does not leave a
     worker idle while the others finish; each sector's report is assembled and swapped into
-    place as soon as its own notebooks are done. A failing sector does not stop the others: its
-    remaining notebooks are dropped and its previous outputs stay as they were. ``csv_dialect`` as
-    in :func:`run_report`.
+    place as soon as its own notebooks are done. A failing sector (a notebook, or another run
+    writing its folder) does not stop the others: its remaining notebooks are dropped and its
+    previous outputs stay as they were. Output paths are checked for every sector first; Ctrl-C
+    stops everything (:class:`ReportInterrupted`, naming the sectors already written).
+    ``on_error``, ``wait``, ``no_texts``, ``rejected_file``, ``on_wait`` and ``csv_dialect`` as in
+    :func:`run_report`.
 
     Returns
     -------
@@ -364,8 +541,6 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         One row per sector: ``sector, status, seconds, detail`` (``detail``: output folder, or
         the error).
     """
-    from tqdm import tqdm
-
     from influence_lib.dataset import SAMPLE_DIR, load_dataset
 
     data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
@@ -374,43 +549,65 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
     unknown = [s for s in chosen if s not in settings.sectors]
     if unknown:
         raise KeyError(f"unknown sector(s) {', '.join(unknown)}; known: {', '.join(settings.sectors)}")
-    dataset = load_dataset(data)
+    edition_key = str(edition) if edition else settings.latest_edition
+    check_report_paths(data, out_dir, [s for s in chosen if is_slug(s)], edition_key, None, rejected_file)
     outcome: dict[str, tuple[str, float, str]] = {}
     pending: dict[str, ReportJob] = {}
-    for sector in chosen:
-        try:
-            pending[sector] = prepare_report(sector, data, edition, out_dir, dataset=dataset, csv_dialect=csv_dialect)
-        except Exception as exc:
-            outcome[sector] = ("failed", 0.0, _first_line(exc))
-    outstanding = {sector: len(job.runs) for sector, job in pending.items()}
-    bar = tqdm(total=sum(outstanding.values()), desc="batch", unit="notebook", disable=not progress, file=sys.stderr)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(execute_run, run, job.staging): (sector, run)
-                       for sector, job in pending.items() for run in job.runs}
-            for future in as_completed(futures):
-                sector, run = futures[future]
-                job = pending[sector]
-                outstanding[sector] -= 1
-                bar.update()
-                if sector not in outcome:
-                    try:
-                        job.durations[run.name] = future.result()
-                        if outstanding[sector] == 0:
-                            result = finish_report(job)
-                            outcome[sector] = ("ok", result.seconds, str(result.folder))
-                    except Exception as exc:
-                        outcome[sector] = ("failed", round(time.perf_counter() - job.started, 2), _first_line(exc))
-                        for other, (other_sector, _) in futures.items():
-                            if other_sector == sector:
-                                other.cancel()  # notebooks not started yet are dropped
-                if outcome.get(sector, ("",))[0] == "failed" and outstanding[sector] == 0:
-                    abandon_report(job)  # only once none of its notebooks still writes there
-                bar.set_postfix_str(f"{sector}: {outcome.get(sector, ('en cours',))[0]}")
-    except BaseException:
+        dataset = load_dataset(data, on_error=on_error)
+        for sector in chosen:
+            try:
+                pending[sector] = prepare_report(sector, data, edition, out_dir, on_error, dataset=dataset, wait=wait,
+                                                 no_texts=no_texts, on_wait=on_wait, checked=True,
+                                                 csv_dialect=csv_dialect)
+            except (InfluenceError, KeyError, OSError) as exc:
+                outcome[sector] = ("failed", 0.0, _first_line(exc))
+    except BaseException as exc:
         for job in pending.values():
             abandon_report(job)
+        if isinstance(exc, KeyboardInterrupt):
+            raise ReportInterrupted(when="before any notebook started") from None
+        raise
+    outstanding = {sector: len(job.runs) for sector, job in pending.items()}
+    bar = _progress_bar(sum(outstanding.values()), "batch", progress)
+    tasks = [(sector, run, job.staging) for sector, job in pending.items() for run in job.runs]
+
+    def done(sector, run, future):
+        job = pending[sector]
+        outstanding[sector] -= 1
+        bar.update()
+        if sector not in outcome:
+            try:
+                job.durations[run.name] = future.result()
+                if outstanding[sector] == 0:
+                    result = finish_report(job)
+                    outcome[sector] = ("ok", result.seconds, str(result.folder))
+            except Exception as exc:  # any failure of one sector: the others go on
+                outcome[sector] = ("failed", round(time.perf_counter() - job.started, 2), _first_line(exc))
+                for other, (key, _) in futures.items():
+                    if key == sector:
+                        other.cancel()  # notebooks not started yet are dropped
+        if outcome.get(sector, ("",))[0] == "failed" and outstanding[sector] == 0:
+            abandon_report(job)  # only once none of its notebooks still writes there
+        bar.set_postfix_str(f"{sector}: {outcome.get(sector, ('en cours',))[0]}")
+
+    futures: dict = {}
+    try:
+        _run_queue(tasks, jobs, done, bar, futures)
+    except BaseException as exc:
+        for job in pending.values():
+            if not job.written:
+                abandon_report(job)
+        if isinstance(exc, KeyboardInterrupt):
+            interrupted = exc if isinstance(exc, ReportInterrupted) else ReportInterrupted(when="between notebooks")
+            interrupted.written = [s for s, job in pending.items() if job.written]
+            raise interrupted from None
         raise
     finally:
         bar.close()
+    for sector, job in pending.items():  # a failed sector whose last notebooks were cancelled: no staging left
+        if outcome.get(sector, ("",))[0] == "failed":
+            abandon_report(job)
+    if rejected_file is not None and on_error == "reject":
+        write_rejected(dataset.report, rejected_file, dataset.path, no_texts)
     return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])

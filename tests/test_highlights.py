@@ -48,8 +48,18 @@ def test_best_moment_active_share_hashtag_and_others():
     assert hl.sentence_totals(10234, 487000) == (
         f"Les membres des Directions ont publié 10{NNBSP}234 posts, qui ont suscité 487{NNBSP}000 interactions.")
     assert hl.sentence_platform_share("linkedin", 0.982) == f"LinkedIn concentre 98{NBSP}% de l’engagement des Directions."
-    assert hl.sentence_exceptional_posts(1) == "Un post a largement dépassé le niveau habituel de son auteur."
-    assert hl.sentence_exceptional_posts(12).startswith("12 posts ont")
+    rule = f"règle calibrée sur des données simulées : moins d’une fausse alerte pour 1{NNBSP}000 posts comparés"
+    usual = "au moins 20 fois le nombre médian d’interactions de ses autres posts sur le même réseau"
+    assert hl.sentence_exceptional_posts(1) == (
+        f"Un post se détache nettement du niveau habituel de son auteur : il a recueilli {usual} ({rule}).")
+    assert hl.sentence_exceptional_posts(12) == (
+        f"12 posts se détachent nettement du niveau habituel de leur auteur : chacun a recueilli {usual} ({rule}).")
+    assert hl.sentence_exceptional_posts(0) == (
+        f"Aucun post ne se détache nettement du niveau habituel de son auteur ({usual}, selon une {rule}).")
+    # a looser multiple than the calibrated one is not covered by the calibration: not claimed
+    assert hl.sentence_exceptional_posts(3, min_times=2.5) == (
+        "3 posts se détachent nettement du niveau habituel de leur auteur : chacun a recueilli au moins 2,5 fois "
+        "le nombre médian d’interactions de ses autres posts sur le même réseau.")
     assert hl.sentence_women_share(0.284, 0.22) == (
         f"Les femmes représentent 28{NBSP}% des membres des Directions et 22{NBSP}% du Top 100 des dirigeants.")
 

@@ -132,6 +132,11 @@ def test_manifest(sample_report):
     for counts in manifest["rows"].values():
         assert counts["read"] == counts["used"] + counts["rejected"]
     assert all(n["seconds"] > 0 for n in manifest["notebooks"])
+    # every other file, with its checksum: `influence verify` finds the folder as written
+    from influence_lib.outputs import verify_report
+    assert {"report.html", "rankings.xlsx", "tables/top10.csv", "notebooks/00_methodology.ipynb"} <= set(manifest["files"])
+    result = verify_report(sample_report.folder)
+    assert result.ok and result.matched == len(manifest["files"])
 
 
 def test_bad_keys_refused_before_touching_disk(tmp_path):

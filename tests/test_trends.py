@@ -240,29 +240,40 @@ def test_top_posts_break_ties_by_post_id_and_cut_excerpts_at_a_word(members, org
 
 
 def test_exceptional_post_is_measured_against_the_authors_other_posts(members, organizations):
-    usual = [10, 12, 9, 11, 10]
+    usual = [10, 12, 9, 11, 10, 8, 13, 10, 11, 9]
     rows = [post(f"a{i}", "2021-01-04T10:00:00Z", e) for i, e in enumerate(usual)]
-    rows.append(post("a9", "2021-01-05T10:00:00Z", 500))
+    rows.append(post("x1", "2021-01-05T10:00:00Z", 500))
+    rows.append(post("x2", "2021-01-05T11:00:00Z", 150))  # 13.7 times the usual level: not enough
     # a big account: every post is big, none is exceptional for its author
     rows += [post(f"b{i}", "2021-01-04T10:00:00Z", e, account="a3", member="m3", org="o2")
-             for i, e in enumerate([1000, 1100, 900, 1050, 950, 1020])]
-    rows += [post("c1", "2021-01-04T10:00:00Z", 400, account="a4", member="m4", org="o2")]  # too few posts
+             for i, e in enumerate([1000, 1100, 900, 1050, 950, 1020, 980, 1010, 990, 1030, 970])]
+    rows += [post(f"c{i}", "2021-01-04T10:00:00Z", e, account="a4", member="m4", org="o2")
+             for i, e in enumerate([1, 2, 1, 2, 1, 2, 1, 2, 1, 4000])]  # 9 other posts: too few
+    rows += [post(f"d{i}", "2021-01-04T10:00:00Z", e, account="a5", member="m2", org="o1")
+             for i, e in enumerate([1, 2, 1, 3, 1, 2, 2, 1, 3, 2, 900])]
     posts = make_posts(rows)
     scores = trends.score_against_author(posts).set_index("post_id")
-    # leave-one-out: the usual level of a9 is the median of the five others, 10 (10.5 with a9 included)
-    assert scores.loc["a9", "usual_engagement"] == pytest.approx(10.0)
-    assert scores.loc["a9", "author_posts"] == 5
-    expected = math.log(501 / 11) / (1.4826 * math.log(12 / 11))
-    assert scores.loc["a9", "robust_z"] == pytest.approx(expected)
-    assert math.isnan(scores.loc["c1", "robust_z"])
+    # leave-one-out: the usual level of x1 is the median of the eleven others, 10
+    assert scores.loc["x1", "usual_engagement"] == pytest.approx(10.0)
+    assert scores.loc["x1", "author_posts"] == 11
+    assert scores.loc["x1", "times_usual"] == pytest.approx(501 / 11)
+    mad = np.median(np.abs(np.log1p([10, 12, 9, 11, 10, 8, 13, 10, 11, 9, 150]) - math.log(11)))
+    assert scores.loc["x1", "robust_z"] == pytest.approx(math.log(501 / 11) / (1.4826 * mad))
+    assert math.isnan(scores.loc["c9", "robust_z"]) and math.isnan(scores.loc["c9", "times_usual"])
+    assert scores.loc["c9", "author_posts"] == 9
 
     listed = trends.exceptional_posts(posts, members, organizations)
-    assert list(listed["post_id"]) == ["a9"]
-    assert listed.loc[0, "times_usual"] == pytest.approx(501 / 11)
-    assert listed.loc[0, "full_name"] == "Zoé Martin"
-    assert trends.exceptional_posts(posts, members, organizations, min_times_usual=46).empty  # 45.5 times usual
+    # highest multiple first: d10 is 900 against a usual level of 2 (300 times), x1 45.5 times
+    assert list(listed["post_id"]) == ["d10", "x1"]
+    assert listed.loc[1, "times_usual"] == pytest.approx(501 / 11)
+    assert listed.loc[0, "times_usual"] == pytest.approx(901 / 3)
+    assert list(listed["full_name"]) == ["Yann Petit", "Zoé Martin"]
+    assert list(trends.exceptional_posts(posts, members, organizations, min_times_usual=46)["post_id"]) == ["d10"]
+    assert list(trends.exceptional_posts(posts, members, organizations, min_times_usual=13)["post_id"]) == [
+        "d10", "x1", "x2"]
+    assert "c9" in set(trends.exceptional_posts(posts, members, organizations, min_author_posts=9)["post_id"])
     top = trends.top_posts(posts, members, organizations, n=3)
-    assert set(top["post_id"]) == {"b1", "b3", "b5"}  # the biggest posts are not the exceptional ones
+    assert set(top["post_id"]) == {"b1", "b3", "c9"}  # the biggest posts are not the exceptional ones
 
 
 def test_leave_one_out_scores_match_a_plain_loop():
@@ -279,7 +290,9 @@ def test_leave_one_out_scores_match_a_plain_loop():
         mad = np.median(np.abs(others - center))
         scale = 1.4826 * mad if mad > 0 else 1.253314 * np.mean(np.abs(others - center))
         z = (logs[i] - center) / scale if scale > 0 else np.nan
-        assert scores.loc[i, "usual_engagement"] == pytest.approx(np.expm1(center))
+        usual = np.median(engagement[(accounts == accounts[i]) & (np.arange(200) != i)])
+        assert scores.loc[i, "usual_engagement"] == pytest.approx(usual)
+        assert scores.loc[i, "times_usual"] == pytest.approx((engagement[i] + 1) / (usual + 1))
         assert scores.loc[i, "robust_z"] == pytest.approx(z, nan_ok=True)
 
 

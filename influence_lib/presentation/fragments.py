@@ -19,7 +19,7 @@ from influence_lib.frenchify import (
     pluralize,
     readable_table,
 )
-from influence_lib.html import key_figures, table
+from influence_lib.html import card, key_figures, table
 from influence_lib.presentation.tables import (
     BEST_POST_VIEW,
     BOX_LABELS,
@@ -101,13 +101,12 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
             if "status" in row else "")
     heading_html = (f"<h3>{int(row['rank'])}. {escape(str(row['name']))}"
                     + (f" <small>({escape(move)})</small>" if move else "") + "</h3>")
-    return (
-        '<article class="profile">' + heading_html + figures + (analysis_html or paragraph(voice))
+    return card(
+        heading_html + figures + (analysis_html or paragraph(voice))
         + "<h4>Contribution des membres</h4>" + table(readable_table(members, MEMBER_VIEW))
         + "<h4>Ses trois meilleurs posts</h4>"
         + (table(readable_table(posts, BEST_POST_VIEW)) if len(posts) else paragraph("Aucun post compté."))
         + ("<h4>Activité mensuelle</h4>" + figure_html if figure_html else "")
-        + "</article>"
     )
 
 

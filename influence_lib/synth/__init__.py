@@ -17,7 +17,7 @@ from faker import Faker
 
 from influence_lib.schema import TABLE_NAMES, TABLES
 from influence_lib.synth.accounts import make_accounts
-from influence_lib.synth.constants import DATASET_TITLE, EDITIONS, SECTORS
+from influence_lib.synth.constants import DATASET_TITLE, EDITIONS, OUTLIER_SHARE, SECTORS
 from influence_lib.synth.members import make_members
 from influence_lib.synth.organizations import make_organizations
 from influence_lib.synth.posts import make_posts
@@ -53,7 +53,8 @@ def dataset_settings_dict() -> dict:
     return {"title": DATASET_TITLE, "sectors": sectors, "editions": editions}
 
 
-def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED,
+                     outlier_share: float = OUTLIER_SHARE) -> dict[str, pd.DataFrame]:
     """Generate the synthetic dataset: invented organisations, leadership teams, accounts and posts.
 
     The same ``scale`` and ``seed`` always give the same tables. At scale 1, sector ``sante``,
@@ -67,6 +68,11 @@ def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, 
         Size factor; each segment keeps at least one organisation.
     seed : int, default 20210601
         Seed of the random generators (numpy and Faker).
+    outlier_share : float, default ``outlier_share`` of ``influence_lib/data/synth/posts.yml``
+        Share of posts planted at 20 to 50 times their expected engagement. 0 generates data
+        without planted outliers, for calibrating the detection of exceptional posts; any share
+        draws the same random numbers, so organisations, members, accounts and post times and
+        texts do not depend on it.
 
     Returns
     -------
@@ -78,11 +84,14 @@ def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, 
     Raises
     ------
     ValueError
-        If ``scale`` is not a positive finite number.
+        If ``scale`` is not a positive finite number, or ``outlier_share`` not between 0 and 1.
     """
     scale = float(scale)
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be a positive number, got {scale!r}")
+    outlier_share = float(outlier_share)
+    if not 0.0 <= outlier_share <= 1.0:
+        raise ValueError(f"outlier_share must be between 0 and 1 (e.g. 0.002, or 0 for none), got {outlier_share!r}")
     rng = np.random.default_rng(seed)
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
@@ -90,7 +99,7 @@ def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, 
     orgs = make_organizations(rng, scale)
     members = make_members(rng, fake, orgs)
     accounts = make_accounts(rng, members, scale)
-    posts = make_posts(rng, accounts, scale)
+    posts = make_posts(rng, accounts, scale, outlier_share)
 
     accounts = accounts.assign(followers=accounts["followers"].astype("Int64"))
     return {
@@ -101,7 +110,8 @@ def generate_dataset(scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, 
     }
 
 
-def write_dataset(out_dir, scale: float = 1.0, seed: int = DEFAULT_SEED) -> list[Path]:
+def write_dataset(out_dir, scale: float = 1.0, seed: int = DEFAULT_SEED,
+                  outlier_share: float = OUTLIER_SHARE) -> list[Path]:
     """Generate the synthetic dataset and write it as four CSV files and a ``dataset.yml``.
 
     Files are UTF-8 without byte-order mark, ``,``-separated, LF line endings, empty fields for
@@ -116,6 +126,8 @@ def write_dataset(out_dir, scale: float = 1.0, seed: int = DEFAULT_SEED) -> list
         Size factor, see `generate_dataset`.
     seed : int, default 20210601
         Seed of the random generators.
+    outlier_share : float, default ``outlier_share`` of ``posts.yml``
+        Share of planted outliers, see `generate_dataset`.
 
     Returns
     -------
@@ -136,7 +148,7 @@ def write_dataset(out_dir, scale: float = 1.0, seed: int = DEFAULT_SEED) -> list
             f"{out} holds {names}: a dataset cannot have both CSV and Parquet tables; "
             "remove them or choose another folder"
         )
-    tables = generate_dataset(scale=scale, seed=seed)
+    tables = generate_dataset(scale=scale, seed=seed, outlier_share=outlier_share)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():

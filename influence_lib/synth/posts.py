@@ -33,12 +33,19 @@ from influence_lib.synth.times import sample_times, time_engagement, utc
 COUNT_COLUMNS = ("likes", "comments", "shares", "quotes")
 
 
-def make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd.DataFrame:
+def make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float,
+               outlier_share: float = OUTLIER_SHARE) -> pd.DataFrame:
     """Posts of every account: counted posts calibrated per sector, edition and platform.
 
     Per sector, edition and platform, the counted posts (originals and quotes inside the edition)
     are exactly the target number and carry exactly the target engagement; reposts, replies and
     about 1 % of posts just outside the editions come on top.
+
+    A share ``outlier_share`` of posts is planted far above its author's level (20 to 50 times
+    the expected engagement). The outlier draws consume the same random numbers whatever the
+    share, so ``outlier_share=0`` gives the same posts, times and texts as the default, without
+    the planted outliers (the calibration of the engagement totals then spreads their engagement
+    over the other posts of their group).
 
     Parameters
     ----------
@@ -48,6 +55,8 @@ def make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd.
         Accounts from :func:`~influence_lib.synth.accounts.make_accounts`.
     scale : float
         Size factor of the targets.
+    outlier_share : float, default ``OUTLIER_SHARE`` (``posts.yml``)
+        Probability that a post is a planted outlier; 0 plants none.
 
     Returns
     -------
@@ -89,7 +98,7 @@ def make_posts(rng: np.random.Generator, acc: pd.DataFrame, scale: float) -> pd.
         base[m] = acc[f"base_{ed}"].to_numpy()[who[m]]
     theme_mult = np.array([THEMES[t]["mult"] for t in theme_names])[theme]
     kind_mult = np.select([kind == k for k in KIND_ENGAGEMENT], list(KIND_ENGAGEMENT.values()))
-    outlier = np.where(rng.random(n) < OUTLIER_SHARE, rng.uniform(20, 50, n), 1.0)
+    outlier = np.where(rng.random(n) < outlier_share, rng.uniform(20, 50, n), 1.0)
     level = (base * np.array(FORMAT_ENGAGEMENT)[fmt] * theme_mult * kind_mult * time_engagement(times)
              * outlier * np.exp(0.8 * rng.standard_normal(n)))
 

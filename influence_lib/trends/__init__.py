@@ -29,6 +29,10 @@ from influence_lib.trends.hashtags import (
 from influence_lib.trends.months import compare_monthly, monthly_activity, period_months
 from influence_lib.trends.people import LEADER_ROLES, gender_breakdown, platform_breakdown, role_breakdown
 from influence_lib.trends.posts import (
+    EXCEPTIONAL_FALSE_ALARMS,
+    EXCEPTIONAL_MIN_OTHERS,
+    EXCEPTIONAL_TIMES,
+    EXCEPTIONAL_Z,
     MAD_SCALE,
     MEAN_AD_SCALE,
     POST_COLUMNS,
@@ -48,8 +52,10 @@ from influence_lib.trends.profiles import (
 from influence_lib.trends.timing import best_moments, heatmap_grid, posting_heatmap, posting_profile
 
 __all__ = [
-    "HASHTAG_PATTERN", "LEADER_ROLES", "MAD_SCALE", "MEAN_AD_SCALE", "PARIS", "POST_COLUMNS", "UNKNOWN_FORMAT",
-    "VOICE_THRESHOLD", "best_moments", "best_posts_by_direction", "compare_monthly", "describe_posts", "direction_benchmarks", "direction_hashtags", "segment_benchmarks",
+    "EXCEPTIONAL_FALSE_ALARMS", "EXCEPTIONAL_MIN_OTHERS", "EXCEPTIONAL_TIMES", "EXCEPTIONAL_Z", "HASHTAG_PATTERN",
+    "LEADER_ROLES", "MAD_SCALE", "MEAN_AD_SCALE", "PARIS", "POST_COLUMNS", "UNKNOWN_FORMAT", "VOICE_THRESHOLD",
+    "best_moments", "best_posts_by_direction", "compare_monthly", "describe_posts", "direction_benchmarks",
+    "direction_hashtags", "segment_benchmarks",
     "direction_concentration", "direction_profiles", "exceptional_posts", "extract_hashtags", "format_performance",
     "gender_breakdown", "hashtag_table", "hashtag_trends", "hashtags_only", "heatmap_grid", "make_excerpt", "member_contributions",
     "monthly_activity", "most_engaging_hashtags", "period_months", "platform_breakdown", "platform_split",

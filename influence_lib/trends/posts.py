@@ -19,6 +19,12 @@ from influence_lib.trends.formats import _format_keys
 MAD_SCALE = 1.4826          # makes the median absolute deviation comparable to a standard deviation
 MEAN_AD_SCALE = 1.253314    # same for the mean absolute deviation, used when the MAD is 0
 
+# The rule of exceptional posts, calibrated on simulated data (see exceptional_posts).
+EXCEPTIONAL_MIN_OTHERS = 10  # fewest other posts of the author for a post to be tested
+EXCEPTIONAL_TIMES = 20.0     # lowest multiple of the author's usual level (median of the other posts)
+EXCEPTIONAL_Z = 3.0          # lowest robust z-score of log1p(engagement) against the other posts
+EXCEPTIONAL_FALSE_ALARMS = 0.001  # what the rule is calibrated for: false alarms per post tested, without outliers
+
 
 POST_COLUMNS = ["post_id", "member_id", "full_name", "role", "org_id", "name", "platform", "format",
                 "published_at", "excerpt", "engagement"]
@@ -142,14 +148,18 @@ def _leave_one_out_center_and_spread(values: np.ndarray, codes: np.ndarray):
     return center, mad, mean_ad
 
 
-def score_against_author(posts: pd.DataFrame, within: str = "account", min_author_posts: int = 5) -> pd.DataFrame:
-    """How far each post is above its author's usual level: a robust z-score of log engagement.
+def score_against_author(posts: pd.DataFrame, within: str = "account",
+                         min_author_posts: int = EXCEPTIONAL_MIN_OTHERS) -> pd.DataFrame:
+    """How far each post is above its author's usual level: multiple and robust z-score of log engagement.
 
     For each post, the reference is the author's OTHER counted posts (the post itself is left
     out): ``z = (log1p(engagement) - m) / (1.4826 * MAD)`` where ``m`` and ``MAD`` are the median
     and median absolute deviation of ``log1p`` engagement of those other posts. When more than
     half of them share one value (MAD = 0), ``1.253314 * mean absolute deviation`` replaces
-    ``1.4826 * MAD``; when that is 0 too, the score is empty.
+    ``1.4826 * MAD``; when that is 0 too, the score is empty. The author's usual level is the
+    median engagement of the other posts (``expm1(m)`` when they are odd in number; with an even
+    number, the mean of the two middle engagements) and the multiple is
+    ``(engagement + 1) / (usual + 1)``: a multiple of 20 means at least 20 times the median.
 
     Parameters
     ----------
@@ -164,37 +174,60 @@ def score_against_author(posts: pd.DataFrame, within: str = "account", min_autho
     Returns
     -------
     pandas.DataFrame
-        ``post_id, author_posts`` (the others), ``usual_engagement`` (``expm1`` of their median
-        log engagement: the author's usual level), ``robust_z``; in the posts' order.
+        ``post_id, author_posts`` (the others), ``usual_engagement`` (the author's usual level),
+        ``times_usual`` (the multiple) and ``robust_z``; in the posts' order. The last three
+        are empty for a post whose author has fewer than ``min_author_posts`` other posts.
     """
     if within not in ("account", "member"):
         raise ValueError(f"within must be 'account' or 'member', not {within!r}")
     key = "account_id" if within == "account" else "member_id"
     _require(posts, ["post_id", key, "engagement"], "posts")
     codes = pd.factorize(posts[key].astype("str").to_numpy())[0].astype(np.int64)
-    logs = np.log1p(np.clip(_values(posts["engagement"]), 0, None))
+    engagement = np.clip(_values(posts["engagement"]), 0, None)
+    logs = np.log1p(engagement)
     center, mad, mean_ad = (_leave_one_out_center_and_spread(logs, codes) if len(posts)
                             else (np.zeros(0), np.zeros(0), np.zeros(0)))
     others = (np.bincount(codes, minlength=codes.max() + 1 if len(codes) else 0)[codes] - 1).astype(np.int64)
     scale = np.where(mad > 0, MAD_SCALE * mad, MEAN_AD_SCALE * mean_ad)
     z = _divide(logs - center, scale)
-    z[others < min_author_posts] = np.nan
-    usual = np.expm1(center)
-    usual[others < min_author_posts] = np.nan
+    usual = _median_of_others(engagement, codes) if len(posts) else np.zeros(0)
+    times = (engagement + 1.0) / (usual + 1.0)
+    too_few = others < min_author_posts
+    for array in (usual, times, z):
+        array[too_few] = np.nan
     return pd.DataFrame({"post_id": posts["post_id"].to_numpy(), "author_posts": others,
-                         "usual_engagement": usual, "robust_z": z})
+                         "usual_engagement": usual, "times_usual": times, "robust_z": z})
 
 
 def exceptional_posts(posts: pd.DataFrame, members: pd.DataFrame, organizations: pd.DataFrame,
-                      threshold: float = 3.5, min_author_posts: int = 5, within: str = "account",
-                      min_times_usual: float = 2.0, width: int = 140) -> pd.DataFrame:
-    """Posts far above their author's usual level (see :func:`score_against_author`).
+                      threshold: float = EXCEPTIONAL_Z, min_author_posts: int = EXCEPTIONAL_MIN_OTHERS,
+                      within: str = "account", min_times_usual: float = EXCEPTIONAL_TIMES,
+                      width: int = 140) -> pd.DataFrame:
+    """Posts far above their author's usual level, by a rule calibrated on simulated data.
 
-    A big account whose posts are all big is not listed: each post is compared with its own
-    author's other posts, never with the others' posts. 3.5 is the usual cut-off of a robust
-    ("modified") z-score (Iglewicz and Hoaglin). An author whose posts hardly vary gets a high
-    score for a merely good post, so a post must also reach ``min_times_usual`` times its
-    author's usual level (in ``(engagement + 1) / (usual + 1)``; 1 disables this floor).
+    The rule (defaults): a post is tested when its author (account) has at least 10 OTHER
+    counted posts in the period; it is listed when it reached at least 20 times its author's
+    usual level (``times_usual = (engagement + 1) / (usual + 1) >= 20``, the usual level being
+    the median engagement of the author's other posts) AND its robust z-score of
+    ``log1p(engagement)`` against those other posts is at least 3 (see
+    :func:`score_against_author`). Each post is compared with its own author only: a big account
+    whose posts are all big is not listed. The multiple carries the calibration; the z-score
+    keeps an author whose engagement swings widely from being listed for a post that is
+    ordinary for them.
+
+    Calibration (``python -m tests.test_exceptional`` prints it; ``tests/test_exceptional.py``
+    checks it on other seeds): the synthetic generator run without planted outliers
+    (``generate_dataset(outlier_share=0)``, scale 1, seeds 1 to 20, every sector and both
+    editions: 411,236 tested posts). False alarms: 0.48 per 1,000 tested posts (0.24 to 0.70
+    per seed); the first version's rule (z >= 3.5 against at least 5 other posts, 2 times the
+    usual level) gave 11.3 per 1,000. Detection: one post added to each account with at least
+    10 posts, at 50 times the account's median engagement (16,912 posts): 95.1 % found (92.5 %
+    for accounts with 10 to 14 other posts, 99.3 % from 50). Of the 822 misses, 666 are
+    posts of accounts whose posts vary so much that the z-score stays under 3, and 128 of
+    accounts whose median is 0 (50 times 0 is 0). The check's seeds (the sample's, 101, 202)
+    give 0.50 false alarm per 1,000 tested posts and 94.6 % found. These rates hold for the generator's
+    model (a log-normal spread of about 0.9 in log engagement around each author's level);
+    real data with heavier tails would give more false alarms.
 
     Parameters
     ----------
@@ -203,31 +236,26 @@ def exceptional_posts(posts: pd.DataFrame, members: pd.DataFrame, organizations:
     members, organizations : pandas.DataFrame
         The scope's members and organisations, to name the authors.
     threshold : float
-        Lowest robust z-score listed.
+        Lowest robust z-score listed (:data:`EXCEPTIONAL_Z`).
     min_author_posts : int
-        Fewest OTHER posts of the author for a post to be scored.
+        Fewest OTHER posts of the author for a post to be tested (:data:`EXCEPTIONAL_MIN_OTHERS`).
     within : {"account", "member"}
         See :func:`score_against_author`.
     min_times_usual : float
-        Lowest ratio to the author's usual level listed.
+        Lowest multiple of the author's usual level listed (:data:`EXCEPTIONAL_TIMES`).
     width : int
         Excerpt length.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`POST_COLUMNS` plus ``author_posts``, ``usual_engagement``, ``times_usual``
-        (``(engagement + 1) / (usual_engagement + 1)``) and ``robust_z``; posts with
-        ``robust_z >= threshold``, highest score first, then by post_id.
+        :data:`POST_COLUMNS` plus ``author_posts``, ``usual_engagement``, ``times_usual`` and
+        ``robust_z`` of the listed posts, highest multiple first, then by post_id.
     """
     scores = score_against_author(posts, within, min_author_posts)
-    times_usual = (_values(posts["engagement"]) + 1.0) / (scores["usual_engagement"].to_numpy() + 1.0)
-    keep = (scores["robust_z"] >= threshold).to_numpy(dtype=bool) & (times_usual >= min_times_usual)
-    chosen = posts.loc[keep]
-    frame = describe_posts(chosen, members, organizations, width)
+    keep = ((scores["robust_z"] >= threshold) & (scores["times_usual"] >= min_times_usual)).to_numpy(dtype=bool)
+    frame = describe_posts(posts.loc[keep], members, organizations, width)
     mine = scores.loc[keep].reset_index(drop=True)
-    frame["author_posts"] = mine["author_posts"].to_numpy()
-    frame["usual_engagement"] = mine["usual_engagement"].to_numpy()
-    frame["times_usual"] = times_usual[keep]
-    frame["robust_z"] = mine["robust_z"].to_numpy()
-    return frame.sort_values(["robust_z", "post_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    for column in ("author_posts", "usual_engagement", "times_usual", "robust_z"):
+        frame[column] = mine[column].to_numpy()
+    return frame.sort_values(["times_usual", "post_id"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -1,0 +1,89 @@
+"""Rank summaries over replicates: hand-checked quantiles, P(Top N), and who stays ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from influence_lib.ranking import competition_ranks
+from influence_lib.stats import ahead_share, concentration, rank_summary, ranks_after_removal, replicate_totals
+
+
+def test_rank_summary_on_a_hand_made_replicate_matrix():
+    # 4 replicates x 3 entries; ranks per replicate: [1,2,3], [2,1,3], [1,1,3], [1,3,2]
+    scores = np.array([[30, 20, 10], [20, 30, 10], [30, 30, 10], [30, 10, 20]], dtype=float)
+    summary = rank_summary(scores, top=1, level=0.5, index=["a", "b", "c"])
+    # entry a: ranks 1,2,1,1 -> lower median 1, 25 % 'lower' 1, 75 % 'higher' 2, P(rank <= 1) = 3/4
+    assert summary.loc["a"].tolist() == [1, 1, 2, 0.75]
+    # entry b: ranks 2,1,1,3 sorted 1,1,2,3 -> median (lower) 1, low 1, high 3; rank 1 twice
+    assert summary.loc["b"].tolist() == [1, 1, 3, 0.5]
+    assert summary.loc["c"].tolist() == [3, 2, 3, 0.0]
+    assert list(summary.columns) == ["median_rank", "rank_low", "rank_high", "p_top"]
+    assert str(summary["rank_low"].dtype) == "int64"
+
+
+def test_a_group_with_a_tenfold_lead_is_always_first():
+    rng = np.random.default_rng(0)
+    codes = np.repeat(np.arange(6), 30)                 # 6 groups of 30 posts
+    values = np.floor(rng.lognormal(2.0, 1.0, len(codes)))
+    best = np.argmax(np.bincount(codes, weights=values)[1:]) + 1
+    values[codes == 0] = 10 * values[codes == best]  # group 0's total is ten times the best other's
+    assert np.isclose(values[codes == 0].sum(), 10 * np.bincount(codes, weights=values)[1:].max())
+    totals = replicate_totals(codes, values, np.arange(len(codes)), 6, seed=1, n_boot=1_000)
+    summary = rank_summary(totals, top=1)
+    assert summary.loc[0, "p_top"] == 1.0
+    assert summary.loc[0, ["median_rank", "rank_low", "rank_high"]].tolist() == [1, 1, 1]
+    assert summary.loc[1:, "p_top"].max() == 0.0
+
+
+def test_ties_at_the_cut_off_count_in_p_top():
+    scores = np.array([[5.0, 5.0, 1.0]] * 3)
+    assert rank_summary(scores, top=1)["p_top"].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_ahead_share_follows_the_display_order():
+    scores = np.array([[10, 9, 9, 1], [10, 9, 8, 2], [8, 9, 8, 3], [10, 9, 9.0000000001, 4]])
+    share = ahead_share(scores, order=[0, 1, 2, 3])
+    # 0 beats 1 in 3 of 4; 1 beats 2 strictly in 2 of 4 (a tie is not ahead; 9.0000000001 rounds to 9)
+    assert share[:3].tolist() == [0.75, 0.5, 1.0] and np.isnan(share[3])
+    assert ahead_share(scores, order=[3, 0, 1, 2])[0] == 0.0
+
+
+def test_bad_replicate_matrices_are_refused():
+    with pytest.raises(ValueError, match="2-D"):
+        rank_summary(np.zeros(3), top=1)
+    with pytest.raises(ValueError, match="NaN"):
+        rank_summary(np.array([[1.0, np.nan]]), top=1)
+    with pytest.raises(ValueError, match="top"):
+        rank_summary(np.ones((2, 2)), top=0)
+    with pytest.raises(ValueError, match="order"):
+        ahead_share(np.ones((2, 2)), order=[0, 2])
+
+
+def test_quantiles_are_numpys_lower_and_higher_methods():
+    rng = np.random.default_rng(3)
+    for replicates in (1, 2, 7, 1_000, 1_001):
+        scores = rng.integers(0, 6, size=(replicates, 9)).astype(float)
+        ranks = np.array([[1 + np.sum(row > v) for v in row] for row in scores])  # brute force, by hand
+        summary = rank_summary(scores, top=3, level=0.9)
+        assert summary["median_rank"].tolist() == np.quantile(ranks, 0.5, axis=0, method="lower").tolist()
+        assert summary["rank_low"].tolist() == np.quantile(ranks, 0.05, axis=0, method="lower").tolist()
+        assert summary["rank_high"].tolist() == np.quantile(ranks, 0.95, axis=0, method="higher").tolist()
+        assert np.allclose(summary["p_top"], (ranks <= 3).mean(axis=0))
+
+
+def test_leave_best_post_out_ranks_against_brute_force():
+    rng = np.random.default_rng(6)
+    codes = rng.integers(0, 30, 400)
+    values = np.floor(rng.lognormal(2, 1.5, 400))
+    totals = np.bincount(codes, weights=values, minlength=30)
+    best = concentration(codes, values, 30)["best_post"].to_numpy()
+    found = ranks_after_removal(totals, best, chunk=7)
+    for g in range(30):  # brute force: drop that group's best post from the posts, score and rank again
+        mine = np.flatnonzero(codes == g)
+        keep = np.ones(400, dtype=bool)
+        if mine.size:
+            keep[mine[np.argmax(values[mine])]] = False
+        again = np.bincount(codes[keep], weights=values[keep], minlength=30)
+        assert found[g] == competition_ranks(again)[g]
+    assert np.array_equal(ranks_after_removal(totals, np.zeros(30)), competition_ranks(totals))
