@@ -310,9 +310,9 @@ def load_for_computing(args):
 
 def cmd_validate(args) -> int:
     """``influence validate``: every problem of a dataset; exit 1 when there is an error."""
-    from influence_lib.dataset import read_table
     from influence_lib.errors import DatasetError, SettingsError
     from influence_lib.optout import remove_opted_out
+    from influence_lib.readers import read_table
     from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
 
