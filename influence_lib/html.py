@@ -235,7 +235,8 @@ FIGURE_DESCRIPTIONS = {
                       "face à l'édition précédente"),
     "formats": "Diagramme en barres : engagement médian par post selon le format, avec son intervalle à 90 %",
     "heatmap_posts": "Carte de chaleur : nombre de posts selon le jour de la semaine et l'heure",
-    "heatmap_engagement": "Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure",
+    "heatmap_engagement": ("Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure ; "
+                           "les créneaux de trop peu de posts sont grisés"),
     "profile_": "Activité mensuelle de la Direction : engagement (barres) et posts comptés (courbe)",
 }
 
