@@ -17,7 +17,11 @@ EPILOGS = {
         "examples:\n"
         "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
         "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
-        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv"
+        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
+        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n\n"
+        "--intervals adds median_rank, rank_low, rank_high (90 % percentile interval of the competition ranks\n"
+        "over B bootstrap replicates of the counted posts, each scored with the methodology) and p_top (share\n"
+        "of replicates in the Top N; in the first 10 without --top) after every other column."
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
     "report": ("examples:\n  influence report --sector sante\n"
@@ -110,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous-start", default=None, metavar="DATE",
                    help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
     p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
+    p.add_argument("--intervals", action="store_true",
+                   help="add median_rank, rank_low, rank_high, p_top after the other columns: the rank's bootstrap "
+                        "uncertainty under the methodology (p_top: chance of the Top N, of the first 10 without --top)")
+    p.add_argument("--replicates", type=_positive_int, default=None, metavar="B",
+                   help="bootstrap replicates of --intervals (default 1000)")
+    p.add_argument("--seed", type=_seed, default=None, metavar="S",
+                   help="seed of --intervals, 0 to 2**64-1 (default 20210601): same seed, same intervals")
     _add_on_error(p)
     _add_keep_texts(p)
 
@@ -211,6 +222,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}")
     return value
 
 
@@ -398,6 +419,8 @@ def cmd_rank(args) -> int:
     from influence_lib.ranking import MOVEMENT_COLUMNS
     from influence_lib.scope import build_scope
 
+    if not args.intervals and (args.replicates is not None or args.seed is not None):
+        raise UsageError("--replicates and --seed go with --intervals")
     settings = _settings(args)
     sector = check_sector(settings, args.sector, args.segment)
     period = resolve_period(settings, args.edition, args.start, args.end)
@@ -405,11 +428,16 @@ def cmd_rank(args) -> int:
     methodology = _methodology(args.methodology)
     dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    # only the scores are needed: no other post column (texts...) is copied
-    scope = build_scope(dataset, sector, period, methodology, previous if movements else None, post_columns=[])
+    # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
+    scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
+                        post_columns=["post_id"] if args.intervals else [])
     ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
+    uncertainty = _rank_intervals(scope, args) if args.intervals else None
+    if uncertainty is not None:
+        from influence_lib.uncertainty import with_intervals
+        ranking = with_intervals(ranking, uncertainty)
     if args.format == "csv":
         from influence_lib.export import table_to_csv
         sys.stdout.write(table_to_csv(ranking))
@@ -422,13 +450,35 @@ def cmd_rank(args) -> int:
             "methodology": {"name": methodology.name, "version": methodology.version},
             "rows": json.loads(ranking.to_json(orient="records", force_ascii=False)),
         }
+        if uncertainty is not None:  # how the four columns were computed, before the rows
+            rows = payload.pop("rows")
+            payload["intervals"] = {k: uncertainty.settings()[k] for k in INTERVAL_SETTINGS}
+            payload["rows"] = rows
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
+        if uncertainty is not None:
+            ranking = ranking.rename(columns={"median_rank": "Rang médian", "rank_low": "Rang bas (IC 90 %)",
+                                              "rank_high": "Rang haut (IC 90 %)", "p_top": f"P(Top {uncertainty.top})"})
         print(render_table(ranking, f"{settings.sector(sector).title} — "
                            f"{settings.sector(sector).segment(args.segment).label if args.segment else 'tous segments'} — "
                            f"édition {period.label} — {methodology.label}"
                            + (f" — évolution par rapport à {previous.label}" if previous is not None else "")))
     return EXIT_OK
+
+
+INTERVAL_SETTINGS = ("replicates", "seed", "coverage", "top", "engine", "tail_alpha", "heavy_tail", "min_posts")
+
+
+def _rank_intervals(scope, args):
+    """The rank uncertainty ``rank --intervals`` adds; notes on stderr when intervals are not trustworthy."""
+    from influence_lib.parameters import SEED
+    from influence_lib.uncertainty import DEFAULT_REPLICATES, rank_uncertainty
+
+    result = rank_uncertainty(scope, args.level, args.segment, args.top, seed=SEED if args.seed is None else args.seed,
+                              n_boot=args.replicates or DEFAULT_REPLICATES)
+    for note in result.notes():
+        print(f"note: {note}", file=sys.stderr)
+    return result
 
 
 def _methodology(value):
