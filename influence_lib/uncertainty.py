@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from influence_lib.arrow import positions
 from influence_lib.scope import LEVEL_KEYS, LEVELS, ScoredScope
-from influence_lib.scoring import member_followers, normalized_score, positions, post_scores
+from influence_lib.scoring import member_followers, normalized_score, post_scores
 from influence_lib.stats import (
     RANK_SUMMARY_COLUMNS,
     TailIndex,
