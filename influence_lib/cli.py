@@ -19,9 +19,8 @@ EPILOGS = {
         "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
         "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
         "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n\n"
-        "--intervals adds median_rank, rank_low, rank_high (90 % percentile interval of the competition ranks\n"
-        "over B bootstrap replicates of the counted posts, each scored with the methodology) and p_top (share\n"
-        "of replicates in the Top N; in the first 10 without --top) after every other column."
+        "--intervals: 90 % percentile interval of the ranks over B bootstrap replicates of the counted posts,\n"
+        "each scored with the methodology; p_top is the share of replicates in the Top N (the first 10 without --top)."
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
     "report": ("examples:\n  influence report --sector sante\n"
@@ -226,10 +225,7 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}") from None
+    value = int(text) if text.strip().isdigit() else -1
     if not 0 <= value < 2**64:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}")
     return value
@@ -438,10 +434,15 @@ def cmd_rank(args) -> int:
     ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
-    uncertainty = _rank_intervals(scope, args) if args.intervals else None
-    if uncertainty is not None:
-        from influence_lib.uncertainty import with_intervals
+    uncertainty = None
+    if args.intervals:  # on the full ranking; the four columns go after every other one
+        from influence_lib.parameters import SEED
+        from influence_lib.uncertainty import DEFAULT_REPLICATES, rank_uncertainty, with_intervals
+        uncertainty = rank_uncertainty(scope, args.level, args.segment, args.top, n_boot=args.replicates or DEFAULT_REPLICATES,
+                                       seed=SEED if args.seed is None else args.seed)
         ranking = with_intervals(ranking, uncertainty)
+        for note in uncertainty.notes():
+            print(f"note: {note}", file=sys.stderr)
     if args.format == "csv":
         from influence_lib.export import table_to_csv
         sys.stdout.write(table_to_csv(ranking))
@@ -452,12 +453,9 @@ def cmd_rank(args) -> int:
             "previous": None if previous is None else {"edition": previous.edition, "start": previous.start.isoformat(),
                                                        "end": previous.end.isoformat()},
             "methodology": {"name": methodology.name, "version": methodology.version},
+            **({"intervals": uncertainty.settings()} if uncertainty is not None else {}),  # seed, B, engine, Top N
             "rows": json.loads(ranking.to_json(orient="records", force_ascii=False)),
         }
-        if uncertainty is not None:  # how the four columns were computed, before the rows
-            rows = payload.pop("rows")
-            payload["intervals"] = {k: uncertainty.settings()[k] for k in INTERVAL_SETTINGS}
-            payload["rows"] = rows
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
         if uncertainty is not None:
@@ -468,21 +466,6 @@ def cmd_rank(args) -> int:
                            f"édition {period.label} — {methodology.label}"
                            + (f" — évolution par rapport à {previous.label}" if previous is not None else "")))
     return EXIT_OK
-
-
-INTERVAL_SETTINGS = ("replicates", "seed", "coverage", "top", "engine", "tail_alpha", "heavy_tail", "min_posts")
-
-
-def _rank_intervals(scope, args):
-    """The rank uncertainty ``rank --intervals`` adds; notes on stderr when intervals are not trustworthy."""
-    from influence_lib.parameters import SEED
-    from influence_lib.uncertainty import DEFAULT_REPLICATES, rank_uncertainty
-
-    result = rank_uncertainty(scope, args.level, args.segment, args.top, seed=SEED if args.seed is None else args.seed,
-                              n_boot=args.replicates or DEFAULT_REPLICATES)
-    for note in result.notes():
-        print(f"note: {note}", file=sys.stderr)
-    return result
 
 
 def _methodology(value):

@@ -142,8 +142,14 @@ class ReplicateScorer:
         """The published score contributions of the posts the entries' scores sum."""
         return self.contribution[self.counted]
 
-    def contributions(self, weights: np.ndarray) -> np.ndarray:
-        """Each sampled post's contribution in each replicate (its cap is the replicate's own).
+    def caps(self, weights: np.ndarray) -> np.ndarray:
+        """Each replicate's cap: the weighted ``inverted_cdf`` quantile of the sampled posts' engagement.
+
+        The same value as :func:`influence_lib.scoring.ordered_quantile` over the cumulative
+        weights, found from the top of the order: with ``T`` the replicate's total weight and
+        ``S_j`` the weight of the posts from position ``j`` up, the cap is the post at ``j - 1``
+        for the smallest ``j`` with ``T - S_j >= quantile * T`` (the cumulative weight reached).
+        Only the largest posts are summed, unless the quantile lies lower.
 
         Parameters
         ----------
@@ -153,14 +159,20 @@ class ReplicateScorer:
         Returns
         -------
         numpy.ndarray
-            ``(n_posts,)`` when the contributions do not depend on the replicate, else ``(n_posts, c)``.
+            ``(c,)`` caps, engagement values some post has.
         """
-        if self.cap_quantile is None or not self.n_posts:
-            return self.contribution
-        cumulative = np.cumsum(weights[self.order], axis=0)
-        reached = (cumulative < self.cap_quantile * cumulative[-1]).sum(axis=0)  # searchsorted "left" per column
-        caps = self.ordered[np.minimum(reached, self.n_posts - 1)]
-        return np.asarray(post_scores(self.engagement[:, None], self.methodology, cap=caps[None, :]), dtype=float)
+        n, quantile = self.n_posts, self.cap_quantile
+        total = weights.sum(axis=0)
+        target = quantile * total
+        top = min(n, int(np.ceil(3 * (1 - quantile) * n)) + 64)  # the posts the cap usually lies among
+        block = weights[self.order[n - top:]]
+        above = np.cumsum(block[::-1], axis=0)[::-1]  # S_j for j = n - top .. n - 1
+        short = total - above < target  # T - S_j not yet at the target
+        at = n - top + short.sum(axis=0) - 1
+        lower = ~short[0] if top < n else np.zeros(len(total), dtype=bool)
+        for column in np.flatnonzero(lower | (total == 0)):  # the quantile lies below the block: sum every post
+            at[column] = np.searchsorted(np.cumsum(weights[self.order, column]), target[column], side="left")
+        return self.ordered[np.clip(at, 0, n - 1)]
 
     def score_replicates(self, weights: np.ndarray, fixed_contributions: bool = False) -> np.ndarray:
         """The entries' scores in replicates whose posts are drawn ``weights`` times each.
@@ -178,12 +190,14 @@ class ReplicateScorer:
             float64 ``(c, n_entries)``.
         """
         weights = np.asarray(weights, dtype=float)
-        contribution = self.contribution if fixed_contributions else self.contributions(weights)
         drawn = weights[self.counted]
-        if contribution.ndim == 1:
+        if fixed_contributions or self.cap_quantile is None or not self.n_posts:
+            kept = self.counted_contributions
             totals = self.design @ drawn
-        else:
-            totals = self.indicator @ (drawn * contribution[self.counted])
+        else:  # each replicate caps its posts at its own quantile
+            caps = self.caps(weights)[None, :]
+            kept = np.asarray(post_scores(self.engagement[self.counted][:, None], self.methodology, cap=caps), dtype=float)
+            totals = self.indicator @ (drawn * kept)
         if self.level == "member":
             return totals.T
         active = None
@@ -194,7 +208,6 @@ class ReplicateScorer:
         if self.methodology.drop_best_posts:
             best = np.zeros((self.n_entries, weights.shape[1]))
             if len(self.starts):
-                kept = contribution[self.counted]
                 kept = kept[:, None] if kept.ndim == 1 else kept
                 drawn_scores = np.where(drawn > 0, kept, 0.0)[self.by_entry]
                 best[self.start_entries] = np.maximum.reduceat(drawn_scores, self.starts, axis=0)
