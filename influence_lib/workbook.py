@@ -184,7 +184,7 @@ VOICE_COLUMNS = (
     Column("neck_and_neck", "Au coude-à-coude avec la suivante", "flag", optional=True),
     Column("engagement", "Engagement", "int"),
     Column("posts", "Posts", "int"),
-    Column("engagement_per_post", "Engagement par post", "decimal1"),
+    Column("engagement_per_post", "Engagement moyen par post", "decimal1"),
     *_MOVEMENTS,
 )
 
