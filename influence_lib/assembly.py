@@ -105,7 +105,7 @@ def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings,
 
 def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
                    durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, inputs, row counts, opt-outs, durations, output checksums.
+    """``manifest.json``: parameters, versions, methodology, inputs, row counts, opt-outs, statistics, durations, checksums.
 
     ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
     No local path is recorded: the dataset by its folder's name, its files relative to that
@@ -114,6 +114,8 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
     manifest last.
     """
     from influence_lib.export import write_json
+    from influence_lib.parameters import notebook_defaults
+    from influence_lib.uncertainty import statistics_entry
 
     root = Path(dataset.path)
 
@@ -134,8 +136,10 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
                            "rejected": int(r.rejected), "opted_out": dataset.opt_out.removed[r.table]}
                  for r in dataset.report.counts.itertuples(index=False)},
         "opt_out": dataset.opt_out.manifest_entry(),
-        "notebooks": [{"name": r.name, "template": r.template, "parameters": r.recorded,
+        # each notebook's parameters as it ran: its defaults (seeds, replicates B...) and those it was given
+        "notebooks": [{"name": r.name, "template": r.template, "parameters": {**notebook_defaults(r.template), **r.recorded},
                        "seconds": durations.get(r.name)} for r in runs],
+        "statistics": statistics_entry(folder / "tables"),  # library versions; seed, B, engine of each rank uncertainty
         "files": checksum_files(folder),
     }
     return write_json(manifest, folder / MANIFEST)

@@ -17,7 +17,10 @@ EPILOGS = {
         "examples:\n"
         "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
         "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
-        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv"
+        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
+        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n\n"
+        "--intervals: 90 % percentile interval of the ranks over B bootstrap replicates of the counted posts,\n"
+        "each scored with the methodology; p_top is the share of replicates in the Top N (the first 10 without --top)."
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
     "report": ("examples:\n  influence report --sector sante\n"
@@ -110,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous-start", default=None, metavar="DATE",
                    help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
     p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
+    p.add_argument("--intervals", action="store_true",
+                   help="add median_rank, rank_low, rank_high, p_top after the other columns: the rank's bootstrap "
+                        "uncertainty under the methodology (p_top: chance of the Top N, of the first 10 without --top)")
+    p.add_argument("--replicates", type=_positive_int, default=None, metavar="B",
+                   help="bootstrap replicates of --intervals (default 1000)")
+    p.add_argument("--seed", type=_seed, default=None, metavar="S",
+                   help="seed of --intervals, 0 to 2**64-1 (default 20210601): same seed, same intervals")
     _add_on_error(p)
     _add_keep_texts(p)
 
@@ -211,6 +221,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text) if text.strip().isdigit() else -1
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}")
     return value
 
 
@@ -402,6 +419,8 @@ def cmd_rank(args) -> int:
     from influence_lib.ranking import MOVEMENT_COLUMNS
     from influence_lib.scope import build_scope
 
+    if not args.intervals and (args.replicates is not None or args.seed is not None):
+        raise UsageError("--replicates and --seed go with --intervals")
     settings = _settings(args)
     sector = check_sector(settings, args.sector, args.segment)
     period = resolve_period(settings, args.edition, args.start, args.end)
@@ -409,11 +428,21 @@ def cmd_rank(args) -> int:
     methodology = _methodology(args.methodology)
     dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    # only the scores are needed: no other post column (texts...) is copied
-    scope = build_scope(dataset, sector, period, methodology, previous if movements else None, post_columns=[])
+    # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
+    scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
+                        post_columns=["post_id"] if args.intervals else [])
     ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
+    uncertainty = None
+    if args.intervals:  # on the full ranking; the four columns go after every other one
+        from influence_lib.parameters import SEED
+        from influence_lib.uncertainty import DEFAULT_REPLICATES, rank_uncertainty, with_intervals
+        uncertainty = rank_uncertainty(scope, args.level, args.segment, args.top, n_boot=args.replicates or DEFAULT_REPLICATES,
+                                       seed=SEED if args.seed is None else args.seed)
+        ranking = with_intervals(ranking, uncertainty)
+        for note in uncertainty.notes():
+            print(f"note: {note}", file=sys.stderr)
     if args.format == "csv":
         from influence_lib.export import table_to_csv
         sys.stdout.write(table_to_csv(ranking))
@@ -424,10 +453,14 @@ def cmd_rank(args) -> int:
             "previous": None if previous is None else {"edition": previous.edition, "start": previous.start.isoformat(),
                                                        "end": previous.end.isoformat()},
             "methodology": {"name": methodology.name, "version": methodology.version},
+            **({"intervals": uncertainty.settings()} if uncertainty is not None else {}),  # seed, B, engine, Top N
             "rows": json.loads(ranking.to_json(orient="records", force_ascii=False)),
         }
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
+        if uncertainty is not None:
+            ranking = ranking.rename(columns={"median_rank": "Rang médian", "rank_low": "Rang bas (IC 90 %)",
+                                              "rank_high": "Rang haut (IC 90 %)", "p_top": f"P(Top {uncertainty.top})"})
         print(render_table(ranking, f"{settings.sector(sector).title} — "
                            f"{settings.sector(sector).segment(args.segment).label if args.segment else 'tous segments'} — "
                            f"édition {period.label} — {methodology.label}"

@@ -62,7 +62,7 @@ class FocusParameters(SectionParameters):
 
     top: int = Field(10, gt=0, le=50)       # how many Directions get a profile
     seed: int = SEED                        # seed of the rank intervals
-    n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
+    n_boot: int = Field(1000, ge=100)       # bootstrap replicates of the rank intervals
 
 
 class SegmentParameters(SectionParameters):
@@ -70,7 +70,7 @@ class SegmentParameters(SectionParameters):
 
     segment: str = Field("laboratoires-biotech", pattern=SLUG_PATTERN)
     seed: int = SEED                        # seed of the rank intervals
-    n_boot: int = Field(500, ge=100)        # bootstrap replicates of the rank intervals
+    n_boot: int = Field(1000, ge=100)       # bootstrap replicates of the rank intervals
 
 
 class TrendsParameters(SectionParameters):
@@ -87,3 +87,9 @@ NOTEBOOK_PARAMETERS = {
     "02_segment-ranking": SegmentParameters,
     "03_trends": TrendsParameters,
 }
+
+
+def notebook_defaults(template: str) -> dict:
+    """The default parameters of a section notebook (``{}`` for a template without a model)."""
+    model = NOTEBOOK_PARAMETERS.get(template)
+    return {} if model is None else model().model_dump()

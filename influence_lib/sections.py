@@ -7,7 +7,7 @@ into French with :mod:`influence_lib.presentation`, and exports them with :mod:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ class SectionContext:
 
     params: SectionParameters
     scope: ScoredScope
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # results computed once per section
 
     @property
     def dataset(self):
@@ -159,36 +160,75 @@ def segment_ranking(ctx: SectionContext, segment: str, top: int | None) -> tuple
     return ranking, departures
 
 
-def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
-                       n_boot: int, level: float = 0.90) -> pd.DataFrame:
-    """Add ``rank_low`` and ``rank_high``: the bootstrap interval of each Direction's rank in its scope.
+def rank_uncertainty(ctx: SectionContext, level: str, segment: str | None, top: int | None, seed: int,
+                     n_boot: int, previous: bool = False, coverage: float = 0.90):
+    """The rank uncertainty of one of the section's rankings, computed once per section and kept.
 
-    See :func:`influence_lib.uncertainty.rank_intervals`; the interval is computed on the scope's
-    full ranking, under the scope's methodology, so it can reach below a Top N's cut-off.
+    See :func:`influence_lib.uncertainty.rank_uncertainty` (the full ranking of the level and
+    segment, ``p_top`` for its Top ``top``, 10 when ``top`` is None).
+
+    Returns
+    -------
+    influence_lib.uncertainty.RankUncertainty
     """
-    from influence_lib.uncertainty import rank_intervals
+    from influence_lib.uncertainty import rank_uncertainty as compute
 
-    intervals = rank_intervals(ctx.scope, segment, seed, n_boot, level)
-    return ranking.merge(intervals[["org_id", "rank_low", "rank_high"]], on="org_id", how="left", validate="one_to_one")
+    key = ("rank_uncertainty", level, segment, top, seed, n_boot, previous, coverage)
+    if key not in ctx.cache:
+        ctx.cache[key] = compute(ctx.scope, level, segment, top, seed=seed, n_boot=n_boot, coverage=coverage,
+                                 previous=previous)
+    return ctx.cache[key]
+
+
+def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
+                       n_boot: int, level: float = 0.90, top: int | None = None) -> pd.DataFrame:
+    """Add each Direction's rank uncertainty: the columns of :data:`influence_lib.uncertainty.UNCERTAINTY_COLUMNS`.
+
+    ``median_rank, rank_low, rank_high, p_top, ahead_share, neck_and_neck, interval_untrustworthy``.
+    See :func:`influence_lib.uncertainty.rank_uncertainty`; it is computed on the scope's full
+    ranking, under the scope's methodology, so an interval can reach below a Top N's cut-off and
+    the last row of a Top N is compared with the first one left out. ``p_top`` is the probability
+    of being in the Top ``top`` (10 when None).
+    """
+    from influence_lib.uncertainty import UNCERTAINTY_COLUMNS
+
+    result = rank_uncertainty(ctx, "direction", segment, top, seed, n_boot, coverage=level)
+    return ranking.merge(result.table[["org_id"] + UNCERTAINTY_COLUMNS], on="org_id", how="left",
+                         validate="one_to_one")
+
+
+def add_empty_counts(ctx: SectionContext, ranking: pd.DataFrame, key: str = "org_id") -> pd.DataFrame:
+    """Insert ``posts_with_empty_counts`` after ``posts``: counted posts with an empty likes, comments or shares count.
+
+    An empty count adds nothing to engagement: a Direction with such posts is not fully observed.
+    """
+    posts = ctx.scope.current.posts
+    counts = pd.Series(posts["has_empty_count"].to_numpy(dtype=bool), dtype="int64").groupby(
+        posts[key].astype("str").to_numpy()).sum()
+    out = ranking.copy()
+    values = counts.reindex(out[key].astype("str").to_numpy(), fill_value=0).to_numpy(dtype=np.int64)
+    out.insert(int(out.columns.get_loc("posts")) + 1, "posts_with_empty_counts", values)
+    return out
 
 
 def ranking_with_uncertainty(ctx: SectionContext, segment: str, top: int | None, seed: int,
                              n_boot: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A segment's Top N with movements, best members, rank intervals and which movements are significant.
+    """A segment's Top N with movements, best members, empty counts, rank uncertainty and significant movements.
 
-    :func:`segment_ranking`, then :func:`add_rank_intervals`, then :func:`significant_movements`.
+    :func:`segment_ranking`, :func:`add_empty_counts`, :func:`add_rank_intervals` (``p_top`` for
+    this Top N), then :func:`significant_movements`.
 
     Returns
     -------
     ranking, departures : pandas.DataFrame
     """
     ranking, departures = segment_ranking(ctx, segment, top)
-    ranking = add_rank_intervals(ctx, ranking, segment, seed, n_boot)
-    return significant_movements(ctx, ranking, segment, seed, n_boot), departures
+    ranking = add_rank_intervals(ctx, add_empty_counts(ctx, ranking), segment, seed, n_boot, top=top)
+    return significant_movements(ctx, ranking, segment, seed, n_boot, top=top), departures
 
 
 def significant_movements(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
-                          n_boot: int, level: float = 0.90) -> pd.DataFrame:
+                          n_boot: int, level: float = 0.90, top: int | None = None) -> pd.DataFrame:
     """Add the previous edition's rank interval and whether each movement exceeds both intervals.
 
     A movement is ``significant`` when the two rank intervals do not overlap: the whole interval
@@ -207,15 +247,13 @@ def significant_movements(ctx: SectionContext, ranking: pd.DataFrame, segment: s
         ``ranking`` plus ``previous_rank_low``, ``previous_rank_high`` (empty without a previous
         rank) and ``significant`` (bool).
     """
-    from influence_lib.uncertainty import rank_intervals
-
     out = ranking.copy()
     if ctx.scope.previous is None or "rank_low" not in out:
         out["previous_rank_low"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["previous_rank_high"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["significant"] = False
         return out
-    before = rank_intervals(ctx.scope, segment, seed, n_boot, level, previous=True).set_index("org_id")
+    before = rank_uncertainty(ctx, "direction", segment, top, seed, n_boot, True, level).table.set_index("org_id")
     out["previous_rank_low"] = pd.array(before["rank_low"].reindex(out["org_id"]).to_numpy(dtype=float, na_value=np.nan),
                                         dtype="Float64").astype("Int64")
     out["previous_rank_high"] = pd.array(before["rank_high"].reindex(out["org_id"]).to_numpy(dtype=float,
@@ -228,6 +266,29 @@ def significant_movements(ctx: SectionContext, ranking: pd.DataFrame, segment: s
     fall = high_before < out["rank_low"].to_numpy()
     out["significant"] = has_previous & (rise | fall)
     return out
+
+
+def add_viral_dependence(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None) -> pd.DataFrame:
+    """Add ``best_share``, ``n_eff`` and ``rank_without_best_post`` (:func:`influence_lib.uncertainty.viral_dependence`).
+
+    The rank without the best post is taken in the segment's full ranking, the others keeping
+    their scores.
+    """
+    from influence_lib.uncertainty import VIRAL_COLUMNS, viral_dependence
+
+    viral = viral_dependence(ctx.scope, segment)
+    return ranking.merge(viral[["org_id"] + VIRAL_COLUMNS], on="org_id", how="left", validate="one_to_one")
+
+
+def uncertainty_settings(ctx: SectionContext) -> pd.DataFrame:
+    """How every rank uncertainty of the section was computed (seed, B, engine, tail index...), one row each.
+
+    See :meth:`influence_lib.uncertainty.RankUncertainty.settings`; the report's manifest
+    records these rows.
+    """
+    from influence_lib.uncertainty import uncertainty_settings as settings
+
+    return settings([value for key, value in ctx.cache.items() if key[0] == "rank_uncertainty"])
 
 
 def direction_scores(ctx: SectionContext, segment: str | None = None) -> pd.DataFrame:
@@ -320,9 +381,19 @@ def hashtag_views(ctx: SectionContext, min_uses: int = 10, n: int = 10) -> dict[
     return views
 
 
-def top_voices(ctx: SectionContext, n: int) -> pd.DataFrame:
-    """The member ranking of the sector (Top ``n``): name, role, Direction, engagement, posts, per post, movement."""
+def top_voices(ctx: SectionContext, n: int, seed: int | None = None, n_boot: int | None = None) -> pd.DataFrame:
+    """The member ranking of the sector (Top ``n``): name, role, Direction, engagement, posts, per post, movement.
+
+    With ``seed`` (and ``n_boot`` replicates, default 1,000), each member's rank uncertainty
+    follows (:func:`rank_uncertainty` at member level, ``p_top`` for this Top ``n``).
+    """
     ranking, _ = ctx.scope.ranking_with_movements("member", None, n)
+    if seed is not None:
+        from influence_lib.uncertainty import DEFAULT_REPLICATES, UNCERTAINTY_COLUMNS
+
+        result = rank_uncertainty(ctx, "member", None, n, seed, n_boot or DEFAULT_REPLICATES)
+        ranking = ranking.merge(result.table[["member_id"] + UNCERTAINTY_COLUMNS], on="member_id", how="left",
+                                validate="one_to_one")
     members, orgs = ctx.scope.members, ctx.scope.organizations
     roles = pd.Series(members["role"].to_numpy(), index=pd.Index(members["member_id"]))
     names = pd.Series(orgs["name"].to_numpy(), index=pd.Index(orgs["org_id"]))

@@ -88,7 +88,8 @@ MONTH = "mmmm yyyy"
 NUMBER_FORMATS = {"int": INT, "decimal1": DECIMAL1, "decimal3": DECIMAL3, "share": SHARE, "change": CHANGE,
                   "datetime": DATETIME, "month": MONTH}
 NUMERIC_KINDS = {"int", "number", "decimal1", "decimal3", "share", "change"}
-TEXT_KINDS = {"text", "url", "segment", "platform", "format", "status", "org"}
+TEXT_KINDS = {"text", "url", "segment", "platform", "format", "status", "org", "flag"}
+FLAG_WORD = "oui"  # a true flag (``flag`` columns); false stays blank
 REPORT_ZONE = "Europe/Paris"
 
 
@@ -100,7 +101,8 @@ class Column:
     (whole values as integers, otherwise two decimals), ``decimal1``, ``decimal3``, ``share`` (a
     fraction shown as a percentage), ``change`` (signed: +3, -2); ``datetime`` (ISO time shown in
     Paris time), ``month`` (``2020-06``); labels instead of codes: ``segment``, ``platform``,
-    ``format``, ``status``, ``org`` (an ``org_id`` shown as its Direction’s name); ``figure``
+    ``format``, ``status``, ``org`` (an ``org_id`` shown as its Direction’s name); ``flag`` (a
+    boolean shown as ``oui``, blank when false); ``figure``
     (the value of a key-figure row: a percentage when the row’s ``figure`` ends with ``share``).
     An ``optional`` column is left out when its table lacks it or when it is empty.
     """
@@ -134,14 +136,27 @@ _MOVEMENTS = (
     Column("rank_change", "Évolution (places)", "change", optional=True),
     Column("status", "Statut", "status", optional=True),
 )
+# rank uncertainty (influence_lib.uncertainty.rank_uncertainty): docs/report.md, "Rank uncertainty"
+_UNCERTAINTY = (
+    Column("median_rank", "Rang médian (bootstrap)", "int", optional=True),
+    Column("rank_low", "Rang possible de (IC 90 %)", "int", optional=True),
+    Column("rank_high", "Rang possible à (IC 90 %)", "int", optional=True),
+    Column("interval_untrustworthy", "Intervalle peu fiable", "flag", optional=True),
+    Column("p_top", "Chances d’être dans ce Top", "share", optional=True),
+)
+_NECK_AND_NECK = (
+    Column("ahead_share", "Part des tirages devant la suivante", "share", optional=True),
+    Column("neck_and_neck", "Au coude-à-coude avec la suivante", "flag", optional=True),
+)
 RANKING_COLUMNS = (
     Column("rank", "Rang", "int"),
     Column("name", "Direction"),
-    Column("rank_low", "Rang possible de (IC 90 %)", "int", optional=True),
-    Column("rank_high", "Rang possible à (IC 90 %)", "int", optional=True),
+    *_UNCERTAINTY,
     Column("score", "Score", "number"),
+    *_NECK_AND_NECK,
     Column("engagement", "Engagement", "int"),
     Column("posts", "Posts", "int"),
+    Column("posts_with_empty_counts", "Posts à compteur vide", "int", optional=True),
     Column("active_members", "Membres actifs", "int"),
     Column("members", "Membres", "int"),
     Column("best_member", "Membre le plus engageant", optional=True),
@@ -163,7 +178,10 @@ VOICE_COLUMNS = (
     Column("full_name", "Nom"),
     Column("role", "Fonction"),
     Column("direction", "Direction"),
+    *_UNCERTAINTY,
     Column("score", "Score", "number"),
+    Column("ahead_share", "Part des tirages devant la suivante", "share", optional=True),
+    Column("neck_and_neck", "Au coude-à-coude avec la suivante", "flag", optional=True),
     Column("engagement", "Engagement", "int"),
     Column("posts", "Posts", "int"),
     Column("engagement_per_post", "Engagement moyen par post", "decimal1"),
@@ -172,7 +190,10 @@ VOICE_COLUMNS = (
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("Top 10 et analyse", ("top10",),
-          RANKING_COLUMNS + (Column("analysis", "Analyse", optional=True),)),
+          RANKING_COLUMNS + (Column("best_share", "Part du meilleur post", "share", optional=True),
+                             Column("n_eff", "Posts effectifs", "decimal1", optional=True),
+                             Column("rank_without_best_post", "Rang sans son meilleur post", "int", optional=True),
+                             Column("analysis", "Analyse", optional=True))),
     Sheet("Top {top} {label}", ("ranking_{segment}",), RANKING_COLUMNS, each_segment=True),
     Sheet("Top voices", ("top_voices",), VOICE_COLUMNS),
     Sheet("Classement complet", ("ranking_full_{segment}",), FULL_RANKING_COLUMNS),
@@ -368,6 +389,8 @@ def _convert(frame: pd.DataFrame, col: Column, labels: dict[str, str], names: di
             return [None if v is None else platform_label(v) for v in raw], None
         if kind == "format":
             return [None if v is None else format_label(v) for v in raw], None
+        if kind == "flag":
+            return [FLAG_WORD if str(v).strip().lower() in ("true", "1") else None for v in raw], None
         return [None if v is None else (lookup.get(str(v), str(v)) if lookup else str(v)) for v in raw], None
     if kind in NUMERIC_KINDS:
         values = [_number(v) for v in raw]

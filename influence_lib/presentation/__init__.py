@@ -9,6 +9,7 @@ from influence_lib.presentation.fragments import (
     methodology_box_html,
     paragraph,
     profile_html,
+    uncertainty_note_html,
 )
 from influence_lib.presentation.tables import (
     BEST_POST_VIEW,
@@ -47,5 +48,5 @@ __all__ = [
     "display_ranking", "display_top_voices", "format_box", "gender_view", "hashtags_html", "heading",
     "heatmap_view", "labelled_box", "labelled_key_numbers", "methodology_box_html", "moments_view", "paragraph",
     "profile_html", "profile_tables", "ranking_text", "readable_table", "roles_view", "score_paragraph",
-    "voices_text",
+    "uncertainty_note_html", "voices_text",
 ]

@@ -11,8 +11,10 @@ import pandas as pd
 from influence_lib.frenchify import (
     VOICE_LABELS,
     format_number,
+    format_ordinal,
     format_percent,
     format_period,
+    format_share,
     movement_label,
     pluralize,
     readable_table,
@@ -24,6 +26,9 @@ from influence_lib.presentation.tables import (
     HASHTAG_TREND_VIEW,
     HASHTAG_VIEW,
     MEMBER_VIEW,
+    NECK_AND_NECK_MARK,
+    UNTRUSTWORTHY_MARK,
+    interval_label,
 )
 from influence_lib.settings import Period
 
@@ -82,12 +87,18 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
     linkedin = float(split["engagement"].get("linkedin", 0))
     twitter = float(split["engagement"].get("twitter", 0))
     total = float(row["engagement"]) or 1.0
-    figures = key_figures([
+    items = [
         (format_number(row["score"]), "score"),
         (f"{row['active_members']} / {row['members']}", "membres actifs / membres"),
         (format_number(row["posts"]), pluralize(row["posts"], "post compté", "posts comptés")),
         (f"{format_percent(linkedin / total)} / {format_percent(twitter / total)}", "LinkedIn / Twitter (engagement)"),
-    ])
+    ]
+    if "rank_low" in row and pd.notna(row["rank_low"]):
+        items.append((interval_label(row["rank_low"], row["rank_high"], row.get("interval_untrustworthy", False)),
+                      "rang possible (IC 90 %)"))
+    if "best_share" in row and pd.notna(row["best_share"]):
+        items.append((format_share(row["best_share"]), "du total dans son meilleur post"))
+    figures = key_figures(items)
     if pd.isna(conc.get("voice")):
         voice = "Aucun membre n’a publié de post compté sur la période."
     else:
@@ -100,12 +111,56 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
     heading_html = (f"<h3>{int(row['rank'])}. {escape(str(row['name']))}"
                     + (f" <small>({escape(move)})</small>" if move else "") + "</h3>")
     return card(
-        heading_html + figures + (analysis_html or paragraph(voice))
+        heading_html + figures + (analysis_html or paragraph(voice)) + viral_paragraph(row)
         + "<h4>Contribution des membres</h4>" + table(readable_table(members, MEMBER_VIEW))
         + "<h4>Ses trois meilleurs posts</h4>"
         + (table(readable_table(posts, BEST_POST_VIEW)) if len(posts) else paragraph("Aucun post compté."))
         + ("<h4>Activité mensuelle</h4>" + figure_html if figure_html else "")
     )
+
+
+def viral_paragraph(row: pd.Series) -> str:
+    """How much a Top 10 Direction's rank rests on its best post, in one sentence (empty without the figures).
+
+    ``row`` needs ``rank``, ``best_share``, ``n_eff`` and ``rank_without_best_post``
+    (:func:`influence_lib.sections.add_viral_dependence`), e.g. "Son meilleur post pèse 41 % du
+    total de ses posts (l’équivalent de 4,6 posts de même poids) : sans lui, elle serait 13e au
+    lieu de 6e."
+    """
+    needed = ("best_share", "n_eff", "rank_without_best_post")
+    if not all(k in row for k in needed) or any(pd.isna(row[k]) for k in needed):
+        return ""
+    rank, without = int(row["rank"]), int(row["rank_without_best_post"])
+    effective = format_number(row["n_eff"], 1)
+    end = (f"sans lui, elle resterait {format_ordinal(rank)}" if without == rank
+           else f"sans lui, elle serait {format_ordinal(without)} au lieu de {format_ordinal(rank)}")
+    return paragraph(f"Son meilleur post pèse {format_share(row['best_share'])} du total de ses posts "
+                     f"(l’équivalent de {effective} {pluralize(row['n_eff'], 'post', 'posts')} de même poids) : {end}.")
+
+
+def uncertainty_note_html(uncertainty, who: str = "Direction") -> str:
+    """The legend of a ranking's uncertainty columns: B, the interval, P(Top N), ≈ and † (with the tail index).
+
+    Parameters
+    ----------
+    uncertainty : influence_lib.uncertainty.RankUncertainty
+        The ranking's uncertainty (:func:`influence_lib.sections.rank_uncertainty`).
+    who : str
+        ``Direction`` or ``personne``: what a row is (feminine in French either way).
+    """
+    from influence_lib.stats.tails import HEAVY_TAIL_ALPHA, MIN_INTERVAL_POSTS
+
+    text = (f"Rang possible : les rangs de 90 % des {format_number(uncertainty.n_boot)} tirages bootstrap ; "
+            f"chances d’être dans le Top {uncertainty.top} : part des tirages où la {who} y figure ; "
+            f"{NECK_AND_NECK_MARK} : moins de 90 % des tirages la placent devant la suivante (au coude-à-coude) ; "
+            f"{UNTRUSTWORTHY_MARK} : intervalle peu fiable, ")
+    if uncertainty.heavy_tail:
+        text += (f"sur toutes les lignes, car l’engagement des posts classés a une queue lourde (indice de Hill "
+                 f"{format_number(uncertainty.tail.alpha, 2)}, sous {format_number(HEAVY_TAIL_ALPHA)}) : quelques posts "
+                 f"pèsent trop pour que le tirage des posts mesure toute l’incertitude. ")
+    else:
+        text += f"la {who} a moins de {MIN_INTERVAL_POSTS} posts comptés. "
+    return paragraph(text + "Méthode : voir « Incertitude des rangs ».", "note")
 
 
 def hashtags_html(views: dict[str, pd.DataFrame]) -> str:

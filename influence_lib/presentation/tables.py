@@ -11,7 +11,7 @@ from influence_lib.frenchify import (
     format_hour_range,
     format_number,
     format_percent,
-    french_labels,
+    format_share,
     movement_label,
     platform_label,
     readable_table,
@@ -121,25 +121,70 @@ def movement_labels(ranking: pd.DataFrame) -> list[str]:
             zip(ranking["status"], ranking["rank_change"], ranking["previous_rank"], ranking["rank"])]
 
 
-def display_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
-    """A Direction ranking ready for readers: French headers and number formats, movement symbols."""
-    shown = pd.DataFrame({
-        "rank": ranking["rank"].astype(int).astype(str),
-        "name": ranking["name"],
-        "score": [format_number(v) for v in ranking["score"]],
-        "engagement": [format_number(v) for v in ranking["engagement"]],
-        "posts": [format_number(v) for v in ranking["posts"]],
-        "active": [f"{a} / {m}" for a, m in zip(ranking["active_members"], ranking["members"])],
-    })
+UNTRUSTWORTHY_MARK = "\u2020"  # † after an interval that is not trustworthy (heavy tail, few posts)
+NECK_AND_NECK_MARK = "\u2248"  # ≈ : au coude-à-coude avec l’entrée suivante
+
+
+def interval_label(low, high, untrustworthy=False) -> str:
+    """A rank interval for readers: ``3–5`` (``3`` when both ends meet), with ``†`` when it is not trustworthy."""
+    text = str(int(low)) if low == high else f"{int(low)}–{int(high)}"
+    return f"{text} {UNTRUSTWORTHY_MARK}" if bool(untrustworthy) else text
+
+
+def _uncertainty_cells(ranking: pd.DataFrame, top: int, next_label: str) -> dict[str, tuple[str, list[str]]]:
+    """The rank-uncertainty columns a ranking has, as French (label, cells), by where they go."""
+    cells: dict[str, tuple[str, list[str]]] = {}
     if "rank_low" in ranking:
-        shown.insert(1, "interval", [str(lo) if lo == hi else f"{lo}–{hi}"
-                                     for lo, hi in zip(ranking["rank_low"], ranking["rank_high"])])
+        flags = ranking["interval_untrustworthy"] if "interval_untrustworthy" in ranking else [False] * len(ranking)
+        cells["interval"] = ("Rang possible (IC 90 %)",
+                             [interval_label(lo, hi, f) for lo, hi, f in zip(ranking["rank_low"], ranking["rank_high"], flags)])
+    if "p_top" in ranking:
+        cells["p_top"] = (f"Chances d’être dans le Top {top}", [format_share(p) for p in ranking["p_top"]])
+    if "neck_and_neck" in ranking:
+        cells["close"] = (f"Au coude-à-coude avec {next_label}",
+                          [NECK_AND_NECK_MARK if bool(v) else "" for v in ranking["neck_and_neck"]])
+    return cells
+
+
+def display_ranking(ranking: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """A Direction ranking ready for readers: French headers and number formats, movement symbols.
+
+    With rank uncertainty (:func:`influence_lib.sections.add_rank_intervals`): the 90 % interval
+    after the rank (``†`` when it is not trustworthy), the chances of being in the Top ``top``,
+    and ``≈`` after the score of a Direction au coude-à-coude with the next one. Counted posts with
+    an empty count get a column when a Direction has any.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        A ranking (contract columns, optionally movements, best member, uncertainty, empty counts).
+    top : int
+        The Top N the ranking shows (the N of ``p_top``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells with French headers.
+    """
+    uncertain = _uncertainty_cells(ranking, top, "la suivante")
+    columns: dict[str, list[str]] = {"Rang": ranking["rank"].astype(int).astype(str).tolist()}
+    for key in ("interval", "p_top"):
+        if key in uncertain:
+            columns[uncertain[key][0]] = uncertain[key][1]
+    columns["Direction"] = ranking["name"].tolist()
+    columns["Score"] = [format_number(v) for v in ranking["score"]]
+    if "close" in uncertain:
+        columns[uncertain["close"][0]] = uncertain["close"][1]
+    columns["Engagement"] = [format_number(v) for v in ranking["engagement"]]
+    columns["Posts"] = [format_number(v) for v in ranking["posts"]]
+    if "posts_with_empty_counts" in ranking and (ranking["posts_with_empty_counts"] > 0).any():
+        columns["Posts à compteur vide"] = [format_number(v) for v in ranking["posts_with_empty_counts"]]
+    columns["Membres actifs / membres"] = [f"{a} / {m}" for a, m in zip(ranking["active_members"], ranking["members"])]
     if "best_member" in ranking:
-        shown["best_member"] = ranking["best_member"].fillna("—").to_numpy()
+        columns["Membre le plus engageant"] = ranking["best_member"].fillna("—").tolist()
     if "status" in ranking and ranking["status"].notna().any():
-        shown["movement"] = movement_labels(ranking)
-    return french_labels(shown, {"active": "Membres actifs / membres", "best_member": "Membre le plus engageant",
-                                 "movement": "Évolution", "interval": "Rang possible (IC 90 %)"})
+        columns["Évolution"] = movement_labels(ranking)
+    return pd.DataFrame(columns)
 
 
 def display_coverage(cover: pd.DataFrame) -> pd.DataFrame:
@@ -153,9 +198,18 @@ def display_distribution_summary(summary: pd.DataFrame) -> pd.DataFrame:
     return readable_table(summary.assign(level_label=summary["level"].map(DISTRIBUTION_LEVELS)), DISTRIBUTION_VIEW)
 
 
-def display_top_voices(voices: pd.DataFrame) -> pd.DataFrame:
-    """The Top voices for readers."""
+def display_top_voices(voices: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    """The Top voices for readers, with their rank uncertainty when computed (see :func:`display_ranking`).
+
+    ``top`` is the N of the Top voices (default: the number of rows).
+    """
     shown = readable_table(voices, VOICES_VIEW)
+    uncertain = _uncertainty_cells(voices, len(voices) if top is None else int(top), "la personne suivante")
+    for position, key in ((1, "interval"), (2, "p_top")):
+        if key in uncertain:
+            shown.insert(position, *uncertain[key])
+    if "close" in uncertain:
+        shown.insert(int(shown.columns.get_loc("Engagement")) + 1, *uncertain["close"])
     if voices["status"].notna().any():
         shown["Évolution"] = movement_labels(voices)
     return shown
