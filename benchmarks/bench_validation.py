@@ -51,7 +51,7 @@ def main() -> int:
     import pandera.errors
     from bench_data import ensure_dataset  # the benchmarks' generator
 
-    from influence_lib.dataset import read_tables
+    from influence_lib.readers import read_tables
     from influence_lib.settings import load_dataset_settings
     from influence_lib.validation import validate_tables
 

@@ -335,9 +335,11 @@ def load_for_computing(args):
 
 def cmd_validate(args) -> int:
     """``influence validate``: every problem of a dataset; exit 1 when there is an error."""
-    from influence_lib.dataset import read_table
+    import pandas as pd
+
     from influence_lib.errors import DatasetError, SettingsError
     from influence_lib.optout import remove_opted_out
+    from influence_lib.readers import read_table
     from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
 
@@ -364,10 +366,12 @@ def cmd_validate(args) -> int:
     if opt_out.file is not None:
         print(f"{'warning' if opt_out.unmatched else 'note'}: {opt_out.describe()}", file=sys.stderr)
     _, report = validate_tables(frames, files, settings)
-    if settings is not None:  # labels that rankings.xlsx must change to name their sheet: a warning only
+    if settings is not None:  # labels that rankings.xlsx must change to name their sheet: warnings, counted
         from influence_lib.workbook import sheet_title_warnings
-        for message in sheet_title_warnings(settings):
-            print(f"warning: {message}")
+        labels = [{"table": "dataset.yml", "file": str(folder / "dataset.yml"), "line": pd.NA, "column": "label",
+                   "value": "", "reason": message, "severity": "warning"} for message in sheet_title_warnings(settings)]
+        if labels:
+            report.problems = pd.concat([report.problems, pd.DataFrame(labels)], ignore_index=True)
     print(report.describe())
     if report.has_errors:
         print("fix the rows listed above (or let `summary`/`rank` leave them out with --on-error reject)",

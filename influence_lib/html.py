@@ -54,7 +54,7 @@ def escape(value) -> str:
     removed), then ``& < > " '`` as character references, so the result is safe both between tags
     and inside a quoted attribute. Every fragment of the report escapes its data here.
     """
-    return escape(shown_text(value), quote=True)
+    return _html.escape(shown_text(value), quote=True)
 
 
 _NUMERIC = re.compile(r"^[\s\u202f\u00a0]*[-+▲▼]?[\s\u202f\u00a0]*[\d\u202f\u00a0 ,./%]+[\s\u202f\u00a0%]*$")

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from influence_lib.errors import DatasetError
+from influence_lib.inputs import read_input_bytes
 
 OPT_OUT_FILE = "opt-out.csv"
 OPT_OUT_COLUMNS = ("member_id", "handle")
@@ -193,9 +194,7 @@ def read_opt_out(folder: str | Path) -> list[OptOutRow] | None:
     path = Path(folder) / OPT_OUT_FILE
     if not path.exists():
         return None
-    if not path.is_file():
-        raise DatasetError(f"{path}: not a regular file; the opt-out list must be a CSV file.")
-    text = _decode(path, path.read_bytes())
+    text = _decode(path, read_input_bytes(path, Path(folder), DatasetError))  # a plain file, inside the folder
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=_separator(text))
     header = next(reader, None)
     names = [name.strip() for name in header or []]

@@ -126,8 +126,9 @@ def check_synth_folder(out_dir: str | Path, settings: dict) -> None:
     """Refuse to write a synthetic dataset over a dataset that ``synth`` did not write.
 
     A folder already holding tables or a ``dataset.yml`` is accepted only when its ``dataset.yml``
-    holds the settings ``synth`` writes (rewriting the sample, or another synthetic dataset, stays
-    possible; a real dataset's tables are never replaced).
+    starts with the mark ``synth`` writes (:data:`influence_lib.synth.SYNTH_MARKER`), or holds the
+    settings ``synth`` writes (rewriting the sample, or another synthetic dataset, stays possible;
+    a real dataset's tables are never replaced).
 
     Parameters
     ----------
@@ -149,8 +150,11 @@ def check_synth_folder(out_dir: str | Path, settings: dict) -> None:
     held = [p for p in run_inputs(folder)[1:] if p.exists()]
     if not held:
         return
+    from influence_lib.synth import SYNTH_MARKER
+
     try:
-        ours = yaml.safe_load((folder / "dataset.yml").read_text(encoding="utf-8")) == \
+        text = (folder / "dataset.yml").read_text(encoding="utf-8")
+        ours = text.startswith(SYNTH_MARKER) or yaml.safe_load(text) == \
             yaml.safe_load(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         ours = False

@@ -7,6 +7,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from influence_lib.arrow import TEXT as _TEXT
+from influence_lib.arrow import arrow_text as _arrow_text
+from influence_lib.arrow import is_arrow_text as _is_arrow_text
+from influence_lib.arrow import is_in as _in
+from influence_lib.arrow import positions
+from influence_lib.arrow import take_rows as _rows
 from influence_lib.dataset import Dataset
 from influence_lib.settings import DEFAULT_METHODOLOGY, METRICS, PLATFORMS, Methodology, Period
 
@@ -15,39 +21,6 @@ MEMBER_SCORE_COLUMNS = ["member_id", "full_name", "org_id", "score", "engagement
 FOLLOWER_COLUMNS = ["followers", "followers_known_share"]  # after the Direction columns, per_1000_followers only
 QUOTIENT_DECIMALS = 6  # a normalised score (a quotient) is rounded to 6 decimals
 REQUIRED_METRICS = ("likes", "comments", "shares")
-
-
-_TEXT = pa.large_string()
-
-
-def _is_arrow_text(dtype) -> bool:
-    """True for pandas' ``str`` dtype: text in Arrow buffers, missing values as NaN."""
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is np.nan
-
-
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """A column's text as an Arrow ``large_string`` array (no copy for a pandas ``str`` column)."""
-    if not _is_arrow_text(values.dtype):
-        values = values.astype("str")
-    found = pa.array(values, type=_TEXT)
-    return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=_TEXT)
-
-
-def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Position of each of ``values`` in ``keys`` (-1 when absent), vectorised.
-
-    Uses Arrow's hash kernel, which is several times faster than pandas' object hashing on
-    millions of strings, over the columns' own Arrow buffers. A categorical column is looked up
-    through its categories (one lookup per category, not per row).
-    """
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        within = positions(pd.Series(values.cat.categories), keys)
-        codes = values.cat.codes.to_numpy()
-        return np.append(within, -1)[codes]  # code -1 (missing) picks the appended -1
-    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _weights_are_integers(methodology: Methodology) -> bool:
@@ -59,26 +32,6 @@ def _as_number(values: np.ndarray, methodology: Methodology) -> np.ndarray:
     if not _weights_are_integers(methodology):
         return values
     return np.rint(values, out=values).astype(np.int64)
-
-
-def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The rows of ``frame`` where ``keep`` is true, index reset.
-
-    The whole frame, as a new frame sharing its data, when every row is kept; otherwise one pass
-    per column (Arrow's filter for text, which stays in Arrow; a take by position for the others,
-    several times faster than a boolean mask on nullable integers).
-    """
-    if keep.all():
-        return frame.reset_index(drop=True)
-    mask, positions_kept = pa.array(keep), np.flatnonzero(keep)
-    columns = {}
-    for name in frame.columns:  # a loop over columns, not rows
-        values = frame[name]
-        if _is_arrow_text(values.dtype):
-            columns[name] = pc.filter(pa.array(values), mask).to_pandas()
-        else:
-            columns[name] = values.array.take(positions_kept)
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(positions_kept)), copy=False)
 
 
 def _scope(dataset: Dataset, sector: str, segment: str | None):
@@ -203,12 +156,6 @@ def _platform_codes(platforms: pd.Series) -> np.ndarray:
 def _values(column: pd.Series):
     """A column's values for a new frame: Arrow text kept as is (a numpy copy would be Python objects)."""
     return column.array if _is_arrow_text(column.dtype) else column.to_numpy()
-
-
-def _in(values: pd.Series, choices) -> np.ndarray:
-    """``values.isin(choices)`` as a numpy bool array, with Arrow's kernel."""
-    found = pc.is_in(_arrow_text(values), value_set=pa.array(list(choices), type=_TEXT))
-    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _engagement(posts: pd.DataFrame, rows: pa.BooleanArray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:

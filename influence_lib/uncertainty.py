@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from influence_lib.arrow import positions
 from influence_lib.ranking import competition_ranks
 from influence_lib.scope import ScoredScope
-from influence_lib.scoring import member_followers, normalized_score, ordered_quantile, positions, post_scores
+from influence_lib.scoring import member_followers, normalized_score, ordered_quantile, post_scores
 
 
 class ReplicateScorer:

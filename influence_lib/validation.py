@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.dataset import TableFile
+from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, text_series, to_bool
 from influence_lib.errors import DatasetError
+from influence_lib.readers import TableFile, short_name
 from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
 from influence_lib.settings import DatasetSettings
 
@@ -89,53 +90,16 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-# --- Arrow helpers ----------------------------------------------------------------------------
-#
-# Every check below runs on every row. The common case (clean data) takes the fast paths: Arrow
-# kernels over the column's own buffers (pandas ``str`` columns are Arrow arrays, shared without a
-# copy), and the detailed, per-row messages are built only for the rows that actually fail.
-
-_TEXT = pa.large_string()
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """The column as pandas ``str`` (Arrow-backed, missing = NaN); unchanged when it already is."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan and dtype.storage == "pyarrow":
-        return values
-    return values.astype("str")
-
-
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """The text of a column as an Arrow ``large_string`` array, without copying an Arrow-backed column."""
-    found = pa.array(_as_text(values), type=_TEXT)
-    return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=_TEXT)
-
-
-def _to_bool(values: pa.ChunkedArray | pa.Array, null: bool = False) -> np.ndarray:
-    """An Arrow boolean array as a numpy ``bool`` array, nulls read as ``null``."""
-    if values.null_count:
-        values = pc.fill_null(values, null)
-    return values.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-
-
-def _text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    """A pandas ``str`` Series over an Arrow text array (no copy of the text)."""
-    series = values.to_pandas()
-    series.index = index
-    return series
-
-
 # --- typing of one column -------------------------------------------------------------------
 
 def _is_missing(values: pd.Series) -> np.ndarray:
     """Missing cells: NA/None, or text that is empty or only spaces."""
     if values.dtype == object or pd.api.types.is_string_dtype(values):
-        text = _arrow_text(values)
+        text = arrow_text(values)
         blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))  # null where NA
         if text.null_count == 0 and not pc.any(blank).as_py():
             return np.zeros(len(text), dtype=bool)
-        return _to_bool(blank, null=True)
+        return to_bool(blank, null=True)
     return values.isna().to_numpy(dtype=bool)
 
 
@@ -151,13 +115,12 @@ def _blank_to_na(text: pd.Series, missing: np.ndarray) -> pd.Series:
 
 
 def _type_text(values, spec, missing):
-    return _blank_to_na(_as_text(values), missing), None, None
+    return _blank_to_na(as_text(values), missing), None, None
 
 
 def _type_enum(values, spec, missing):
-    text = _as_text(values)
-    choices = pa.array(spec.choices, type=_TEXT)
-    known = _to_bool(pc.is_in(_arrow_text(text), value_set=choices))
+    text = as_text(values)
+    known = is_in(text, spec.choices)
     odd = ~missing & ~known
     if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
         normal = text.where(known)
@@ -167,8 +130,8 @@ def _type_enum(values, spec, missing):
     else:  # every value is one of the choices as written, or missing
         normal, bad = _blank_to_na(text, missing), None
     if spec.default is not None and missing.any():
-        blank = _arrow_text(normal)  # every missing cell is NA in ``normal``
-        normal = _text_series(pc.fill_null(blank, pa.scalar(spec.default, type=_TEXT)), text.index)
+        blank = arrow_text(normal)  # every missing cell is NA in ``normal``
+        normal = text_series(pc.fill_null(blank, pa.scalar(spec.default, type=TEXT)), text.index)
     return normal, bad, f"unknown {spec.name}: use one of {', '.join(spec.choices)}"
 
 
@@ -196,7 +159,7 @@ def _type_count(values, spec, missing):
     if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("Float64")
     else:
-        text = _as_text(values).str.strip()
+        text = as_text(values).str.strip()
         numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
     arr = numbers.to_numpy(dtype=float, na_value=np.nan)
     finite = np.isfinite(arr)
@@ -224,7 +187,7 @@ def _type_timestamp(values, spec, missing):
     elif pd.api.types.is_datetime64_dtype(values.dtype):
         stamps = values.dt.tz_localize("UTC")
     else:
-        stamps = pd.to_datetime(_as_text(values).str.strip(), format="ISO8601", utc=True, errors="coerce")
+        stamps = pd.to_datetime(as_text(values).str.strip(), format="ISO8601", utc=True, errors="coerce")
     if stamps.dtype != "datetime64[us, UTC]":
         stamps = stamps.astype("datetime64[us, UTC]")
     bad = ~missing & stamps.isna().to_numpy()
@@ -307,7 +270,7 @@ def _all_distinct(keys: pd.Series) -> bool:
     Cheap first: ids in strictly increasing order (as many exports write them) are distinct, which
     one comparison of each value with the next one shows; otherwise one hash pass over the values.
     """
-    text = _arrow_text(keys)
+    text = arrow_text(keys)
     valid = len(text) - text.null_count
     if valid < 2:
         return True
@@ -349,7 +312,7 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
             problems.add(col.name, missing, f"required value is missing: every row needs a {col.name}")
         typed[col.name] = series
     for extra in [c for c in raw.columns if c not in spec.column_names]:
-        problems.add_file_level(str(extra), f"unknown column, ignored (the columns of {spec.name} are "
+        problems.add_file_level(short_name(str(extra)), f"unknown column, ignored (the columns of {spec.name} are "
                                              f"{', '.join(spec.column_names)}; check its spelling)")
     frame = pd.DataFrame(typed, index=raw.index, copy=False)
     dup, reasons = _duplicate_reasons(frame[spec.key], source.line_numbers(), spec.key, source.line_word)
@@ -357,18 +320,11 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
     return frame, problems
 
 
-def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """``values.isin(keys)`` with Arrow's hash kernel (pandas' isin on text loops in Python)."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=bool)
-    return _to_bool(pc.is_in(_arrow_text(values), value_set=_arrow_text(keys), skip_nulls=True))
-
-
 def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
                      parent_ok: pd.Series, parent_file: TableFile) -> None:
     values = frame[col.name]
     present = values.notna().to_numpy()
-    known_all = _is_in(values, parent_all) & present
+    known_all = is_in(values, parent_all) & present
     if present.any() and not known_all.any():
         first = int(np.flatnonzero(present)[0])
         where = f"{problems.source.line_word} {int(problems.source.line_numbers()[first])}"
@@ -386,7 +342,7 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
             f"folder and that both files come from the same export, with the ids in the {col.name} column."
         )
     # every parent row without errors has a key, so when none was set aside the two sets are equal
-    known_ok = known_all if len(parent_ok) == len(parent_all) else _is_in(values, parent_ok)
+    known_ok = known_all if len(parent_ok) == len(parent_all) else is_in(values, parent_ok)
     problems.add(col.name, present & ~known_all,
                  f"unknown {col.name}: no row of {parent_file.path.name} has this {col.name}; "
                  f"fix the id or add the missing row")
@@ -441,7 +397,7 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
     Parameters
     ----------
     frames : dict of pandas.DataFrame
-        The tables as read (see :func:`influence_lib.dataset.read_tables`).
+        The tables as read (see :func:`influence_lib.readers.read_tables`).
     files : dict of TableFile
         Where each table was read from (for file names and line numbers).
     settings : DatasetSettings

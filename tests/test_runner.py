@@ -422,6 +422,11 @@ def _all_text(folder: Path) -> dict[str, str]:
         if path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as z:
                 texts[path.name] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        elif path.suffix == ".pdf":
+            from pypdf import PdfReader
+
+            reader = PdfReader(path)
+            texts[path.name] = "".join(page.extract_text() or "" for page in reader.pages) + str(reader.metadata)
         elif path.is_file() and path.suffix != ".png":
             texts[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
     return texts

@@ -97,10 +97,15 @@ def test_sheet_names_are_always_valid_and_accepted_by_openpyxl(titles):
     assert book.sheetnames[1:] == names
 
 
-def test_sample_labels_that_are_too_long_are_named():
-    messages = sheet_title_warnings(load_dataset_settings(SAMPLE_DIR / "dataset.yml"))
+def test_sample_labels_fit_and_too_long_labels_are_named():
+    settings = load_dataset_settings(SAMPLE_DIR / "dataset.yml")
+    assert sheet_title_warnings(settings) == []  # the sample's own labels all fit
+    content = yaml.safe_load((SAMPLE_DIR / "dataset.yml").read_text(encoding="utf-8"))
+    content["sectors"]["energie"]["segments"][0]["label"] = "Eau, Déchets et Environnement"
+    segment = content["sectors"]["energie"]["segments"][0]["key"]
+    messages = sheet_title_warnings(DatasetSettings.model_validate(content))
     assert len(messages) == 1  # "Top 10 Eau, Déchets et Environnement" has 36 characters
-    assert messages[0].startswith('dataset.yml, sector energie, segment environnement: the sheet "Top 10 Eau, Déchets '
+    assert messages[0].startswith(f'dataset.yml, sector energie, segment {segment}: the sheet "Top 10 Eau, Déchets '
                                   'et Environnement" of rankings.xlsx is named "Top 10 Eau, Déchets et Environn" (')
 
 

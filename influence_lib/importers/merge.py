@@ -9,7 +9,6 @@ from pathlib import Path, PureWindowsPath
 import numpy as np
 import pandas as pd
 
-from influence_lib.dataset import read_table
 from influence_lib.errors import DatasetError
 from influence_lib.export import write_table
 from influence_lib.importers.errors import ImportFailure, ImportUsageError
@@ -18,6 +17,7 @@ from influence_lib.importers.parsing import RECORD_DEFAULTS, ParseContext
 from influence_lib.importers.report import ImportReport, read_previous_report, write_report
 from influence_lib.importers.roster import AccountIndex, Roster
 from influence_lib.importers.values import TIMESTAMP_FORMAT, format_time, parse_count, parse_time
+from influence_lib.readers import read_table
 from influence_lib.schema import TABLE_NAMES, TABLES
 from influence_lib.settings import KINDS
 
@@ -121,7 +121,7 @@ def build_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
 def read_existing_posts(out: Path) -> pd.DataFrame | None:
     """The posts table already in the output dataset, typed, or ``None`` (no file, or an empty one).
 
-    Read with :func:`influence_lib.dataset.read_table`, like any posts table.
+    Read with :func:`influence_lib.readers.read_table`, like any posts table.
 
     Raises
     ------

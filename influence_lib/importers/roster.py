@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from influence_lib.dataset import TableFile, read_table
 from influence_lib.errors import DatasetError
 from influence_lib.importers.errors import ImportFailure, ImportUsageError
 from influence_lib.importers.ids import normalize_handle
 from influence_lib.importers.values import parse_count
+from influence_lib.readers import TableFile, read_table
 
 ROSTER_TABLES = ("organizations", "members", "accounts")
 
@@ -31,7 +31,7 @@ class Roster:
 def read_roster_table(folder: Path, name: str) -> tuple[pd.DataFrame, TableFile]:
     """A table of the roster as text: every cell a string, ``""`` when empty (CSV or Parquet).
 
-    Read with :func:`influence_lib.dataset.read_table` (UTF-8 with or without BOM, ``,`` or ``;``,
+    Read with :func:`influence_lib.readers.read_table` (UTF-8 with or without BOM, ``,`` or ``;``,
     the columns the contract requires); the ``followers`` of accounts is parsed by :func:`read_roster`.
 
     Raises

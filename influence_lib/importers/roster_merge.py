@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from influence_lib.dataset import TableFile
 from influence_lib.errors import SettingsError
 from influence_lib.importers.errors import ImportFailure
 from influence_lib.importers.ids import normalize_handle
 from influence_lib.importers.roster import ROSTER_TABLES, Roster, parse_followers, read_roster_table
+from influence_lib.readers import TableFile
 from influence_lib.settings import load_dataset_settings
 
 ROW_KEYS = {"organizations": "org_id", "members": "member_id", "accounts": "account_id"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from influence_lib.errors import SettingsError
+from influence_lib.html import escape
+from influence_lib.inputs import read_input_bytes
 from influence_lib.presentation.links import safe_url
 from influence_lib.settings import Editorial
 
@@ -20,7 +21,7 @@ def _renderer():
 
         def link(self, text, url, title=None):
             target = safe_url(url)
-            return text if target is None else f'<a href="{escape(target, quote=True)}" rel="noopener nofollow">{text}</a>'
+            return text if target is None else f'<a href="{escape(target)}" rel="noopener nofollow">{text}</a>'
 
         def image(self, text, url, title=None):
             return escape(text or "")  # no remote image: the report stays self-contained
@@ -37,13 +38,11 @@ def editorial_html(editorial: Editorial, dataset_dir: str | Path) -> str:
         When the file named in ``dataset.yml`` is missing, too large or not UTF-8.
     """
     path = Path(dataset_dir) / editorial.file
-    try:
-        raw = path.read_bytes()
+    try:  # a plain file of the dataset folder (never a pipe, a device or a link out), read up to the limit
+        raw = read_input_bytes(path, Path(dataset_dir), SettingsError, limit=MAX_EDITORIAL_BYTES, what="an editorial")
     except OSError:
         raise SettingsError(f"{path}: the editorial named in dataset.yml is missing; add the file or remove "
                             f"the editorial entry") from None
-    if len(raw) > MAX_EDITORIAL_BYTES:
-        raise SettingsError(f"{path}: the editorial is over {MAX_EDITORIAL_BYTES // 1000} kB; shorten it")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -29,6 +29,9 @@ DEFAULT_SEED = 20210601
 COLUMNS: dict[str, list[str]] = {name: TABLES[name].column_names for name in TABLE_NAMES}
 
 
+SYNTH_MARKER = "# Written by `influence synth`: invented organisations and people; `influence synth` may rewrite it."
+
+
 def dataset_settings_dict() -> dict:
     """Return the content of the sample's ``dataset.yml`` as a dictionary.
 
@@ -159,7 +162,7 @@ def write_dataset(out_dir, scale: float = 1.0, seed: int = DEFAULT_SEED,
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", na_rep="")
         written.append(path)
     path = out / "dataset.yml"
-    text = yaml.safe_dump(dataset_settings_dict(), sort_keys=False, allow_unicode=True)
+    text = SYNTH_MARKER + "\n" + yaml.safe_dump(dataset_settings_dict(), sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8", newline="\n")
     written.append(path)
     return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from influence_lib.scoring import positions
+from influence_lib.arrow import positions
 from influence_lib.settings import FORMATS
 from influence_lib.trends._common import (
     UNKNOWN_FORMAT,

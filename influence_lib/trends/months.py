@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from influence_lib.scoring import positions
+from influence_lib.arrow import positions
 from influence_lib.settings import Period, shown_platforms
 from influence_lib.trends._common import (
     _like,

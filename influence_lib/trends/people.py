@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from influence_lib.arrow import positions
 from influence_lib.ranking import top_n
-from influence_lib.scoring import positions
 from influence_lib.settings import shown_platforms
 from influence_lib.trends._common import (
     _bootstrap,

@@ -1,0 +1,474 @@
+"""Reading the tables of a dataset folder as stored: finding each file, decoding it, CSV and Parquet readers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from influence_lib.errors import DatasetError
+from influence_lib.inputs import check_input_file, decode_text, line_of, looks_like_utf16, read_input_bytes
+from influence_lib.schema import TABLE_NAMES, TABLES
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """Where a table was read from, and how its rows map to the lines a user sees."""
+
+    table: str
+    path: Path
+    format: str  # "csv" or "parquet"
+    rows: int
+    lines: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def first_line(self) -> int:
+        """Line number of the first data row: 2 in a CSV (after the header), row 1 in Parquet."""
+        return 2 if self.format == "csv" else 1
+
+    def line_numbers(self) -> np.ndarray:
+        """The line (CSV, as a spreadsheet numbers its rows) or 1-based row (Parquet) of every row read.
+
+        Blank lines of a CSV file are not rows of the table but keep their place in the numbering,
+        so the numbers always point at the right row of the file.
+        """
+        if self.lines is not None:
+            return self.lines
+        return np.arange(self.rows, dtype=np.int64) + self.first_line
+
+    @property
+    def line_word(self) -> str:
+        """How a location is named: "line" for CSV, "row" for Parquet."""
+        return "line" if self.format == "csv" else "row"
+
+    def sha256(self) -> str:
+        """Checksum of the file's bytes (computed on demand: only manifests need it)."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+
+def _find_table_file(folder: Path, name: str) -> tuple[Path, str]:
+    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    if csv_path.exists() and parquet_path.exists():
+        raise DatasetError(
+            f"{folder}: both {name}.csv and {name}.parquet exist, so the {name} table is ambiguous; "
+            f"keep only one of them."
+        )
+    if csv_path.exists():
+        return csv_path, "csv"
+    if parquet_path.exists():
+        return parquet_path, "parquet"
+    raise DatasetError(
+        f"{folder}: the {name} table is missing; expected {name}.csv or {name}.parquet in this folder "
+        f"(check that --data names the dataset folder; a header row alone makes an empty table)."
+    )
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, bytes]:
+    """The text of a CSV file, and its bytes as UTF-8 for Arrow (the file's own bytes when it is UTF-8)."""
+    try:
+        text, encoding = decode_text(raw)
+    except UnicodeDecodeError as exc:
+        if not exc.encoding.startswith("utf-8"):  # a UTF-16 or UTF-32 byte-order mark, then broken text
+            name = "UTF-32" if "32" in exc.encoding else "UTF-16"
+            raise DatasetError(
+                f"{path}: the file starts with a {name} byte-order mark, but the bytes at offset {exc.start} "
+                f"are not {name} text; save it again as UTF-8 (in a spreadsheet: \"CSV UTF-8\")."
+            ) from None
+        if looks_like_utf16(raw):
+            raise DatasetError(_UTF16_WITHOUT_MARK.format(path=path)) from None
+        raise DatasetError(
+            f"{path}: line {line_of(raw, exc.start)}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not "
+            f"UTF-8 text (the file was probably saved as Windows-1252 or Latin-1); save it as UTF-8 "
+            f"(in a spreadsheet: \"CSV UTF-8\")."
+        ) from None
+    if encoding != "UTF-8":
+        return text, text.encode("utf-8")
+    if looks_like_utf16(raw):  # NUL bytes are valid UTF-8, so UTF-16 without a mark decodes: refuse it
+        raise DatasetError(_UTF16_WITHOUT_MARK.format(path=path))
+    return text, raw
+
+
+_UTF16_WITHOUT_MARK = (
+    "{path}: the file looks like UTF-16 text without a byte-order mark (every other byte is 0); save it as "
+    "UTF-8 (in a spreadsheet: \"CSV UTF-8\"), or as UTF-16 with its byte-order mark (\"Unicode text\")."
+)
+
+_NOT_SPACE = re.compile(r"\S")
+
+
+def _sniff_separator(header: str) -> str:
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def split_fields(line: str, sep: str) -> list[str]:
+    """The fields of one CSV line, as the CSV reader splits a row.
+
+    Fields are separated by ``sep``; a field that starts with a double quote runs to the next
+    double quote that is not doubled (``""`` stands for one ``"``), and what follows it up to the
+    separator is kept as written; a quote never closed runs to the end of the line. No limit on
+    a field's length (Python's ``csv`` module stops at 128 KB).
+
+    Parameters
+    ----------
+    line : str
+        One line, without its line end.
+    sep : str
+        The separator, one character.
+
+    Returns
+    -------
+    list of str
+    """
+    fields, i, n = [], 0, len(line)
+    while True:
+        parts = []
+        if line.startswith('"', i):
+            i += 1
+            while True:
+                close = line.find('"', i)
+                if close < 0:  # never closed: the rest of the line
+                    parts.append(line[i:])
+                    i = n
+                    break
+                parts.append(line[i:close])
+                if line.startswith('"', close + 1):  # a doubled quote
+                    parts.append('"')
+                    i = close + 2
+                    continue
+                i = close + 1
+                break
+        stop = line.find(sep, i)
+        stop = n if stop < 0 else stop
+        parts.append(line[i:stop])
+        fields.append("".join(parts))
+        if stop >= n:
+            return fields
+        i = stop + 1
+
+
+def short_name(name: str, limit: int = 80) -> str:
+    """A column name as a message shows it.
+
+    Parameters
+    ----------
+    name : str
+    limit : int
+        A longer name is cut after this many characters, and its length given.
+
+    Returns
+    -------
+    str
+    """
+    return name if len(name) <= limit else f"{name[:limit]}... ({len(name):,} characters)"
+
+
+def _header_names(path: Path, header: str, sep: str) -> list[str]:
+    names = [name.strip() for name in split_fields(header, sep)]
+    names = [name or f"(unnamed column {i + 1})" for i, name in enumerate(names)]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DatasetError(
+            f"{path}: line 1: column{'s' if len(repeated) > 1 else ''} {', '.join(map(short_name, repeated))} "
+            f"appear{'' if len(repeated) > 1 else 's'} more than once in the header; keep one column of each name."
+        )
+    return names
+
+
+_MAX_MALFORMED = 1000  # stop reading a CSV file after this many malformed rows
+MAX_ROW_BYTES = 256 << 20  # the longest row (one record, all its cells) a CSV file may hold: 256 MB
+_BLOCK_BYTES = 1 << 20  # Arrow's first try reads 1 MB blocks; a longer row makes it read again in larger ones
+_TOO_LONG = "straddles"  # Arrow's message when a row does not fit in its block
+
+
+def _malformed_rows_message(path: Path, bad: list, width: int, sep: str) -> str:
+    shown = [  # at most 10 malformed rows, not a loop over the table
+        f"line {number} opens a double quote that is never closed" if odd_quotes
+        else f"line {number} has {found} field{'s' if found != 1 else ''}"
+        for number, found, odd_quotes in bad[:10]
+    ]
+    more = ""
+    if len(bad) > 10:
+        more = f" (and {'at least ' if len(bad) >= _MAX_MALFORMED else ''}{len(bad) - 10} more lines)"
+    return (
+        f"{path}: not a well-formed CSV file: the header has {width} fields, but "
+        f"{', '.join(shown)}{more}. Check the quoting and separators: a value that holds a "
+        f"'{sep}', a double quote or a line break must be inside double quotes (\"...\"), with inner "
+        f"double quotes doubled."
+    )
+
+
+def _parse_csv(data: bytes, names: list[str], sep: str, block_size: int) -> tuple[pa.Table | None, list]:
+    """Arrow's CSV parser over ``data`` (UTF-8), header skipped: the table, and the malformed rows met."""
+    bad = []
+
+    def invalid_row(row):  # called by Arrow for malformed rows only, never for good ones
+        bad.append((row.number, row.actual_columns, bool(row.text.count('"') % 2)))
+        return "skip" if len(bad) < _MAX_MALFORMED else "error"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),  # Arrow skips a UTF-8 byte-order mark with the header
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names,
+                                           block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                             newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=invalid_row),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:
+        if not bad:
+            raise
+        table = None  # stopped after _MAX_MALFORMED malformed rows
+    return table, bad
+
+
+def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV table: every column as text, and the spreadsheet line number of each row.
+
+    Lines may end with LF, CR LF or a lone CR (Excel for Mac); the file may be UTF-8 (with or
+    without a byte-order mark) or UTF-16 with its byte-order mark. A row may hold up to
+    :data:`MAX_ROW_BYTES`.
+    """
+    text, data = _decode(path, read_input_bytes(path, folder, DatasetError))
+    if not _NOT_SPACE.search(text):
+        raise DatasetError(f"{path}: the file is empty; it needs at least a header row with the column names.")
+    end = text.find("\n")
+    cr = text.find("\r", 0, len(text) if end < 0 else end)  # searched in the first line only
+    end = cr if cr >= 0 else end  # the header ends at CR LF, LF or a lone CR
+    header = text if end < 0 else text[:end]
+    if not header.strip():
+        raise DatasetError(f"{path}: line 1 is empty; the first line must be the header row with the column names.")
+    if len(header) > MAX_ROW_BYTES:
+        raise DatasetError(f"{path}: line 1 (the header) is longer than {MAX_ROW_BYTES >> 20} MB; the first line "
+                           f"must be the header row with the column names: check that this is a CSV table.")
+    sep = _sniff_separator(header)
+    names = _header_names(path, header, sep)
+    del header
+    if end < 0 or not _NOT_SPACE.search(text, end + 1):  # a header and nothing else: a table without rows
+        return pd.DataFrame({n: pd.Series(dtype="str") for n in names}), np.zeros(0, dtype=np.int64)
+    del text
+    try:
+        try:
+            table, bad = _parse_csv(data, names, sep, _BLOCK_BYTES)
+        except pa.ArrowInvalid as exc:
+            if _TOO_LONG not in str(exc) or len(data) < _BLOCK_BYTES:
+                raise
+            # a row longer than a block (a text of megabytes): read again, in blocks as long as the longest row allowed
+            table, bad = _parse_csv(data, names, sep, min(len(data) + 1, MAX_ROW_BYTES))
+    except pa.ArrowInvalid as exc:
+        if _TOO_LONG in str(exc):
+            raise DatasetError(
+                f"{path}: a row of this file is longer than {MAX_ROW_BYTES >> 20} MB, the longest row a table may "
+                f"hold (or a double quote opened and never closed runs over many lines); check the quoting, "
+                f"and keep each row under {MAX_ROW_BYTES >> 20} MB."
+            ) from None
+        raise DatasetError(f"{path}: not a well-formed CSV file ({exc}); check the quoting and separators.") from None
+    if bad:
+        message = _malformed_rows_message(path, bad, len(names), sep)
+        counts = {found for _, found, _ in bad}
+        if (table is None or table.num_rows == 0) and len(counts) == 1 and not any(odd for _, _, odd in bad):
+            message += (f" Every such line has {counts.pop()} fields: if no line matches the header, check the "
+                        f"header row (a column name missing, or one too many).")
+        raise DatasetError(message)
+    lines = np.arange(table.num_rows, dtype=np.int64) + 2
+    blank = np.full(table.num_rows, table.num_columns > 0)
+    for values in table.columns:  # a loop over columns: a row is blank when every cell is ""
+        blank &= pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
+    if blank.any():  # empty lines are not rows, but they keep their place in the line numbers
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
+    return table.to_pandas(), lines
+
+
+def _arrow_types(arrow_type: pa.DataType):
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    return None
+
+
+def _is_text_type(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
+
+
+_PARQUET_TYPES = {
+    # column kind -> (accepts this Arrow type?, what to write instead)
+    "id": (lambda t: _is_text_type(t) or pa.types.is_integer(t), "text (or integers)"),
+    "ref": (lambda t: _is_text_type(t) or pa.types.is_integer(t), "text (or integers)"),
+    "text": (_is_text_type, "text"),
+    "enum": (_is_text_type, "text"),
+    "country": (_is_text_type, "text"),
+    "count": (lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t),
+              "integers (nullable)"),
+    "timestamp": (lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t) or _is_text_type(t),
+                  "timestamps (or ISO 8601 text)"),
+}
+
+
+def _stored_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The type of a column's values: a dictionary column's value type, else the type itself."""
+    return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+
+
+def _pandas_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The Arrow type a column is handed to pandas in: dictionaries decoded, text as large_string."""
+    arrow_type = _stored_type(arrow_type)
+    return pa.large_string() if pa.types.is_string(arrow_type) else arrow_type
+
+
+_PLAIN_TEXT_BYTES = 4  # a text value stored plainly in a Parquet page takes its length (4 bytes) + its bytes
+_BATCH_ROWS = 1 << 22  # rows decoded at a time: bounds the memory a column needs while it is read
+
+
+def _dictionary_columns(parquet: pq.ParquetFile) -> list[str]:
+    """Text columns whose pages hold dictionary indices rather than the texts themselves.
+
+    Their values repeat (kinds, formats, ids of accounts that post often, recurring texts). Read as
+    dictionaries and decoded once, they cost a fraction of a plain read; a column that Parquet
+    stored plainly (unique ids, free texts) is read plainly, since building a dictionary of unique
+    values would cost more. Told apart by the pages' size: a plain text takes at least 4 bytes.
+    """
+    meta = parquet.metadata
+    size, count = {}, {}
+    for group in range(meta.num_row_groups):  # loops over the file's metadata, not its rows
+        for i in range(meta.num_columns):
+            chunk = meta.row_group(group).column(i)
+            if chunk.physical_type == "BYTE_ARRAY" and chunk.has_dictionary_page:
+                size[chunk.path_in_schema] = size.get(chunk.path_in_schema, 0) + chunk.total_uncompressed_size
+                count[chunk.path_in_schema] = count.get(chunk.path_in_schema, 0) + chunk.num_values
+    names = set(parquet.schema_arrow.names)  # top-level columns only
+    return [name for name in size if name in names and size[name] < _PLAIN_TEXT_BYTES * count[name]]
+
+
+def _read_column(path: Path, meta: pq.FileMetaData, name: str, arrow_type: pa.DataType,
+                 dictionary: list[str]) -> pd.Series:
+    """Read one column of a Parquet file as a pandas Series (see :func:`_read_parquet`)."""
+    parquet = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary, pre_buffer=True)
+    target = _pandas_type(arrow_type)
+    chunks = [batch.column(0).cast(target)  # decoded a batch at a time: no copy of the whole column
+              for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False)]
+    table = pa.table({name: pa.chunked_array(chunks, type=target)})
+    del chunks
+    # ignore_metadata: a pandas index saved in the file comes back as a visible column, never lost
+    frame = table.to_pandas(types_mapper=_arrow_types, ignore_metadata=True, split_blocks=True, self_destruct=True)
+    return frame.iloc[:, 0]
+
+
+def _read_parquet(path: Path, name: str) -> pd.DataFrame:
+    """Read a Parquet table: check its columns' stored types, then read every column.
+
+    The types are checked on the file's schema, before any value is read. The columns are then
+    read in parallel, one per thread (Arrow decodes without holding the interpreter), each a batch
+    of rows at a time, and handed to pandas as they are: text stays in Arrow's buffers behind
+    pandas ``str``, so no table is ever held twice (Arrow's copy and pandas'). Text columns that
+    Parquet stored as dictionaries are read as such, then decoded once.
+    """
+    try:
+        parquet = pq.ParquetFile(path)
+        schema, meta = parquet.schema_arrow, parquet.metadata
+        dictionary = _dictionary_columns(parquet)
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(
+            f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
+            f"DataFrame.to_parquet) or provide {name}.csv instead."
+        ) from None
+    repeated = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if repeated:
+        raise DatasetError(f"{path}: column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+                           f"appear{'' if len(repeated) > 1 else 's'} more than once; keep one column of each name.")
+    wrong = []
+    for column in TABLES[name].columns:
+        if column.name in schema.names:
+            accepts, expected = _PARQUET_TYPES[column.kind]
+            arrow_type = _stored_type(schema.field(column.name).type)
+            if not accepts(arrow_type):
+                wrong.append(f"column {column.name} is stored as {arrow_type}, expected {expected}")
+    if wrong:
+        raise DatasetError(
+            f"{path}: wrong column type{'s' if len(wrong) > 1 else ''}: {'; '.join(wrong)}. "
+            f"Convert the column{'s' if len(wrong) > 1 else ''} and write the file again "
+            f"(see the data format in docs/)."
+        )
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(schema)))) as pool:
+            futures = {f.name: pool.submit(_read_column, path, meta, f.name, f.type, dictionary) for f in schema}
+            columns = {column: future.result() for column, future in futures.items()}
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(
+            f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
+            f"DataFrame.to_parquet) or provide {name}.csv instead."
+        ) from None
+    return pd.DataFrame(columns, index=pd.RangeIndex(meta.num_rows), copy=False)
+
+
+def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
+    """Read one table of a dataset as stored, without validating its values.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The dataset folder.
+    name : str
+        One of ``organizations``, ``members``, ``accounts``, ``posts``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        CSV: every column as text, empty cells as ``""``; lines that are empty (or hold only
+        separators) are not rows, but keep their place in ``source.line_numbers()``. Parquet: the
+        stored types (dictionary columns decoded, a saved pandas index kept as a column).
+    source : TableFile
+
+    Raises
+    ------
+    DatasetError
+        Missing or ambiguous file; not a plain file (a folder, a named pipe, a device) or a
+        symbolic link that leaves ``folder``; undecodable bytes (neither UTF-8 nor UTF-16/32 with
+        a byte-order mark); empty file; malformed CSV (a row whose number of fields differs from
+        the header's, a quote never closed, a repeated column name, a row longer than
+        :data:`MAX_ROW_BYTES`); unreadable Parquet or a Parquet column of the wrong type; missing
+        required column.
+    """
+    folder = Path(folder)
+    path, fmt = _find_table_file(folder, name)
+    if fmt == "csv":
+        frame, lines = _read_csv(path, folder)
+    else:
+        check_input_file(path, folder, DatasetError)
+        frame, lines = _read_parquet(path, name), None
+    spec = TABLES[name]
+    missing = [c for c in spec.required_columns if c not in frame.columns]
+    if missing:
+        found = ", ".join(short_name(str(c)) for c in frame.columns) or "none"
+        hint = ""
+        if fmt == "csv" and len(frame.columns) == 1:
+            hint = " Only one column was found: separate the columns with ',' or ';'."
+        plural = len(missing) > 1
+        raise DatasetError(
+            f"{path}: required column{'s' if plural else ''} {', '.join(missing)} "
+            f"{'are' if plural else 'is'} missing (columns found: {found}); add {'them' if plural else 'it'} "
+            f"{'to the header row' if fmt == 'csv' else 'to the file'} (names are case-sensitive).{hint}"
+        )
+    frame = frame.reset_index(drop=True)
+    return frame, TableFile(name, path, fmt, len(frame), lines)
+
+
+def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, TableFile]]:
+    """Read the four tables of a dataset folder as stored (see :func:`read_table`)."""
+    frames, files = {}, {}
+    for name in TABLE_NAMES:
+        frames[name], files[name] = read_table(folder, name)
+    return frames, files
