@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from influence_lib.arrow import positions
 from influence_lib.ranking import competition_ranks
 from influence_lib.scope import ScoredScope
-from influence_lib.scoring import member_followers, normalized_score, positions, score_posts
+from influence_lib.scoring import member_followers, normalized_score, score_posts
 from influence_lib.settings import METRICS, PLATFORMS, Methodology, Period
 from influence_lib.stats.ranks import rank_summary
 from influence_lib.stats.sensitivity import mean_abs_rank_shift, sample_factors, sobol_indices

@@ -45,7 +45,12 @@ def estimand_label(name: str) -> str:
 def _decimal(value, decimals: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return format_number(value, decimals, sep=" ")
+    return format_number(round(float(value), decimals) + 0.0, decimals, sep=" ")  # + 0.0: never "-0,00"
+
+
+def _quoted(labels: list[str]) -> str:
+    quoted = [f"« {label} »" for label in labels]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " et " + quoted[-1]
 
 
 def _fixed_width(frame: pd.DataFrame, numeric: set[str]) -> list[str]:
@@ -151,13 +156,14 @@ def estimand_tops_view(tops: pd.DataFrame) -> pd.DataFrame:
 
 UNCERTAINTY_VIEW = {"rank": ("Rang publié", "int"), "name": ("Direction", "text"),
                     "median_rank": ("Rang médian", "int"), "band": ("Rangs de 5 % à 95 % des tirages", "text"),
-                    "p_top": ("Tirages où elle reste dans le Top", "share")}
+                    "p_top": ("Tirages où elle reste dans le Top {top}", "share")}
 
 
-def uncertainty_view(ranks: pd.DataFrame) -> pd.DataFrame:
+def uncertainty_view(ranks: pd.DataFrame, top: int) -> pd.DataFrame:
     """The uncertainty analysis for readers: published rank, median rank, 5–95 % band, share of runs in the Top N."""
     band = [f"{int(lo)}" if lo == hi else f"{int(lo)} à {int(hi)}" for lo, hi in zip(ranks["rank_low"], ranks["rank_high"])]
-    return readable_table(ranks.assign(band=band), UNCERTAINTY_VIEW)
+    view = {k: (label.format(top=top), kind) for k, (label, kind) in UNCERTAINTY_VIEW.items()}
+    return readable_table(ranks.assign(band=band), view)
 
 
 def sobol_view(sobol: pd.DataFrame) -> pd.DataFrame:
@@ -187,17 +193,24 @@ def robustness_sentences(comparison: pd.DataFrame, ranks: pd.DataFrame, runs: pd
     sentences = []
     if len(comparison):
         kept = comparison["top_kept"].to_numpy()
-        most, least = comparison.iloc[int(kept.argmax())], comparison.iloc[int(kept.argmin())]
-        sentences.append(
-            f"Calculé autrement, le Top {top} change : selon le score retenu, il garde de {int(kept.min())} à "
-            f"{int(kept.max())} de ses {top} Directions ({estimand_label(least['b'])} en garde le moins, "
-            f"{estimand_label(most['b'])} le plus).")
+        labels = [estimand_label(b) for b in comparison["b"]]
+        least = [label for label, k in zip(labels, kept) if k == kept.min()]
+        most = [label for label, k in zip(labels, kept) if k == kept.max()]
+        if kept.min() == kept.max():
+            sentences.append(f"Quel que soit le score retenu parmi les {len(kept)} autres, le Top {top} publié garde "
+                             f"{int(kept.min())} de ses Directions.")
+        else:
+            sentences.append(
+                f"Calculé autrement, le Top {top} publié garde de {int(kept.min())} à {int(kept.max())} de ses "
+                f"Directions selon le score retenu : {int(kept.min())} avec {_quoted(least)}, {int(kept.max())} avec "
+                f"{_quoted(most)}.")
     n_runs = len(runs)
     if n_runs:
         staying = ranks.loc[(ranks["p_top"] >= ROBUST_SHARE).to_numpy()]
         fragile = ranks.loc[(ranks["p_top"] < ROBUST_SHARE).to_numpy()]
         text = (f"Sur {format_number(n_runs)} combinaisons de choix de calcul tirées au hasard, "
-                f"{len(staying)} des {len(ranks)} Directions du Top {top} y restent dans au moins "
+                f"{len(staying)} des {len(ranks)} Directions du Top {top} "
+                f"{'y restent' if len(staying) > 1 else 'y reste'} dans au moins "
                 f"{format_percent(ROBUST_SHARE)} des tirages")
         if len(fragile):
             text += " ; " + ", ".join(f"{shown_text(n)} (rang {int(r)}) n’y reste que dans {format_share(p)} des tirages"
@@ -205,17 +218,20 @@ def robustness_sentences(comparison: pd.DataFrame, ranks: pd.DataFrame, runs: pd
         sentences.append(text + ".")
         median_shift = float(runs["mean_abs_rank_shift"].median())
         sentences.append(
-            f"Dans la moitié des tirages, les Directions du Top {top} se déplacent en moyenne de "
-            f"{format_number(median_shift, 1)} {pluralize(median_shift, 'place')} ou moins.")
+            f"Dans au moins la moitié des tirages, aucune Direction du Top {top} ne change de rang." if median_shift == 0
+            else f"Dans la moitié des tirages, les Directions du Top {top} se déplacent en moyenne de "
+                 f"{format_number(median_shift, 1)} {pluralize(median_shift, 'place')} ou moins.")
     mean = sobol.loc[(sobol["target"] == "mean_abs_rank_shift").to_numpy()]
     if len(mean) and float(mean["variance"].iloc[0]) > 0:
         first = mean.iloc[int(mean["total_order"].to_numpy().argmax())]
-        small = [FACTOR_LABELS.get(f, f).lower() for f, t in zip(mean["factor"], mean["total_order"]) if t < NEGLIGIBLE]
+        small = [FACTOR_LABELS.get(f, shown_text(f)) for f, t in zip(mean["factor"], mean["total_order"])
+                 if round(float(t), 2) < NEGLIGIBLE]
         text = (f"Le choix qui pèse le plus sur ces déplacements est « {FACTOR_LABELS.get(first['factor'], first['factor'])} » "
-                f"(indice total {_decimal(first['total_order'], 2)} : la part de leur variance qui lui est due, "
+                f"(indice total {_decimal(first['total_order'], 2)} : la part de leur variance qui lui revient, "
                 f"interactions comprises)")
         if small:
-            text += f" ; {', '.join(small)} n’y sont presque pour rien (indice total inférieur à {_decimal(NEGLIGIBLE, 2)})"
+            text += (f" ; {_quoted(small)} n’y {'sont' if len(small) > 1 else 'est'} presque pour rien (indice total "
+                     f"inférieur à {_decimal(NEGLIGIBLE, 2)})")
         sentences.append(text + ".")
     return sentences
 
