@@ -57,6 +57,11 @@ def escape(value) -> str:
     return _html.escape(shown_text(value), quote=True)
 
 
+def unescape(text: str) -> str:
+    """Character references back to characters (to read a value out of HTML this package wrote)."""
+    return _html.unescape(text)
+
+
 _NUMERIC = re.compile(r"^[\s\u202f\u00a0]*[-+▲▼]?[\s\u202f\u00a0]*[\d\u202f\u00a0 ,./%]+[\s\u202f\u00a0%]*$")
 
 
@@ -106,7 +111,7 @@ PAGE_IDS = ("couverture", "sommaire")
 
 _HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
-_ID_ATTRIBUTE = re.compile(r"""\sid\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""")
+_CLASS_ATTRIBUTE = re.compile(r"""\sclass\s*=\s*["']([A-Za-z0-9_ -]*)["']""")
 # nbconvert numbers cells per notebook ("cell-id=cell-00"): every section would repeat them
 _CELL_ID = re.compile(r"""\sid\s*=\s*["']cell-id=[^"']*["']""")
 
@@ -146,7 +151,9 @@ def anchor_headings(fragments: list[str]) -> tuple[list[str], list[tuple[int, st
 
     def _anchor(match: re.Match) -> str:
         level = int(match.group(1))
-        attributes = _ID_ATTRIBUTE.sub("", match.group(2) or "")
+        # a heading keeps only a plain class: no event handler, style or id brought by a fragment
+        found = _CLASS_ATTRIBUTE.search(match.group(2) or "")
+        attributes = f' class="{found.group(1)}"' if found else ""
         inner = _ANCHOR_LINK.sub("", match.group(3)).strip()
         text = re.sub(r"<[^>]+>", "", inner).strip()
         slug = _slug(_html.unescape(text), used)
@@ -182,7 +189,7 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
 
     Every heading gets an id unique in the page (:func:`anchor_headings`); the table of contents
     lists the sections' first two heading levels. The print stylesheet of the booklet
-    (:data:`influence_lib.booklet.PRINT_STYLE`) is embedded for ``media="print"``, so the page
+    (:data:`influence_lib.print_style.PRINT_STYLE`) is embedded for ``media="print"``, so the page
     prints as A4 pages from a browser too (without the running header and the contents' page numbers).
 
     Parameters
@@ -194,7 +201,7 @@ def assemble_page(title: str, subtitle: str, period_text: str, sections: list[st
     footer : str
         Text at the end (methodology, dataset and version).
     """
-    from influence_lib.booklet import PRINT_STYLE
+    from influence_lib.print_style import PRINT_STYLE
 
     anchored, headings = anchor_headings(sections)
     numbered = [f'<section class="report-section">{fragment}</section>' for fragment in anchored]
@@ -228,7 +235,8 @@ FIGURE_DESCRIPTIONS = {
                       "face à l'édition précédente"),
     "formats": "Diagramme en barres : engagement médian par post selon le format, avec son intervalle à 90 %",
     "heatmap_posts": "Carte de chaleur : nombre de posts selon le jour de la semaine et l'heure",
-    "heatmap_engagement": "Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure",
+    "heatmap_engagement": ("Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure ; "
+                           "les créneaux de trop peu de posts sont grisés"),
     "profile_": "Activité mensuelle de la Direction : engagement (barres) et posts comptés (courbe)",
     "robustness_bands": ("Rangs des Directions du Top selon les choix de calcul : rang publié, rang médian et rangs de 5 % à 95 % "
                          "des tirages de chaque Direction"),
@@ -267,7 +275,8 @@ def describe_figure(fig) -> str:
     def _clean(text: str) -> str:
         return " ".join(text.split())
 
-    titles = [_clean(t) for t in [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes] if t and t.strip()]
+    axes_titles = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]  # theme: left
+    titles = [_clean(t) for t in [fig.get_suptitle()] + axes_titles if t and t.strip()]
     if titles:
         return "Graphique : " + " ; ".join(dict.fromkeys(titles))
     labels = [_clean(ax.get_ylabel()) for ax in fig.axes if ax.get_ylabel().strip()]

@@ -156,21 +156,41 @@ def plot_bars(labels, values, title: str, xlabel: str = "", errors: tuple | None
     return fig
 
 
-def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str) -> plt.Figure:
-    """A heatmap of a wide frame (rows: e.g. weekdays, columns: hours), missing cells left blank."""
+def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str, blank_label: str | None = None) -> plt.Figure:
+    """A heatmap of a wide frame (rows: e.g. weekdays, columns: hours); missing cells are greyed and hatched.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Values to colour; NaN cells (no value, or too few posts to show one) are drawn as a grey
+        hatched background, never as a colour of the scale.
+    title : str
+    colorbar_label : str
+    blank_label : str, optional
+        Legend of the greyed cells, shown under the map when there are any (e.g. "Moins de 30
+        posts : case non renseignée").
+    """
     apply_theme()
-    fig, ax = plt.subplots(figsize=(9.0, 3.6))
+    fig, ax = plt.subplots(figsize=(9.0, 3.9 if blank_label else 3.6))
     data = grid.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="Blues")
+    rows, columns = data.shape
+    blank = {"facecolor": "#eeeeee", "edgecolor": "#bbbbbb", "hatch": "////", "linewidth": 0}
+    ax.add_patch(mpl.patches.Rectangle((-0.5, -0.5), columns, rows, zorder=0, **blank))
+    cmap = mpl.colormaps["Blues"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # NaN cells show the hatched ground
+    image = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, zorder=1)
     ax.set_yticks(np.arange(len(grid.index)), [label_text(i) for i in grid.index])
     ax.set_xticks(np.arange(len(grid.columns)), [label_text(c) for c in grid.columns], fontsize=8)
     ax.grid(False)
     ax.set_title(label_text(title, TITLE_LIMIT))
     bar = fig.colorbar(image, ax=ax)
     bar.set_label(label_text(colorbar_label, TITLE_LIMIT))
+    bar.ax.yaxis.set_major_formatter(mticker.FuncFormatter(
+        lambda v, _: format_number(v, 0 if float(v).is_integer() else 1, sep="\u202f")))
+    if blank_label and np.isnan(data).any():
+        ax.legend(handles=[mpl.patches.Patch(label=label_text(blank_label), **blank)], loc="upper left",
+                  bbox_to_anchor=(0.0, -0.1), frameon=False, fontsize=8, handlelength=1.6)
     fig.tight_layout()
     return fig
-
 
 
 def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:

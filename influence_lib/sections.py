@@ -14,7 +14,7 @@ import pandas as pd
 
 from influence_lib import trends
 from influence_lib.dataset import load_dataset
-from influence_lib.parameters import SectionParameters
+from influence_lib.parameters import TOP_VOICES, SectionParameters
 from influence_lib.paths import dataset_dir
 from influence_lib.ranking import top_n
 from influence_lib.scope import ScoredScope, build_scope, summarize
@@ -333,25 +333,40 @@ def top_voices(ctx: SectionContext, n: int) -> pd.DataFrame:
     return ranking
 
 
-def trend_tables(ctx: SectionContext, seed: int, n_boot: int) -> dict[str, pd.DataFrame]:
+def trend_tables(ctx: SectionContext, seed: int, n_boot: int, top_voices: int = TOP_VOICES) -> dict[str, pd.DataFrame]:
     """Every table of the trends section, from the scope's counted posts.
+
+    Parameters
+    ----------
+    ctx : SectionContext
+    seed : int
+        Seed of every bootstrap of the section.
+    n_boot : int
+        Bootstrap replicates.
+    top_voices : int
+        Size of the Top voices: the member Top N of the gender table (the Top the report shows).
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``formats``, ``heatmap``, ``moments``, ``platforms``, ``exceptional``, ``top_posts``,
-        ``roles``, ``gender`` (see :mod:`influence_lib.trends`).
+        ``formats``, ``format_comparison`` (the leading format against the runner-up),
+        ``heatmap``, ``moments`` (best slots among those with at least
+        :data:`influence_lib.trends.MIN_POSTS` posts), ``moment_comparison`` (best slot, week,
+        day part), ``platforms``, ``exceptional``, ``top_posts``, ``roles``, ``gender`` (see
+        :mod:`influence_lib.trends`).
     """
     scope = ctx.scope
     posts, members, orgs = scope.current.posts, scope.members, scope.organizations
     heatmap = trends.posting_heatmap(posts)
     return {
         "formats": trends.format_performance(posts, seed, n_boot),
+        "format_comparison": trends.format_comparison(posts, seed, n_boot, min_posts=trends.MIN_POSTS),
         "heatmap": heatmap,
-        "moments": trends.best_moments(heatmap),
+        "moments": trends.best_moments(heatmap, min_posts=trends.MIN_POSTS),
+        "moment_comparison": trends.moment_comparison(posts, seed, n_boot, min_posts=trends.MIN_POSTS),
         "platforms": trends.platform_breakdown(posts, scope.accounts),
         "exceptional": trends.exceptional_posts(posts, members, orgs),
         "top_posts": trends.top_posts(posts, members, orgs, n=10),
         "roles": trends.role_breakdown(posts, members),
-        "gender": trends.gender_breakdown(posts, members, scope.ranking("member"), seed, n_boot),
+        "gender": trends.gender_breakdown(posts, members, scope.ranking("member"), seed, n_boot, top=top_voices),
     }

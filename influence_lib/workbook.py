@@ -166,7 +166,7 @@ VOICE_COLUMNS = (
     Column("score", "Score", "number"),
     Column("engagement", "Engagement", "int"),
     Column("posts", "Posts", "int"),
-    Column("engagement_per_post", "Engagement par post", "decimal1"),
+    Column("engagement_per_post", "Engagement moyen par post", "decimal1"),
     *_MOVEMENTS,
 )
 

@@ -352,7 +352,7 @@ def test_special_files_are_refused_wherever_they_are_read(tmp_path, capsys):
 
     with pytest.raises(SettingsError, match="/dev/null: a device, not a plain file"):
         check_input_file(Path("/dev/null"), error=SettingsError)
-    with pytest.raises(SettingsError, match="a folder, not a plain file"):
+    with pytest.raises(SettingsError, match="a folder, not a file"):
         load_methodology(tmp_path)
     with pytest.raises(SettingsError, match="/dev/zero: a device, not a plain file"):
         load_methodology("/dev/zero")
@@ -367,7 +367,7 @@ def test_special_files_are_refused_wherever_they_are_read(tmp_path, capsys):
 
 
 def _yaml(tmp_path, text: str):
-    from influence_lib.settings import _read_yaml
+    from influence_lib.yaml_files import _read_yaml
 
     path = tmp_path / "settings.yml"
     path.write_text(text, encoding="utf-8")
@@ -393,7 +393,7 @@ def test_yaml_merge_keys_follow_yaml_and_a_key_written_twice_is_still_refused(tm
 
 
 def test_yaml_nesting_is_bounded_and_other_faults_are_messages(tmp_path, monkeypatch):
-    from influence_lib import settings
+    from influence_lib import yaml_files
     from influence_lib.errors import SettingsError
 
     assert _yaml(tmp_path, "a: " + "[" * 63 + "]" * 63) == {"a": _nested(63)}  # 64 levels with the top one
@@ -401,7 +401,7 @@ def test_yaml_nesting_is_bounded_and_other_faults_are_messages(tmp_path, monkeyp
         _yaml(tmp_path, "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 100)))
     with pytest.raises(SettingsError, match="a value cannot be read \\(day is out of range for month\\)"):
         _yaml(tmp_path, "start: 2021-02-30\n")
-    monkeypatch.setattr(settings, "MAX_YAML_BYTES", 10)
+    monkeypatch.setattr(yaml_files, "MAX_YAML_BYTES", 10)
     with pytest.raises(SettingsError, match="larger than 10 bytes"):
         _yaml(tmp_path, "title: a long title\n")
 

@@ -143,6 +143,30 @@ def test_format_bootstrap_is_deterministic_and_contains_the_median(format_posts)
     assert 10 <= video["median_low"] < video["median_high"] <= 30
 
 
+def test_format_intervals_are_the_documented_stream(format_posts):
+    """Each format in the rows' order draws its resamples from one default_rng(seed): the intervals are reproducible by hand."""
+    table = trends.format_performance(format_posts, seed=5, n_boot=300)
+    rng = np.random.default_rng(5)
+    values = format_posts["engagement"].to_numpy(dtype=float)
+    keys = format_posts["format"].fillna("unknown").to_numpy()
+    for fmt, low, high in zip(table["format"], table["median_low"], table["median_high"]):
+        mine = values[keys == fmt]
+        medians = np.median(mine[rng.integers(0, len(mine), size=(300, len(mine)))], axis=1)
+        assert (low, high) == tuple(np.quantile(medians, [0.05, 0.95])), fmt
+
+
+def test_format_comparison_leaves_unknown_and_small_formats_out(format_posts):
+    table = trends.format_comparison(format_posts, seed=1, n_boot=100, min_posts=3)
+    row = table.iloc[0]
+    assert list(table.columns) == trends.COMPARISON_COLUMNS
+    assert (row["comparison"], row["best"], row["runner_up"], row["groups"]) == ("format", "video", "text", 2)
+    assert (row["best_median"], row["runner_up_median"], row["difference"]) == (20.0, 2.5, 17.5)
+    assert row["min_posts"] == 3 and row["level"] == trends.CLAIM_LEVEL
+    assert trends.format_comparison(format_posts, seed=1, n_boot=100, min_posts=4).empty  # text alone is left
+    with pytest.raises(ValueError, match="posts lacks column member_id"):
+        trends.format_comparison(format_posts.drop(columns="member_id"), seed=1)
+
+
 # --- when -----------------------------------------------------------------------------------------
 
 def test_heatmap_reads_paris_weekday_and_hour():
@@ -165,11 +189,29 @@ def test_heatmap_reads_paris_weekday_and_hour():
 
     shown = heatmap_view(grid)
     assert shown.loc["lundi", 0] == 1 and shown.loc["mardi", 9] == 2
+    medians = trends.heatmap_grid(heat, "median_engagement", min_posts=2)
+    assert medians.loc[1, 9] == 6.0 and np.isnan(medians.loc[0, 0])  # one post: too few for a median
+    assert trends.heatmap_grid(heat, "median_engagement").loc[0, 0] == 10.0
     best = trends.best_moments(heat, min_posts=1, n=2)
     assert best[["weekday", "hour"]].to_numpy().tolist() == [[0, 1], [0, 0]]
     assert list(trends.best_moments(heat, min_posts=2)["hour"]) == [9]
     hours = trends.posting_profile(posts, by="hour")
     assert len(hours) == 24 and hours.loc[9, "posts"] == 2
+    assert len(trends.best_moments(heat)) == 0  # no slot has the report's minimum of posts
+
+
+def test_moment_comparison_reads_paris_slots_and_parts_of_the_week():
+    rows = [post(f"a{i}", f"2021-01-05T08:{i:02d}:00Z", 10 + i, member=f"m{i % 3}") for i in range(4)]  # Tue 9 h
+    rows += [post(f"b{i}", f"2021-01-06T13:{i:02d}:00Z", 2, member=f"m{i % 3}") for i in range(4)]  # Wed 14 h
+    rows += [post(f"c{i}", f"2021-01-09T09:{i:02d}:00Z", 1, member=f"m{i % 3}") for i in range(4)]  # Sat 10 h
+    table = trends.moment_comparison(make_posts(rows), seed=2, n_boot=100, min_posts=4).set_index("comparison")
+    assert list(table.index) == ["slot", "week", "day_part"]
+    assert table.loc["slot", ["best", "runner_up", "groups"]].tolist() == [trends.slot_code(1, 9), "2-14", 3]
+    assert table.loc["week", ["best", "runner_up", "best_median", "runner_up_median"]].tolist() == [
+        "weekdays", "weekend", 6.0, 1.0]
+    assert table.loc["day_part", ["best", "runner_up", "best_posts", "runner_up_posts"]].tolist() == [
+        "morning", "afternoon", 8, 4]
+    assert trends.moment_comparison(make_posts(rows), seed=2, n_boot=100, min_posts=5).empty  # no two groups of 5
 
 
 # --- hashtags -------------------------------------------------------------------------------------
@@ -334,6 +376,12 @@ def test_gender_breakdown_with_intervals(people_posts, members):
     pd.testing.assert_frame_equal(table.reset_index(), again)
     ties = trends.gender_breakdown(people_posts, members, ranking, seed=11, n_boot=50, top=2)
     assert ties.set_index("population").loc["top_members", "base"] == 3  # m1 and m3 tie at rank 2
+    # by default the Top N is the report's Top voices
+    from influence_lib.parameters import TOP_VOICES
+
+    default = trends.gender_breakdown(people_posts, members, ranking, seed=11, n_boot=50)
+    pd.testing.assert_frame_equal(default, trends.gender_breakdown(people_posts, members, ranking, seed=11, n_boot=50,
+                                                                   top=TOP_VOICES))
 
 
 def test_platform_breakdown(people_posts):

@@ -17,6 +17,7 @@ from influence_lib.frenchify import (
     readable_table,
     weekday_label,
 )
+from influence_lib.parameters import TOP_VOICES
 
 # The methodology box: one label per figure, for the report, the workbook and `influence summary`.
 BOX_LABELS = {
@@ -56,10 +57,11 @@ BEST_POST_VIEW = {"published_at": ("Date", "date"), "full_name": ("Auteur", "tex
                   "platform": ("Plateforme", "platform"), "excerpt": ("Extrait", "text"),
                   "engagement": ("Engagement", "int")}
 FORMAT_VIEW = {"format": ("Format", "format"), "posts": ("Posts", "int"), "posts_share": ("Part des posts", "share"),
-               "median_engagement": ("Engagement médian", "float1"), "median_low": ("IC 90 % bas", "float1"),
-               "median_high": ("IC 90 % haut", "float1"), "mean_engagement": ("Engagement moyen", "float1")}
+               "median_engagement": ("Engagement médian par post", "float1"),
+               "median_low": ("Médiane : IC 90 % bas", "float1"), "median_high": ("Médiane : IC 90 % haut", "float1"),
+               "mean_engagement": ("Engagement moyen par post", "float1")}
 MOMENT_VIEW = {"slot": ("Créneau (heure de Paris)", "text"), "posts": ("Posts", "int"),
-               "median_engagement": ("Engagement médian", "float1")}
+               "median_engagement": ("Engagement médian par post", "float1")}
 TOP_POST_VIEW = {"rank": ("Rang", "int"), "full_name": ("Auteur", "text"), "name": ("Direction", "text"),
                  "published_at": ("Date", "date"), "format": ("Format", "format"), "excerpt": ("Extrait", "text"),
                  "engagement": ("Engagement", "int")}
@@ -69,23 +71,24 @@ EXCEPTIONAL_VIEW = {"full_name": ("Auteur", "text"), "name": ("Direction", "text
                     "excerpt": ("Extrait", "text")}
 ROLE_VIEW = {"group_label": ("Membres", "text"), "members_share": ("Part des membres", "share"),
              "posts_share": ("Part des posts", "share"), "engagement_share": ("Part de l’engagement", "share"),
-             "engagement_per_post": ("Engagement par post", "float1")}
+             "engagement_per_post": ("Engagement moyen par post", "float1")}
 GENDER_VIEW = {"population_label": ("Population", "text"), "base": ("Effectif", "int"),
                "women_share": ("Part des femmes", "share"), "women_share_low": ("IC 90 % bas", "share"),
                "women_share_high": ("IC 90 % haut", "share")}
 PLATFORM_VIEW = {"platform": ("Plateforme", "platform"), "accounts": ("Comptes", "int"),
                  "active_accounts": ("Comptes actifs", "int"), "posts": ("Posts", "int"),
                  "engagement": ("Engagement", "int"), "engagement_share": ("Part de l’engagement", "share"),
-                 "engagement_per_post": ("Engagement par post", "float1")}
+                 "engagement_per_post": ("Engagement moyen par post", "float1")}
 HASHTAG_VIEW = {"label": ("Hashtag", "text"), "posts": ("Posts", "int"), "authors": ("Auteurs", "int"),
                 "median_engagement": ("Engagement médian", "float1")}
 HASHTAG_TREND_VIEW = {"label": ("Hashtag", "text"), "previous_posts_share": ("Part des posts avant", "share"),
                       "posts_share": ("Part des posts", "share")}
 VOICES_VIEW = {"rank": ("Rang", "int"), "full_name": ("Nom", "text"), "role": ("Fonction", "text"),
                "direction": ("Direction", "text"), "engagement": ("Engagement", "int"),
-               "posts": ("Posts", "int"), "engagement_per_post": ("Engagement par post", "float1")}
+               "posts": ("Posts", "int"), "engagement_per_post": ("Engagement moyen par post", "float1")}
 GENDER_POPULATIONS = {"members": "Membres de direction", "active_members": "Membres actifs",
-                      "top_members": "Top 100 des membres", "engagement": "Part de l’engagement"}
+                      "top_members": "Top voices (les {top} membres les plus engageants)",
+                      "engagement": "Part de l’engagement"}
 DISTRIBUTION_LEVELS = {"post": "Par post", "direction": "Par Direction"}
 
 
@@ -169,9 +172,9 @@ def roles_view(roles: pd.DataFrame) -> pd.DataFrame:
     return roles.assign(group_label=[ROLE_GROUP_LABELS.get(g, g) for g in roles["group"]])
 
 
-def gender_view(gender: pd.DataFrame) -> pd.DataFrame:
-    """Gender rows with their French population label."""
-    return gender.assign(population_label=[GENDER_POPULATIONS.get(p, p) for p in gender["population"]])
+def gender_view(gender: pd.DataFrame, top: int = TOP_VOICES) -> pd.DataFrame:
+    """Gender rows with their French population label; ``top`` is the Top voices' size the table was computed with."""
+    return gender.assign(population_label=[GENDER_POPULATIONS.get(p, p).format(top=top) for p in gender["population"]])
 
 
 def heatmap_view(grid: pd.DataFrame) -> pd.DataFrame:

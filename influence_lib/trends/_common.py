@@ -1,4 +1,4 @@
-"""Shared helpers of the trends: column checks, codes, safe division, Paris time, excerpts, bootstrap draws."""
+"""Shared helpers of the trends: column checks, codes, safe division, Paris time, excerpts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from influence_lib.arrow import positions
 
 PARIS = "Europe/Paris"
 UNKNOWN_FORMAT = "unknown"
-_BOOT_CELLS = 4_000_000     # values drawn at once by a bootstrap (bounds its memory)
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -56,33 +55,6 @@ def _observed(column: pd.Series) -> list:
         used = np.unique(column.cat.codes.to_numpy())
         return list(column.cat.categories[used[used >= 0]])
     return sorted(column.dropna().unique().tolist())
-
-
-def _quantile_bounds(draws: np.ndarray, level: float) -> tuple[float, float]:
-    alpha = (1.0 - level) / 2.0
-    if np.isnan(draws).all():
-        return np.nan, np.nan
-    low, high = np.nanquantile(draws, [alpha, 1.0 - alpha])
-    return float(low), float(high)
-
-
-def _check_bootstrap(n_boot: int, level: float) -> None:
-    if int(n_boot) < 1:
-        raise ValueError(f"n_boot must be a positive integer, not {n_boot}")
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.90), not {level}")
-
-
-def _bootstrap(statistic, n: int, rng: np.random.Generator, n_boot: int) -> np.ndarray:
-    """``statistic(index_matrix)`` over ``n_boot`` resamples of ``n`` rows, drawn in blocks of rows."""
-    out = np.full(n_boot, np.nan)
-    if n == 0:
-        return out
-    rows = max(1, _BOOT_CELLS // n)
-    for start in range(0, n_boot, rows):
-        stop = min(n_boot, start + rows)
-        out[start:stop] = statistic(rng.integers(0, n, size=(stop - start, n)))
-    return out
 
 
 def to_paris_time(stamps: pd.Series) -> pd.Series:

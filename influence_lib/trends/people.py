@@ -6,16 +6,15 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.arrow import positions
+from influence_lib.parameters import TOP_VOICES
 from influence_lib.ranking import top_n
 from influence_lib.settings import shown_platforms
+from influence_lib.stats import bootstrap_statistic, check_bootstrap
 from influence_lib.trends._common import (
-    _bootstrap,
-    _check_bootstrap,
     _codes,
     _divide,
     _like,
     _observed,
-    _quantile_bounds,
     _require,
     _values,
 )
@@ -65,12 +64,13 @@ def role_breakdown(posts: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
 
 
 def gender_breakdown(posts: pd.DataFrame, members: pd.DataFrame, member_ranking: pd.DataFrame, seed: int,
-                     n_boot: int = 1000, level: float = 0.90, top: int = 100) -> pd.DataFrame:
+                     n_boot: int = 1000, level: float = 0.90, top: int = TOP_VOICES) -> pd.DataFrame:
     """Share of women among members, active members, the member Top N, and in engagement.
 
     Shares are taken among members whose gender is known (``f``, ``m`` or ``x``); the others
     are counted in ``gender_unknown``. Intervals resample members with replacement (the members
-    of that row's population), drawn from ``numpy.random.default_rng(seed)`` in the rows' order.
+    of that row's population) with :func:`influence_lib.stats.bootstrap_statistic`, drawn from
+    one ``numpy.random.default_rng(seed)`` stream in the rows' order.
 
     Parameters
     ----------
@@ -85,7 +85,9 @@ def gender_breakdown(posts: pd.DataFrame, members: pd.DataFrame, member_ranking:
     level : float
         Coverage of the percentile intervals.
     top : int
-        The Top N of the ranking (``rank <= top``, ties at the cut-off included).
+        The Top N of the ranking (``rank <= top``, ties at the cut-off included): the report
+        passes its Top voices size (:data:`influence_lib.parameters.TOP_VOICES`), so the row
+        ``top_members`` is the Top voices the reader sees.
 
     Returns
     -------
@@ -97,7 +99,7 @@ def gender_breakdown(posts: pd.DataFrame, members: pd.DataFrame, member_ranking:
     """
     _require(members, ["member_id", "gender"], "members")
     _require(member_ranking, ["rank", "member_id"], "member_ranking")
-    _check_bootstrap(n_boot, level)
+    check_bootstrap(n_boot, level)
     n_posts, engagement = _member_totals(posts, members)
     gender = members["gender"].astype(object).to_numpy()
     known = np.isin(gender, ["f", "m", "x"])
@@ -114,16 +116,10 @@ def gender_breakdown(posts: pd.DataFrame, members: pd.DataFrame, member_ranking:
     for population, measure, mask in populations:
         base = mask & known
         w = woman[base].astype(float)
-        if measure == "members":
-            estimate = w.mean() if len(w) else np.nan
-            draws = _bootstrap(lambda idx, w=w: w[idx].mean(axis=1), len(w), rng, int(n_boot))
-        else:
-            e = engagement[base]
-            estimate = float(_divide((w * e).sum(), e.sum()))
-            draws = _bootstrap(lambda idx, w=w, e=e: _divide((w * e)[idx].sum(axis=1), e[idx].sum(axis=1)),
-                               len(w), rng, int(n_boot))
-        low, high = _quantile_bounds(draws, level)
-        rows.append((population, measure, int(base.sum()), int(w.sum()), float(estimate), low, high,
+        # a share of members, or women's share of the engagement (a mean of 0/1 weighted by engagement)
+        weights = engagement[base] if measure == "engagement" else None
+        share = bootstrap_statistic(w, "share", seed=rng, n_boot=int(n_boot), level=level, weights=weights)
+        rows.append((population, measure, int(base.sum()), int(w.sum()), share.estimate, share.low, share.high,
                      int((mask & ~known).sum())))
     return pd.DataFrame(rows, columns=["population", "measure", "base", "women", "women_share",
                                        "women_share_low", "women_share_high", "gender_unknown"])
