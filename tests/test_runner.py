@@ -450,7 +450,7 @@ def test_outputs_hold_no_local_path(batch_reject, no_texts, bad_data):
         assert executed["metadata"]["papermill"]["output_path"] == "notebooks/03_trends.ipynb"
         injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
         assert 'data_dir = "my-dataset"' in "".join(injected[0]["source"])
-        assert "données : my-dataset" in (folder / "report.html").read_text(encoding="utf-8")
+        assert "dossier my-dataset</footer>" in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def _words(text: str) -> str:
