@@ -38,6 +38,16 @@ EPILOGS = {
                       "  influence rank --sector sante --segment laboratoires-biotech --top 10 --methodology per-member\n"
                       "  cp FILE-OF-A-ROW my-method.yml   # edit its name, version and keys, then:\n"
                       "  influence rank --sector sante --methodology my-method.yml"),
+    "compare": ("examples:\n"
+                "  influence compare --sector sante --segment laboratoires-biotech --methodology engagement "
+                "--methodology reactions --methodology per-member --format table\n"
+                "  influence compare --sector sante --methodology engagement --methodology my-method.yml --top 20 "
+                "--format json\n\n"
+                "One row per pair (A, B): the first methodology against each other one, over every Direction of the\n"
+                "scope: spearman, kendall_tau_b (scipy.stats, ties averaged), rbo (p = 0.9, extrapolated), top,\n"
+                "top_kept (Directions of A's Top N also in B's), max_shift_in_top (largest rank change of A's Top N\n"
+                "in B). JSON adds movers: the ten largest rank changes (org_id, name, rank_a, rank_b,\n"
+                "rank_change = rank_a - rank_b, score_a, score_b)."),
     "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
                      "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
 }
@@ -120,6 +130,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bootstrap replicates of --intervals (default 1000)")
     p.add_argument("--seed", type=_seed, default=None, metavar="S",
                    help="seed of --intervals, 0 to 2**64-1 (default 20210601): same seed, same intervals")
+    _add_on_error(p)
+    _add_keep_texts(p)
+
+    p = sub.add_parser("compare", help="rank agreement between methodologies on one scope", epilog=EPILOGS["compare"],
+                       formatter_class=fmt, description="Rank the Directions of a sector or segment under several "
+                       "methodologies and compare the first one's ranking with each other one's.")
+    _add_data(p)
+    p.add_argument("--sector", required=True, help="sector key of dataset.yml")
+    p.add_argument("--segment", default=None, metavar="KEY", help="compare within this segment (default: the whole sector)")
+    p.add_argument("--edition", default=None, help="edition key of dataset.yml (default: the latest)")
+    p.add_argument("--methodology", action="append", dest="methodologies", required=True, metavar="NAME|FILE",
+                   help="a shipped methodology's name or a methodology YAML file; give it at least twice (A, then each B)")
+    p.add_argument("--top", type=_positive_int, default=None, metavar="N",
+                   help="the Top N of A followed (default: the segment's Top N, 10 without a segment)")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     _add_on_error(p)
     _add_keep_texts(p)
 
@@ -468,6 +493,35 @@ def cmd_rank(args) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args) -> int:
+    """``influence compare``: the first methodology's ranking against each other one's."""
+    from influence_lib.compare import compare_methodologies, comparison_records, comparison_table
+    from influence_lib.outputs import check_output_path, run_inputs
+    from influence_lib.presentation.robustness import comparison_text
+    from influence_lib.settings import methodology_path
+
+    if len(args.methodologies) < 2:
+        raise UsageError("give at least two --methodology (A, then each methodology to compare with it)")
+    settings = _settings(args)
+    sector = check_sector(settings, args.sector, args.segment)
+    period = resolve_period(settings, args.edition, None, None)
+    methodologies = [_methodology(value) for value in args.methodologies]
+    if args.on_error == "reject":  # the rejected rows never replace a methodology file either
+        check_output_path(args.rejected, run_inputs(_data_dir(args)) + [methodology_path(v) for v in args.methodologies],
+                          "--rejected")
+    dataset = load_for_computing(args)
+    rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
+    if args.format == "json":
+        print(json.dumps(comparison_records(rows), ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        from influence_lib.export import table_to_csv
+        sys.stdout.write(table_to_csv(comparison_table(rows)))
+    else:
+        segment = settings.sector(sector).segment(args.segment).label if args.segment else "tous segments"
+        print(comparison_text(rows, f"{settings.sector(sector).title} — {segment} — édition {period.label}"))
+    return EXIT_OK
+
+
 def _methodology(value):
     """The methodology ``--methodology`` names (a shipped name or a file; default engagement v1).
 
@@ -636,7 +690,7 @@ def cmd_pseudonymize(args) -> int:
 
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
             "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize, "verify": cmd_verify,
-            "methodologies": cmd_methodologies}
+            "methodologies": cmd_methodologies, "compare": cmd_compare}
 
 
 def _use_jemalloc() -> None:

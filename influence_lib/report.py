@@ -83,8 +83,9 @@ class ReportResult:
 def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dict | None = None) -> list[NotebookRun]:
     """The notebook runs of a sector's report, in the original study's order.
 
-    Methodology, Top 10 of the focus segment, the focus segment's ranking, trends, then the
-    other segments' rankings in dataset.yml order. ``shown``: see :class:`NotebookRun`.
+    Methodology, Top 10 of the focus segment, the focus segment's ranking, trends, the robustness
+    of the focus ranking, then the other segments' rankings in dataset.yml order. ``shown``: see
+    :class:`NotebookRun`.
     """
     shown = dict(shown or {})
     sector_settings = settings.sector(sector)
@@ -97,6 +98,7 @@ def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dic
     ]
     if (NOTEBOOK_DIR / "03_trends.ipynb").exists():
         runs.append(NotebookRun("03_trends", "03_trends", dict(common), shown))
+    runs.append(NotebookRun("05_robustness", "05_robustness", dict(common), shown))
     runs += [NotebookRun(SEGMENT_TEMPLATE, f"04_segment-ranking_{key}", {**common, "segment": key}, shown)
              for key in others]
     return runs
