@@ -20,13 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from influence_lib import validation
-from influence_lib.dataset import Dataset, TableFile
+from influence_lib import scoring, validation
+from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
 from influence_lib.schema import TABLES
-from influence_lib.scoring import score_posts
-from influence_lib.settings import DatasetSettings, Methodology, Period
+from influence_lib.scoring import _platform_codes
+from influence_lib.settings import PLATFORMS, DatasetSettings, Methodology, Period
 from influence_lib.stats.keyed import stable_keys
 
 PIECE_ROWS = 2_000_000  # rows of one piece at most (a file's row groups are grouped up to this)
@@ -74,6 +74,73 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class AccountLookup:
+    """Every account id of the accounts table, found by its 64-bit key in O(1), and what a post needs of it.
+
+    A worker builds the key index's hash table once (on its first piece) and keeps it: looking up
+    a piece's accounts costs in proportion to the piece, not to the accounts table.
+
+    Attributes
+    ----------
+    index : pandas.Index
+        uint64 keys (:func:`~influence_lib.stats.keyed.stable_keys`) of the account ids.
+    ids : pyarrow.Array
+        The ids, in the same order (a key's match is confirmed on the text).
+    ok : numpy.ndarray
+        bool: the account's row has no error.
+    member : numpy.ndarray
+        int32: position of its member among the sector's members, -1 outside the sector.
+    platform : numpy.ndarray
+        int8: its platform's position in ``PLATFORMS``.
+    """
+
+    index: pd.Index
+    ids: pa.Array
+    ok: np.ndarray
+    member: np.ndarray
+    platform: np.ndarray
+
+    def find(self, account_ids: pa.Array) -> np.ndarray:
+        """Position of each id (text, no missing value) in :attr:`ids`, -1 when absent."""
+        if len(account_ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        at = self.index.get_indexer(stable_keys(account_ids))
+        hit = at >= 0
+        if hit.any():  # a 64-bit key shared by two different ids is no match
+            same = pc.equal(account_ids.filter(pa.array(hit)), self.ids.take(pa.array(at[hit])))
+            at[np.flatnonzero(hit)[~same.to_numpy(zero_copy_only=False)]] = -1
+        return at
+
+
+def account_lookup(all_ids: pa.Array, ok_ids: pa.Array, sector_accounts: pd.DataFrame,
+                   account_member: np.ndarray) -> AccountLookup:
+    """The :class:`AccountLookup` of an accounts table (built once, by the caller).
+
+    Parameters
+    ----------
+    all_ids : pyarrow.Array
+        Every account id read (rows with errors too; missing ones are left out).
+    ok_ids : pyarrow.Array
+        The ids of the rows without errors.
+    sector_accounts : pandas.DataFrame
+        The sector's typed accounts (``account_id``, ``platform``).
+    account_member : numpy.ndarray
+        Position of each of ``sector_accounts``' member among the sector's members.
+    """
+    all_ids = all_ids.filter(pc.invert(pc.is_null(all_ids)))
+    all_ids = pc.unique(all_ids)
+    sector_ids = _ids_text(sector_accounts["account_id"])
+    where = pc.index_in(all_ids, value_set=sector_ids).fill_null(-1).to_numpy(zero_copy_only=False)
+    inside = where >= 0
+    member = np.full(len(all_ids), -1, dtype=np.int32)
+    member[inside] = account_member.astype(np.int32)[where[inside]]
+    platform = np.full(len(all_ids), -1, dtype=np.int8)
+    platform[inside] = _platform_codes(sector_accounts["platform"])[where[inside]]
+    ok = pc.is_in(all_ids, value_set=ok_ids).to_numpy(zero_copy_only=False).astype(bool)
+    return AccountLookup(pd.Index(stable_keys(all_ids)), all_ids, ok, member, platform)
+
+
+@dataclass(frozen=True)
 class PieceContext:
     """What every piece needs, sent once to each worker.
 
@@ -87,8 +154,8 @@ class PieceContext:
         Without cap or transform: pieces give engagement; the caller applies the cap.
     organizations, members, accounts : pandas.DataFrame
         The sector's typed tables (:func:`influence_lib.scoring.sector_scope`).
-    account_ids, account_ids_ok : pyarrow.Array
-        Every account id of the accounts table, and those of its rows without errors.
+    lookup : AccountLookup
+        Every account of the accounts table (:func:`account_lookup`).
     accounts_file : str
         The accounts file's name, for the messages.
     opted_out : pyarrow.Array
@@ -106,12 +173,12 @@ class PieceContext:
     organizations: pd.DataFrame
     members: pd.DataFrame
     accounts: pd.DataFrame
-    account_ids: pa.Array
-    account_ids_ok: pa.Array
+    lookup: AccountLookup
     accounts_file: str
     opted_out: pa.Array
     duplicates: dict = field(default_factory=dict)
     keep: list | None = None
+    member_org: np.ndarray | None = None  # position of each member's organisation (for kept posts)
 
 
 @dataclass
@@ -133,6 +200,7 @@ class ScoredPiece:
 
     check: PieceCheck
     counted: list  # one DataFrame per period: member (int32 code), engagement, kept columns
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # of every present post_id read
 
 
 def posts_source(folder: Path) -> tuple[str, Path]:
@@ -276,15 +344,22 @@ def _opt_out(raw: pd.DataFrame, lines: np.ndarray, ctx: PieceContext) -> tuple[p
     return raw.loc[~gone].reset_index(drop=True), lines[~gone], int(gone.sum())
 
 
-def piece_keys(piece: Piece, ctx: PieceContext) -> pd.DataFrame:
-    """Stable 64-bit keys of the piece's ``post_id`` (present ones, opt-outs removed): one column ``key``."""
-    table = pq.ParquetFile(piece.path).read_row_groups(list(piece.row_groups), columns=["post_id", "account_id"],
-                                                        use_threads=False)
-    raw = table.to_pandas(types_mapper=_to_pandas_type, ignore_metadata=True)
-    raw, _, _ = _opt_out(raw, np.zeros(len(raw), dtype=np.int64), ctx)
-    ids = _ids_text(raw["post_id"])
+def _keys(raw: pd.DataFrame) -> np.ndarray:
+    """Stable 64-bit keys of the present ``post_id`` values of raw rows (:func:`~influence_lib.stats.keyed.stable_keys`)."""
     present = ~validation._is_missing(raw["post_id"])
-    return pd.DataFrame({"key": stable_keys(ids.filter(pa.array(present)))})
+    return stable_keys(_ids_text(raw["post_id"]).filter(pa.array(present)))
+
+
+def key_bucket(scored: ScoredPiece, bucket: int, buckets: int) -> np.ndarray:
+    """The piece's post_id keys that fall in one of ``buckets`` hash buckets (a shuffle's send step)."""
+    keys = scored.keys
+    return keys[keys % np.uint64(buckets) == np.uint64(bucket)]
+
+
+def repeated_keys(*parts: np.ndarray) -> np.ndarray:
+    """Keys present more than once in the parts of one bucket (a shuffle's receive step)."""
+    keys, counts = np.unique(np.concatenate(parts) if parts else np.zeros(0, np.uint64), return_counts=True)
+    return keys[counts > 1]
 
 
 def piece_rows_with_keys(piece: Piece, ctx: PieceContext, keys: np.ndarray, root: str) -> pd.DataFrame:
@@ -327,6 +402,8 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
     -------
     valid : pandas.DataFrame
         The typed rows without errors.
+    where : numpy.ndarray
+        Position of each valid row's account in ``ctx.lookup``.
     check : PieceCheck
     """
     source = TableFile("posts", Path(piece.path), "parquet", len(raw), lines)
@@ -336,8 +413,10 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
                               and str(p["reason"].iloc[0]).startswith("duplicate post_id"))]
     accounts = typed["account_id"]
     present = accounts.notna().to_numpy()
-    known = validation._is_in(accounts, pd.Series(ctx.account_ids.to_pandas())) & present if len(typed) else present
-    known_ok = known & validation._is_in(accounts, pd.Series(ctx.account_ids_ok.to_pandas())) if len(typed) else known
+    where = np.full(len(typed), -1, dtype=np.int64)
+    where[present] = ctx.lookup.find(_ids_text(accounts).filter(pa.array(present)))
+    known = where >= 0
+    known_ok = known & ctx.lookup.ok[np.maximum(where, 0)]
     problems.add("account_id", present & ~known, UNKNOWN_ACCOUNT.format(file=ctx.accounts_file))
     problems.add("account_id", known & ~known_ok, BAD_ACCOUNT.format(file=ctx.accounts_file))
     if ctx.duplicates and len(typed):
@@ -353,26 +432,48 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
     bad = _error_rows(found, lines)
     rejected = validation._rejected_rows("posts", raw, source, bad, found)
     valid = typed.loc[~bad].reset_index(drop=True) if bad.any() else typed
-    return valid, PieceCheck(found, rejected, len(raw), int(bad.sum()), opted_out, int(present.sum()),
-                             int(known.sum()))
+    valid_where = where[~bad] if bad.any() else where
+    return valid, valid_where, PieceCheck(found, rejected, len(raw), int(bad.sum()), opted_out,
+                                          int(present.sum()), int(known.sum()))
 
 
-def score_piece_posts(valid: pd.DataFrame, ctx: PieceContext) -> list[pd.DataFrame]:
+def score_piece_posts(valid: pd.DataFrame, where: np.ndarray, ctx: PieceContext) -> list[pd.DataFrame]:
     """The counted posts of valid rows for each period: ``member`` (code in ``ctx.members``), ``engagement``, kept columns.
 
-    :func:`influence_lib.scoring.score_posts` over a dataset made of the sector's tables and these
-    posts: the same kinds, period bounds, weights and scope as the pandas engine.
+    The rules of :func:`influence_lib.scoring.score_posts`, applied with the piece's account
+    positions (``where``, from ``ctx.lookup``) instead of a lookup in the accounts table: a post
+    counts when its kind is one of the methodology's, ``start <= published_at < end`` and its
+    account is the sector's; its engagement is :func:`influence_lib.scoring` 's weighted sum
+    (``_engagement``, then the platform's weight). With ``ctx.keep``, the columns of
+    ``score_posts``' result are built as it builds them.
     """
-    dataset = Dataset(Path("."), ctx.settings, ctx.organizations, ctx.members, ctx.accounts, valid, {}, None)
+    methodology = ctx.methodology
+    member = np.where(where >= 0, ctx.lookup.member[np.maximum(where, 0)], -1)
+    platform_of = ctx.lookup.platform[np.maximum(where, 0)]
+    kinds = scoring._in(valid["kind"], methodology.counted_kinds) if len(valid) else np.zeros(0, dtype=bool)
+    stamps = valid["published_at"]
+    platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
     counted = []
     for period in ctx.periods:
-        posts = score_posts(dataset, ctx.sector, period, ctx.methodology, columns=ctx.keep or [])
-        codes = posts["member_id"].cat.codes.to_numpy().astype(np.int32)
+        keep = (kinds & (stamps >= period.start).to_numpy(dtype=bool) & (stamps < period.end).to_numpy(dtype=bool)
+                & (member >= 0))
+        engagement, empty = scoring._engagement(valid, pa.array(keep), methodology)
+        platform = platform_of[keep]
+        if (platform_weights != 1).any():
+            engagement *= platform_weights[platform]
+        engagement = scoring._as_number(engagement, methodology)
+        codes = member[keep].astype(np.int32)
         if ctx.keep is None:
-            frame = pd.DataFrame({"member": codes, "engagement": posts["engagement"].to_numpy()})
-        else:
-            frame = posts.drop(columns=["score"])
-            frame.insert(0, "member", codes)
+            counted.append(pd.DataFrame({"member": codes, "engagement": engagement}))
+            continue
+        frame = scoring._rows(valid[[c for c in valid.columns if c in ctx.keep]], keep)
+        frame.insert(0, "member", codes)
+        frame["member_id"] = pd.Categorical.from_codes(codes, categories=pd.Index(ctx.members["member_id"]))
+        frame["org_id"] = pd.Categorical.from_codes(ctx.member_org[codes],
+                                                    categories=pd.Index(ctx.organizations["org_id"]))
+        frame["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
+        frame["engagement"] = engagement
+        frame["has_empty_count"] = empty
         counted.append(frame)
     return counted
 
@@ -381,15 +482,17 @@ def process_piece(piece: Piece, ctx: PieceContext) -> ScoredPiece:
     """Read, check and score one piece (a worker's task)."""
     raw, lines = read_piece(piece)
     raw, lines, opted_out = _opt_out(raw, lines, ctx)
-    valid, check = check_piece(piece, ctx, raw, lines, opted_out)
+    valid, where, check = check_piece(piece, ctx, raw, lines, opted_out)
+    keys = _keys(raw)
     del raw
-    return ScoredPiece(check, score_piece_posts(valid, ctx))
+    return ScoredPiece(check, score_piece_posts(valid, where, ctx), keys)
 
 
 def score_frame(valid: pd.DataFrame, ctx: PieceContext) -> ScoredPiece:
     """Score rows already read and validated by the pandas reader (CSV posts): an empty check."""
     empty = PieceCheck(validation._empty_problems(), pd.DataFrame(), len(valid), 0, 0, 0, 0)
-    return ScoredPiece(empty, score_piece_posts(valid, ctx))
+    where = ctx.lookup.find(_ids_text(valid["account_id"]))
+    return ScoredPiece(empty, score_piece_posts(valid, where, ctx))
 
 
 def piece_check(scored: ScoredPiece) -> PieceCheck:

@@ -36,6 +36,7 @@ from influence_lib.scoring import (
     _values,
     member_followers,
     ordered_quantile,
+    positions,
     post_scores,
     score_directions,
     sector_scope,
@@ -105,17 +106,19 @@ def tree_reduce(client, futures: list, combine, fan_in: int = 4):
     return futures[0].result()
 
 
-def _duplicates(client, pieces: list, ctx_future, folder: Path) -> dict:
-    """``post_id -> reason`` for every id present more than once among the pieces' rows (a shuffle on the workers)."""
-    import dask
-    import dask.dataframe as dd
+def _duplicates(client, pieces: list, scored: list, ctx_future, folder: Path) -> dict:
+    """``post_id -> reason`` for every id present more than once among the rows read.
 
+    The pieces' ``post_id`` keys are shuffled into hash buckets on the workers, each bucket keeps
+    the keys it holds more than once; the rows of those keys are then read again and compared as
+    text (a key shared by two different ids is no duplicate).
+    """
     if not pieces:
         return {}
-    parts = [dask.delayed(dp.piece_keys)(piece, ctx_future) for piece in pieces]
-    keys = dd.from_delayed(parts, meta=pd.DataFrame({"key": pd.Series(dtype="uint64")}), verify_meta=False)
-    counts = keys["key"].value_counts(split_out=max(1, len(pieces) // 8))
-    candidates = counts[counts > 1].compute().index.to_numpy(dtype=np.uint64)
+    buckets = max(1, len(client.scheduler_info()["workers"]))
+    found = [client.submit(dp.repeated_keys, *client.map(dp.key_bucket, scored, bucket=j, buckets=buckets,
+                                                          pure=False), pure=False) for j in range(buckets)]
+    candidates = np.concatenate(client.gather(found))
     if not len(candidates):
         return {}
     rows = client.gather(client.map(dp.piece_rows_with_keys, pieces, ctx=ctx_future, keys=candidates,
@@ -123,7 +126,7 @@ def _duplicates(client, pieces: list, ctx_future, folder: Path) -> dict:
     rows = pd.concat(rows, ignore_index=True).sort_values(["piece", "line"], kind="stable")
     counted = rows.groupby("post_id", sort=False).agg(count=("line", "size"), line=("line", "first"),
                                                       file=("file", "first"))
-    counted = counted.loc[counted["count"] > 1]  # a key shared by two different ids is no duplicate
+    counted = counted.loc[counted["count"] > 1]
     return {pid: dp.DUPLICATE.format(count=r.count, line=r.line, file=r.file)
             for pid, r in zip(counted.index, counted.itertuples(index=False))}
 
@@ -195,6 +198,15 @@ def _period_scores(client, scored: list, index: int, period: Period, methodology
     return PeriodScores(period, posts, member_scores, directions)
 
 
+def _context(settings, sector, periods, methodology, organizations, members, accounts, all_ids, ok_ids,
+             accounts_file, opted_out, keep) -> dp.PieceContext:
+    account_member = positions(accounts["member_id"], members["member_id"])
+    lookup = dp.account_lookup(all_ids, ok_ids, accounts, account_member)
+    member_org = positions(members["org_id"], organizations["org_id"]).astype(np.int32)
+    return dp.PieceContext(settings, sector, periods, methodology, organizations, members, accounts, lookup,
+                           accounts_file, opted_out, keep=keep, member_org=member_org)
+
+
 def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
                      methodology: Methodology = DEFAULT_METHODOLOGY, previous_period: Period | None = None,
                      post_columns: list[str] | None = None, on_error: str = "raise",
@@ -245,9 +257,9 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
 
         dataset = load_dataset(folder, on_error=on_error)
         organizations, members, accounts = sector_scope(dataset, sector)
-        ctx = dp.PieceContext(settings, sector, periods, uncapped, organizations, members, accounts,
-                              pa.array([], pa.large_string()), pa.array([], pa.large_string()), "",
-                              pa.array([], pa.large_string()), keep=post_columns)
+        ids = dp._ids_text(dataset.accounts["account_id"])
+        ctx = _context(settings, sector, periods, uncapped, organizations, members, accounts, ids, ids, "",
+                       pa.array([], pa.large_string()), post_columns)
         ctx_future = client.scatter(ctx, broadcast=True)
         n = max(len(client.scheduler_info()["workers"]), -(-len(dataset.posts) // piece_rows), 1)
         chunks = client.scatter([dataset.posts.iloc[b[0]: b[-1] + 1] if len(b) else dataset.posts.iloc[0:0]
@@ -262,15 +274,17 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         partial = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
                           typed_empty, files, report, opt_out)
         organizations, members, accounts = sector_scope(partial, sector)
-        ctx = dp.PieceContext(settings, sector, periods, uncapped, organizations, members, accounts,
-                              kept, dp._ids_text(tables["accounts"]["account_id"]), files["accounts"].path.name,
-                              opted_out, keep=post_columns)
+        ctx = _context(settings, sector, periods, uncapped, organizations, members, accounts, kept,
+                       dp._ids_text(tables["accounts"]["account_id"]), files["accounts"].path.name, opted_out,
+                       post_columns)
         pieces = dp.plan_pieces(folder, periods, piece_rows)
         ctx_future = client.scatter(ctx, broadcast=True)
-        duplicates = _duplicates(client, pieces, ctx_future, folder)
-        if duplicates:
-            ctx_future = client.scatter(dataclasses.replace(ctx, duplicates=duplicates), broadcast=True)
         scored = client.map(dp.process_piece, pieces, ctx=ctx_future, pure=False)
+        duplicates = _duplicates(client, pieces, scored, ctx_future, folder)
+        if duplicates:  # rare: the pieces are checked and scored again, their duplicate rows as errors
+            client.cancel(scored)
+            ctx_future = client.scatter(dataclasses.replace(ctx, duplicates=duplicates), broadcast=True)
+            scored = client.map(dp.process_piece, pieces, ctx=ctx_future, pure=False)
         checks = client.gather(client.map(dp.piece_check, scored, pure=False))
         if sum(c.with_account for c in checks) and not sum(c.known_account for c in checks):
             raise DatasetError(f"{where}: none of its account_id values is found in the account_id column of "
