@@ -107,7 +107,7 @@ def dask_client(scheduler: str = "local", default_workers: int | None = None, me
                 workers = value or default_workers or os.cpu_count() or 1
                 options = {} if memory_limit is None else {"memory_limit": memory_limit}
                 cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, silence_logs=logging.ERROR, **options)
+                                                   dashboard_address=":0", silence_logs=logging.ERROR, **options)
                 client = distributed.Client(cluster)
             else:
                 client = distributed.Client(value, timeout="10s")

@@ -210,7 +210,7 @@ def _context(settings, sector, periods, methodology, organizations, members, acc
 def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
                      methodology: Methodology = DEFAULT_METHODOLOGY, previous_period: Period | None = None,
                      post_columns: list[str] | None = None, on_error: str = "raise",
-                     piece_rows: int = dp.PIECE_ROWS) -> ScoredScope:
+                     piece_rows: int = dp.PIECE_ROWS, timings: dict | None = None) -> ScoredScope:
     """A :class:`~influence_lib.scope.ScoredScope` computed on a Dask cluster (see the module's description).
 
     Parameters
@@ -236,6 +236,10 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         ``scope.dataset.report``.
     piece_rows : int
         Rows per piece of work at most.
+    timings : dict, optional
+        Filled with the seconds of each step: ``tables`` (the small tables, read and checked here),
+        ``posts`` (the pieces read, checked and scored on the workers, duplicates looked for),
+        ``sums`` (per-member sums added up on the workers, frames built and scored here).
 
     Returns
     -------
@@ -243,6 +247,7 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         ``scope.dataset.posts`` holds no row (the posts stay on the workers);
         ``scope.dataset.report`` counts the post rows read (the months read) and their problems.
     """
+    clock = _Clock(timings)
     folder = Path(data_dir)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such dataset folder; pass --data with a folder holding the four tables "
@@ -262,10 +267,13 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
                        pa.array([], pa.large_string()), post_columns)
         ctx_future = client.scatter(ctx, broadcast=True)
         n = max(len(client.scheduler_info()["workers"]), -(-len(dataset.posts) // piece_rows), 1)
+        clock("tables")
         chunks = client.scatter([dataset.posts.iloc[b[0]: b[-1] + 1] if len(b) else dataset.posts.iloc[0:0]
                                  for b in np.array_split(np.arange(len(dataset.posts)), n)])
         scored = client.map(dp.score_frame, chunks, ctx=ctx_future, pure=False)
         dataset = dataclasses.replace(dataset, posts=dataset.posts.iloc[0:0])
+        client.gather(client.map(dp.piece_check, scored, pure=False))
+        clock("posts")
     else:
         tables, files, report, opt_out, kept, opted_out = _small_tables(folder, settings, kind, where)
         typed_empty = tables["posts"]
@@ -278,6 +286,7 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
                        dp._ids_text(tables["accounts"]["account_id"]), files["accounts"].path.name, opted_out,
                        post_columns)
         pieces = dp.plan_pieces(folder, periods, piece_rows)
+        clock("tables")
         ctx_future = client.scatter(ctx, broadcast=True)
         scored = client.map(dp.process_piece, pieces, ctx=ctx_future, pure=False)
         duplicates = _duplicates(client, pieces, scored, ctx_future, folder)
@@ -297,11 +306,28 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
             raise DataValidationError(report.describe(), report)
         dataset = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
                           typed_empty, files, report, opt_out)
+        clock("posts")
     scores = [_period_scores(client, scored, i, p, methodology, organizations, members, accounts, post_columns)
               for i, p in enumerate(periods)]
     client.cancel(scored)
+    clock("sums")
     return ScoredScope(dataset, sector, methodology, organizations, members, accounts, scores[0],
                        scores[1] if previous_period is not None else None)
+
+
+class _Clock:
+    """Records the seconds since the previous call under each name (nothing when ``timings`` is None)."""
+
+    def __init__(self, timings: dict | None):
+        import time
+
+        self.timings, self.now, self.last = timings, time.perf_counter, time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = self.now()
+        if self.timings is not None:
+            self.timings[name] = round(now - self.last, 3)
+        self.last = now
 
 
 class ScopeLoader:
