@@ -63,13 +63,14 @@ def warm_cluster(workers: int, folders: list[Path], repeat: int, log) -> dict:
     with dask_client(f"local:{workers}") as client:
         up = time.perf_counter() - started
         warm = bench_data.ensure_hive_dataset(100_000, log=lambda *_: None)
-        build_dask_scope(client, warm, bench_data.SECTOR, period)  # imports and first tasks on every worker
+        build_dask_scope(client, warm, bench_data.SECTOR, period, gather_posts=False)  # imports, first tasks
         for folder in folders:
             runs = []
             for _ in range(repeat):
                 steps: dict = {}
                 t0 = time.perf_counter()
-                build_dask_scope(client, folder, bench_data.SECTOR, period, timings=steps)
+                build_dask_scope(client, folder, bench_data.SECTOR, period, timings=steps,
+                                 gather_posts=False)
                 runs.append({"seconds": time.perf_counter() - t0, **steps})
                 log(f"  {workers} worker{'s' if workers > 1 else ''}, {folder.name}: {runs[-1]['seconds']:.2f} s "
                     f"(tables {steps['tables']:.2f}, posts {steps['posts']:.2f}, sums {steps['sums']:.2f})")

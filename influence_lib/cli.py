@@ -17,7 +17,8 @@ EPILOGS = {
         "examples:\n"
         "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
         "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
-        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv"
+        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
+        "  influence rank --data big-dataset --sector sante --engine dask --scheduler tcp://scheduler:8786"
     ),
     "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
     "report": ("examples:\n  influence report --sector sante\n"
@@ -27,7 +28,8 @@ EPILOGS = {
                "naming the first one's pid, or with --wait starts when it is done. Ctrl-C stops the kernels at\n"
                "once, writes nothing and exits with status 130."),
     "batch": ("examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs\n"
-              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv"),
+              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv\n"
+              "  influence batch --data /shared/my-dataset --out /shared/outputs --scheduler tcp://scheduler:8786"),
     "verify": ("example:\n  influence verify outputs/sante/2021\n\n"
                "Exit 0 when every file listed in manifest.json is there with the same SHA-256 and no other file\n"
                "is; exit 1 naming each missing, changed or unlisted file."),
@@ -190,7 +192,7 @@ def _add_engine(p):
                    help="'dask' reads, checks and sums the posts on a Dask cluster (--scheduler), for posts that "
                         "outgrow one machine (a posts/ folder of month=YYYY-MM Parquet files); same results. "
                         "Default: pandas, in this process. See docs/scale.md")
-    p.add_argument("--scheduler", default="local", metavar="local|local:N|ADDRESS",
+    p.add_argument("--scheduler", default=None, metavar="local|local:N|ADDRESS",
                    help="with --engine dask: 'local' (a worker per core here, the default), 'local:N' or a Dask "
                         "scheduler's address (tcp://host:8786; its workers must see --data at the same path)")
 
@@ -422,6 +424,8 @@ def cmd_rank(args) -> int:
     previous = _previous_period(settings, period, args.previous_start, args.previous_end)
     methodology = _methodology(args.methodology)
     movements = args.movements if args.movements is not None else args.format != "csv"
+    if args.scheduler is not None and args.engine != "dask":
+        raise UsageError("--scheduler goes with --engine dask")
     if args.engine == "dask":  # the posts are read, checked and summed on a Dask cluster
         scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
     else:
@@ -457,11 +461,12 @@ def _dask_scope(args, sector, period, methodology, previous):
     from influence_lib.engines.dask_scope import ScopeLoader
     from influence_lib.scheduling import SchedulerError, parse_scheduler
 
+    scheduler = args.scheduler or "local"
     try:
-        parse_scheduler(args.scheduler)
+        parse_scheduler(scheduler)
     except SchedulerError as exc:
         raise UsageError(str(exc)) from None
-    loader = ScopeLoader(args.scheduler, sector, period, methodology, previous)
+    loader = ScopeLoader(scheduler, sector, period, methodology, previous)
     load_for_computing(args, load=loader)
     return loader.scope
 

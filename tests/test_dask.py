@@ -122,7 +122,8 @@ def test_every_shipped_methodology_ranks_the_sample_as_the_pandas_engine(client,
     for name in shipped_methodologies():
         methodology = load_methodology(name)
         expected = _tables(build_scope(sample, "sante", period, methodology, previous, post_columns=[]), segments)
-        found = _tables(build_dask_scope(client, sample_hive, "sante", period, methodology, previous), segments)
+        found = _tables(build_dask_scope(client, sample_hive, "sante", period, methodology, previous,
+                                                gather_posts=False), segments)
         assert found == expected, name
 
 
@@ -250,7 +251,11 @@ def test_replicate_totals_per_partition_on_the_workers_add_up_to_the_single_fram
 
 # --- the batch scheduler --------------------------------------------------------------------------------
 
-def test_parse_scheduler():
+def test_parse_scheduler(capsys):
+    from influence_lib.cli import main
+
+    assert main(["rank", "--sector", "sante", "--scheduler", "local:2"]) == 2  # pandas engine: no scheduler
+    assert "--scheduler goes with --engine dask" in capsys.readouterr().err
     assert parse_scheduler("local") == ("local", None) and parse_scheduler("local:3") == ("local", 3)
     assert parse_scheduler("tcp://10.0.0.5:8786") == ("address", "tcp://10.0.0.5:8786")
     for bad in ("local:0", "remote", "local:x", ""):

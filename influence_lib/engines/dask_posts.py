@@ -313,9 +313,18 @@ def _to_pandas_type(t: pa.DataType):
     return pd.Int64Dtype() if pa.types.is_integer(t) else None
 
 
-def read_piece(piece: Piece) -> tuple[pd.DataFrame, np.ndarray]:
-    """A piece's rows as stored (dictionaries decoded, integers as ``Int64``, text as ``str``), and their file rows."""
-    table = pq.ParquetFile(piece.path).read_row_groups(list(piece.row_groups), use_threads=False)
+FREE_TEXT = [c.name for c in SPEC.columns if c.kind == "text"]  # text, url: no rule but their type (the schema's)
+
+
+def read_piece(piece: Piece, free_text: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+    """A piece's rows as stored (dictionaries decoded, integers as ``Int64``, text as ``str``), and their file rows.
+
+    ``free_text=False`` leaves out the columns whose only rule is their type, checked on the
+    file's schema (:data:`FREE_TEXT`): the largest columns, and the slowest to read.
+    """
+    parquet = pq.ParquetFile(piece.path)
+    names = [n for n in parquet.schema_arrow.names if free_text or n not in FREE_TEXT]
+    table = parquet.read_row_groups(list(piece.row_groups), columns=names, use_threads=False)
     columns = []
     for column in table.columns:
         if pa.types.is_dictionary(column.type):
@@ -480,11 +489,18 @@ def score_piece_posts(valid: pd.DataFrame, where: np.ndarray, ctx: PieceContext)
 
 def process_piece(piece: Piece, ctx: PieceContext) -> ScoredPiece:
     """Read, check and score one piece (a worker's task)."""
-    raw, lines = read_piece(piece)
+    free_text = ctx.keep is not None and any(c in ctx.keep for c in FREE_TEXT)
+    raw, lines = read_piece(piece, free_text)
     raw, lines, opted_out = _opt_out(raw, lines, ctx)
     valid, where, check = check_piece(piece, ctx, raw, lines, opted_out)
     keys = _keys(raw)
     del raw
+    if check.rejected_rows and not free_text:  # the rejected rows' records hold every column as read
+        full, full_lines = read_piece(piece)
+        full, full_lines, _ = _opt_out(full, full_lines, ctx)
+        bad = np.isin(full_lines, check.rejected["line"].to_numpy(dtype=np.int64))
+        source = TableFile("posts", Path(piece.path), "parquet", len(full), full_lines)
+        check.rejected = validation._rejected_rows("posts", full, source, bad, check.problems)
     return ScoredPiece(check, score_piece_posts(valid, where, ctx), keys)
 
 

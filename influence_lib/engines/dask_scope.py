@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from influence_lib import scoring
 from influence_lib.dataset import Dataset, TableFile, read_table
 from influence_lib.engines import dask_posts as dp
 from influence_lib.errors import DatasetError, DataValidationError
@@ -36,10 +37,8 @@ from influence_lib.scoring import (
     _values,
     member_followers,
     ordered_quantile,
-    positions,
     post_scores,
     score_directions,
-    sector_scope,
 )
 from influence_lib.settings import DEFAULT_METHODOLOGY, Methodology, Period, load_dataset_settings
 from influence_lib.validation import ValidationReport, validate_tables
@@ -198,19 +197,20 @@ def _period_scores(client, scored: list, index: int, period: Period, methodology
     return PeriodScores(period, posts, member_scores, directions)
 
 
-def _context(settings, sector, periods, methodology, organizations, members, accounts, all_ids, ok_ids,
-             accounts_file, opted_out, keep) -> dp.PieceContext:
-    account_member = positions(accounts["member_id"], members["member_id"])
+def _context(dataset: Dataset, sector, periods, methodology, all_ids, ok_ids, accounts_file, opted_out,
+             keep) -> dp.PieceContext:
+    """What every piece needs; the sector's tables and their positions as :mod:`influence_lib.scoring` finds them."""
+    organizations, members, accounts, member_org, account_member = scoring._scope(dataset, sector, None)
     lookup = dp.account_lookup(all_ids, ok_ids, accounts, account_member)
-    member_org = positions(members["org_id"], organizations["org_id"]).astype(np.int32)
-    return dp.PieceContext(settings, sector, periods, methodology, organizations, members, accounts, lookup,
-                           accounts_file, opted_out, keep=keep, member_org=member_org)
+    return dp.PieceContext(dataset.settings, sector, periods, methodology, organizations, members, accounts, lookup,
+                           accounts_file, opted_out, keep=keep, member_org=member_org.astype(np.int32))
 
 
 def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
                      methodology: Methodology = DEFAULT_METHODOLOGY, previous_period: Period | None = None,
                      post_columns: list[str] | None = None, on_error: str = "raise",
-                     piece_rows: int = dp.PIECE_ROWS, timings: dict | None = None) -> ScoredScope:
+                     piece_rows: int = dp.PIECE_ROWS, timings: dict | None = None,
+                     gather_posts: bool = True) -> ScoredScope:
     """A :class:`~influence_lib.scope.ScoredScope` computed on a Dask cluster (see the module's description).
 
     Parameters
@@ -227,9 +227,12 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
     previous_period : Period, optional
         Scored too (rank movements).
     post_columns : list of str, optional
-        ``None`` (default): the counted posts are not gathered, only their sums (what rankings
-        need; ``scope.posts()`` is then empty). A list: the counted posts are gathered with these
-        posts' columns (``[]`` for the scores only), for the report's sections.
+        The posts' columns the counted posts keep, as :func:`influence_lib.scope.build_scope`
+        (default all; ``[]`` for the scores only).
+    gather_posts : bool
+        Gather the counted posts into this process (``scope.posts()``, what the report's sections
+        read; they must fit in memory). ``False``: only their per-member sums come back (what
+        rankings need, whatever the number of posts); ``scope.posts()`` is then empty.
     on_error : {"raise", "reject"}
         As :func:`influence_lib.dataset.load_dataset`: rows with errors raise
         :class:`~influence_lib.errors.DataValidationError`, or are left out and listed in
@@ -256,15 +259,14 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
     settings.sector(sector)
     kind, where = dp.posts_source(folder)
     periods = [period] + ([previous_period] if previous_period is not None else [])
+    keep = None if not gather_posts else (TABLES["posts"].column_names if post_columns is None else list(post_columns))
     uncapped = methodology.model_copy(update={"post_cap": "none", "post_transform": "none"})
     if kind == "csv":  # a CSV file cannot be cut safely (quoted line breaks): the pandas reader reads and checks it
         from influence_lib.dataset import load_dataset
 
         dataset = load_dataset(folder, on_error=on_error)
-        organizations, members, accounts = sector_scope(dataset, sector)
         ids = dp._ids_text(dataset.accounts["account_id"])
-        ctx = _context(settings, sector, periods, uncapped, organizations, members, accounts, ids, ids, "",
-                       pa.array([], pa.large_string()), post_columns)
+        ctx = _context(dataset, sector, periods, uncapped, ids, ids, "", pa.array([], pa.large_string()), keep)
         ctx_future = client.scatter(ctx, broadcast=True)
         n = max(len(client.scheduler_info()["workers"]), -(-len(dataset.posts) // piece_rows), 1)
         clock("tables")
@@ -281,10 +283,8 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
             raise DataValidationError(report.describe(), report)
         partial = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
                           typed_empty, files, report, opt_out)
-        organizations, members, accounts = sector_scope(partial, sector)
-        ctx = _context(settings, sector, periods, uncapped, organizations, members, accounts, kept,
-                       dp._ids_text(tables["accounts"]["account_id"]), files["accounts"].path.name, opted_out,
-                       post_columns)
+        ctx = _context(partial, sector, periods, uncapped, kept, dp._ids_text(tables["accounts"]["account_id"]),
+                       files["accounts"].path.name, opted_out, keep)
         pieces = dp.plan_pieces(folder, periods, piece_rows)
         clock("tables")
         ctx_future = client.scatter(ctx, broadcast=True)
@@ -307,7 +307,8 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         dataset = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
                           typed_empty, files, report, opt_out)
         clock("posts")
-    scores = [_period_scores(client, scored, i, p, methodology, organizations, members, accounts, post_columns)
+    organizations, members, accounts = ctx.organizations, ctx.members, ctx.accounts
+    scores = [_period_scores(client, scored, i, p, methodology, organizations, members, accounts, keep)
               for i, p in enumerate(periods)]
     client.cancel(scored)
     clock("sums")
@@ -348,5 +349,5 @@ class ScopeLoader:
 
         with dask_client(self.scheduler) as client:
             self.scope = build_dask_scope(client, folder, self.sector, self.period, self.methodology,
-                                          self.previous_period, on_error=on_error)
+                                          self.previous_period, on_error=on_error, gather_posts=False)
         return self.scope.dataset
