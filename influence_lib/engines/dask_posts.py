@@ -20,13 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from influence_lib import scoring, validation
+from influence_lib import validation
 from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
 from influence_lib.schema import TABLES
-from influence_lib.scoring import _platform_codes
-from influence_lib.settings import PLATFORMS, DatasetSettings, Methodology, Period
+from influence_lib.settings import METRICS, PLATFORMS, DatasetSettings, Methodology, Period
 from influence_lib.stats.keyed import stable_keys
 
 PIECE_ROWS = 2_000_000  # rows of one piece at most (a file's row groups are grouped up to this)
@@ -135,7 +134,7 @@ def account_lookup(all_ids: pa.Array, ok_ids: pa.Array, sector_accounts: pd.Data
     member = np.full(len(all_ids), -1, dtype=np.int32)
     member[inside] = account_member.astype(np.int32)[where[inside]]
     platform = np.full(len(all_ids), -1, dtype=np.int8)
-    platform[inside] = _platform_codes(sector_accounts["platform"])[where[inside]]
+    platform[inside] = codes_in(sector_accounts["platform"], list(PLATFORMS)).astype(np.int8)[where[inside]]
     ok = pc.is_in(all_ids, value_set=ok_ids).to_numpy(zero_copy_only=False).astype(bool)
     return AccountLookup(pd.Index(stable_keys(all_ids)), all_ids, ok, member, platform)
 
@@ -339,8 +338,22 @@ def read_piece(piece: Piece, free_text: bool = True) -> tuple[pd.DataFrame, np.n
 
 
 def _ids_text(values: pd.Series) -> pa.Array:
-    text = validation._arrow_text(values)
+    """A column's values as one Arrow ``large_string`` array (no copy for a pandas ``str`` column)."""
+    text = pa.array(values.astype("str"), type=pa.large_string())
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _present(values: pd.Series) -> np.ndarray:
+    """Cells that hold a value: not missing, not empty, not only spaces (the contract's "missing" is the others)."""
+    text = _ids_text(values)
+    blank = pc.or_kleene(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
+    return ~blank.fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def codes_in(values: pd.Series, choices: list[str]) -> np.ndarray:
+    """Position of each value in ``choices`` (-1 when absent or missing)."""
+    found = pc.index_in(_ids_text(values), value_set=pa.array(choices, type=pa.large_string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _opt_out(raw: pd.DataFrame, lines: np.ndarray, ctx: PieceContext) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -355,8 +368,7 @@ def _opt_out(raw: pd.DataFrame, lines: np.ndarray, ctx: PieceContext) -> tuple[p
 
 def _keys(raw: pd.DataFrame) -> np.ndarray:
     """Stable 64-bit keys of the present ``post_id`` values of raw rows (:func:`~influence_lib.stats.keyed.stable_keys`)."""
-    present = ~validation._is_missing(raw["post_id"])
-    return stable_keys(_ids_text(raw["post_id"]).filter(pa.array(present)))
+    return stable_keys(_ids_text(raw["post_id"]).filter(pa.array(_present(raw["post_id"]))))
 
 
 def key_bucket(scored: ScoredPiece, bucket: int, buckets: int) -> np.ndarray:
@@ -375,7 +387,7 @@ def piece_rows_with_keys(piece: Piece, ctx: PieceContext, keys: np.ndarray, root
     """Rows of the piece whose ``post_id`` key is one of ``keys``: ``post_id, piece, line, file``."""
     raw, lines = read_piece(piece)
     raw, lines, _ = _opt_out(raw, lines, ctx)
-    present = ~validation._is_missing(raw["post_id"])
+    present = _present(raw["post_id"])
     ids = _ids_text(raw["post_id"]).filter(pa.array(present))
     hit = np.isin(stable_keys(ids), keys)
     return pd.DataFrame({"post_id": ids.filter(pa.array(hit)).to_pandas(), "piece": piece.number,
@@ -446,42 +458,65 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
                                           int(present.sum()), int(known.sum()))
 
 
+def engagement(posts: pd.DataFrame, platform: np.ndarray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
+    """Each post's engagement and whether a required count is empty: the rule of :func:`influence_lib.scoring.score_posts`.
+
+    The weighted sum of the metrics (an empty count, or a column absent, adds nothing), times the
+    platform's weight; whole numbers (int64) when every weight is one. ``has_empty_count``:
+    likes, comments or shares empty.
+    """
+    total, empty = np.zeros(len(posts)), np.zeros(len(posts), dtype=bool)
+    for metric in METRICS:
+        values = posts[metric] if metric in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="Int64")
+        missing = values.isna().to_numpy()
+        if metric in ("likes", "comments", "shares"):
+            empty |= missing
+        weight = methodology.metric_weight(metric)
+        if weight:
+            counts = values.to_numpy(dtype=float, na_value=0.0)
+            total += counts if weight == 1 else counts * float(weight)
+    weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
+    if (weights != 1).any():
+        total *= weights[platform]
+    every = [methodology.metric_weight(m) for m in METRICS] + list(weights)
+    if all(float(w).is_integer() for w in every):
+        total = np.rint(total).astype(np.int64)
+    return total, empty
+
+
 def score_piece_posts(valid: pd.DataFrame, where: np.ndarray, ctx: PieceContext) -> list[pd.DataFrame]:
     """The counted posts of valid rows for each period: ``member`` (code in ``ctx.members``), ``engagement``, kept columns.
 
     The rules of :func:`influence_lib.scoring.score_posts`, applied with the piece's account
     positions (``where``, from ``ctx.lookup``) instead of a lookup in the accounts table: a post
     counts when its kind is one of the methodology's, ``start <= published_at < end`` and its
-    account is the sector's; its engagement is :func:`influence_lib.scoring` 's weighted sum
-    (``_engagement``, then the platform's weight). With ``ctx.keep``, the columns of
-    ``score_posts``' result are built as it builds them.
+    account is the sector's; its engagement is :func:`engagement`. With ``ctx.keep``, the
+    columns of ``score_posts``' result are built as it builds them. The tests compare both
+    engines on every shipped methodology.
     """
     methodology = ctx.methodology
     member = np.where(where >= 0, ctx.lookup.member[np.maximum(where, 0)], -1)
     platform_of = ctx.lookup.platform[np.maximum(where, 0)]
-    kinds = scoring._in(valid["kind"], methodology.counted_kinds) if len(valid) else np.zeros(0, dtype=bool)
+    kinds = codes_in(valid["kind"], list(methodology.counted_kinds)) >= 0
     stamps = valid["published_at"]
-    platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
     counted = []
     for period in ctx.periods:
         keep = (kinds & (stamps >= period.start).to_numpy(dtype=bool) & (stamps < period.end).to_numpy(dtype=bool)
                 & (member >= 0))
-        engagement, empty = scoring._engagement(valid, pa.array(keep), methodology)
+        rows = valid.loc[keep] if not keep.all() else valid
         platform = platform_of[keep]
-        if (platform_weights != 1).any():
-            engagement *= platform_weights[platform]
-        engagement = scoring._as_number(engagement, methodology)
+        value, empty = engagement(rows, platform, methodology)
         codes = member[keep].astype(np.int32)
         if ctx.keep is None:
-            counted.append(pd.DataFrame({"member": codes, "engagement": engagement}))
+            counted.append(pd.DataFrame({"member": codes, "engagement": value}))
             continue
-        frame = scoring._rows(valid[[c for c in valid.columns if c in ctx.keep]], keep)
+        frame = rows[[c for c in valid.columns if c in ctx.keep]].reset_index(drop=True)
         frame.insert(0, "member", codes)
         frame["member_id"] = pd.Categorical.from_codes(codes, categories=pd.Index(ctx.members["member_id"]))
         frame["org_id"] = pd.Categorical.from_codes(ctx.member_org[codes],
                                                     categories=pd.Index(ctx.organizations["org_id"]))
         frame["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
-        frame["engagement"] = engagement
+        frame["engagement"] = value
         frame["has_empty_count"] = empty
         counted.append(frame)
     return counted

@@ -26,7 +26,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib import scoring
 from influence_lib.dataset import Dataset, TableFile, read_table
 from influence_lib.engines import dask_posts as dp
 from influence_lib.errors import DatasetError, DataValidationError
@@ -34,11 +33,11 @@ from influence_lib.optout import remove_opted_out
 from influence_lib.schema import TABLES
 from influence_lib.scope import PeriodScores, ScoredScope
 from influence_lib.scoring import (
-    _values,
     member_followers,
     ordered_quantile,
     post_scores,
     score_directions,
+    sector_scope,
 )
 from influence_lib.settings import DEFAULT_METHODOLOGY, Methodology, Period, load_dataset_settings
 from influence_lib.validation import ValidationReport, validate_tables
@@ -179,8 +178,8 @@ def _period_scores(client, scored: list, index: int, period: Period, methodology
                                                                 "engagement": np.zeros(0, np.int64)})]),
                            0, n, methodology, cap)
     member_scores = pd.DataFrame({
-        "member_id": _values(members["member_id"]), "full_name": _values(members["full_name"]),
-        "org_id": _values(members["org_id"]),
+        "member_id": members["member_id"].array, "full_name": members["full_name"].array,
+        "org_id": members["org_id"].array,
         "score": sums.engagement if methodology.scores_posts_as_engagement else sums.score,
         "engagement": sums.engagement, "posts": sums.posts,
     })
@@ -199,8 +198,10 @@ def _period_scores(client, scored: list, index: int, period: Period, methodology
 
 def _context(dataset: Dataset, sector, periods, methodology, all_ids, ok_ids, accounts_file, opted_out,
              keep) -> dp.PieceContext:
-    """What every piece needs; the sector's tables and their positions as :mod:`influence_lib.scoring` finds them."""
-    organizations, members, accounts, member_org, account_member = scoring._scope(dataset, sector, None)
+    """What every piece needs: the sector's tables (:func:`~influence_lib.scoring.sector_scope`), where each account's member is."""
+    organizations, members, accounts = sector_scope(dataset, sector)
+    account_member = dp.codes_in(accounts["member_id"], members["member_id"])
+    member_org = dp.codes_in(members["org_id"], organizations["org_id"])
     lookup = dp.account_lookup(all_ids, ok_ids, accounts, account_member)
     return dp.PieceContext(dataset.settings, sector, periods, methodology, organizations, members, accounts, lookup,
                            accounts_file, opted_out, keep=keep, member_org=member_org.astype(np.int32))
@@ -281,8 +282,9 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         typed_empty = tables["posts"]
         if on_error == "raise" and report.has_errors:
             raise DataValidationError(report.describe(), report)
-        partial = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
-                          typed_empty, files, report, opt_out)
+        partial = Dataset(path=folder, settings=settings, organizations=tables["organizations"],
+                          members=tables["members"], accounts=tables["accounts"], posts=typed_empty, files=files,
+                          report=report, opt_out=opt_out)
         ctx = _context(partial, sector, periods, uncapped, kept, dp._ids_text(tables["accounts"]["account_id"]),
                        files["accounts"].path.name, opted_out, keep)
         pieces = dp.plan_pieces(folder, periods, piece_rows)
@@ -304,8 +306,7 @@ def build_dask_scope(client, data_dir: str | Path, sector: str, period: Period,
         opt_out = dataclasses.replace(opt_out, removed={**opt_out.removed, "posts": sum(c.opted_out for c in checks)})
         if on_error == "raise" and report.has_errors:
             raise DataValidationError(report.describe(), report)
-        dataset = Dataset(folder, settings, tables["organizations"], tables["members"], tables["accounts"],
-                          typed_empty, files, report, opt_out)
+        dataset = dataclasses.replace(partial, files=files, report=report, opt_out=opt_out)
         clock("posts")
     organizations, members, accounts = ctx.organizations, ctx.members, ctx.accounts
     scores = [_period_scores(client, scored, i, p, methodology, organizations, members, accounts, keep)
