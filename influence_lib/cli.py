@@ -18,7 +18,8 @@ EPILOGS = {
         "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
         "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
         "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
-        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n\n"
+        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n"
+        "  influence rank --data big-dataset --sector sante --engine dask --scheduler tcp://scheduler:8786\n\n"
         "--intervals: 90 % percentile interval of the ranks over B bootstrap replicates of the counted posts,\n"
         "each scored with the methodology; p_top is the share of replicates in the Top N (the first 10 without --top)."
     ),
@@ -30,7 +31,8 @@ EPILOGS = {
                "naming the first one's pid, or with --wait starts when it is done. Ctrl-C stops the kernels at\n"
                "once, writes nothing and exits with status 130."),
     "batch": ("examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs\n"
-              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv"),
+              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv\n"
+              "  influence batch --data /shared/my-dataset --out /shared/outputs --scheduler tcp://scheduler:8786"),
     "verify": ("example:\n  influence verify outputs/sante/2021\n\n"
                "Exit 0 when every file listed in manifest.json is there with the same SHA-256 and no other file\n"
                "is; exit 1 naming each missing, changed or unlisted file."),
@@ -147,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     _add_on_error(p)
     _add_keep_texts(p)
+    _add_engine(p)
 
     p = sub.add_parser("report", help="the full report of a sector: notebooks, tables, figures, report.html",
                        epilog=EPILOGS["report"], formatter_class=fmt,
@@ -168,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edition", default=None, help="edition key (default: the latest)")
     _add_report_options(p)
     _add_report_on_error(p)
+    p.add_argument("--scheduler", default=None, metavar="local|local:N|ADDRESS",
+                   help="run the notebooks on a Dask cluster: 'local' (--jobs workers here), 'local:N', or a "
+                        "scheduler's address (tcp://host:8786; its workers must see the same paths). Default: a "
+                        "pool of --jobs kernels in this process. See docs/scale.md")
 
     p = sub.add_parser("verify", help="check a report folder against its manifest's checksums", epilog=EPILOGS["verify"],
                        formatter_class=fmt,
@@ -213,6 +220,16 @@ def _add_methodology(p):
     p.add_argument("--methodology", default=None, metavar="NAME|FILE",
                    help="a shipped methodology's name (`influence methodologies` lists them) or a methodology YAML "
                         "file (default: engagement v1)")
+
+
+def _add_engine(p):
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="'dask' reads, checks and sums the posts on a Dask cluster (--scheduler), for posts that "
+                        "outgrow one machine (a posts/ folder of month=YYYY-MM Parquet files); same results. "
+                        "Default: pandas, in this process. See docs/scale.md")
+    p.add_argument("--scheduler", default=None, metavar="local|local:N|ADDRESS",
+                   help="with --engine dask: 'local' (a worker per core here, the default), 'local:N' or a Dask "
+                        "scheduler's address (tcp://host:8786; its workers must see --data at the same path)")
 
 
 def _add_report_options(p):
@@ -317,15 +334,18 @@ def _settings(args):
     return load_dataset_settings(folder / "dataset.yml")
 
 
-def load_for_computing(args):
-    """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr."""
+def load_for_computing(args, load=None):
+    """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr.
+
+    ``load(folder, on_error=...)`` replaces :func:`influence_lib.dataset.load_dataset` (``rank --engine dask``).
+    """
     from influence_lib.dataset import load_dataset
     from influence_lib.export import write_rejected_rows
     from influence_lib.outputs import check_output_path, run_inputs
 
     if args.on_error == "reject":  # refused before anything is read: the rejected rows never replace an input
         check_output_path(args.rejected, run_inputs(_data_dir(args), getattr(args, "methodology", None)), "--rejected")
-    dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    dataset = (load or load_dataset)(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
     if dataset.opt_out.file is not None:
         print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
@@ -451,11 +471,18 @@ def cmd_rank(args) -> int:
     period = resolve_period(settings, args.edition, args.start, args.end)
     previous = _previous_period(settings, period, args.previous_start, args.previous_end)
     methodology = _methodology(args.methodology)
-    dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
-    scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
-                        post_columns=["post_id"] if args.intervals else [])
+    if args.scheduler is not None and args.engine != "dask":
+        raise UsageError("--scheduler goes with --engine dask")
+    if args.engine == "dask":  # the posts are read, checked and summed on a Dask cluster
+        if args.intervals:
+            raise UsageError("--intervals goes with the pandas engine (the bootstrap needs every post on one machine)")
+        scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
+    else:
+        dataset = load_for_computing(args)
+        # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
+        scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
+                            post_columns=["post_id"] if args.intervals else [])
     ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
@@ -520,6 +547,21 @@ def cmd_compare(args) -> int:
         segment = settings.sector(sector).segment(args.segment).label if args.segment else "tous segments"
         print(comparison_text(rows, f"{settings.sector(sector).title} — {segment} — édition {period.label}"))
     return EXIT_OK
+
+
+def _dask_scope(args, sector, period, methodology, previous):
+    """The scope of ``rank --engine dask`` (:mod:`influence_lib.engines.dask_scope`)."""
+    from influence_lib.engines.dask_scope import ScopeLoader
+    from influence_lib.scheduling import SchedulerError, parse_scheduler
+
+    scheduler = args.scheduler or "local"
+    try:
+        parse_scheduler(scheduler)
+    except SchedulerError as exc:
+        raise UsageError(str(exc)) from None
+    loader = ScopeLoader(scheduler, sector, period, methodology, previous)
+    load_for_computing(args, load=loader)
+    return loader.scope
 
 
 def _methodology(value):
@@ -607,7 +649,13 @@ def cmd_batch(args) -> int:
         check_sector(settings, sector)
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    summary = run_batch(sectors=args.sectors, **_report_options(args))
+    if args.scheduler is not None:
+        from influence_lib.scheduling import SchedulerError, parse_scheduler
+        try:
+            parse_scheduler(args.scheduler)
+        except SchedulerError as exc:
+            raise UsageError(str(exc)) from None
+    summary = run_batch(sectors=args.sectors, scheduler=args.scheduler, **_report_options(args))
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:

@@ -24,6 +24,7 @@ from influence_lib.outputs import (
     write_rejected,
 )
 from influence_lib.paths import NOTEBOOK_DIR
+from influence_lib.scheduling import batch_executor
 from influence_lib.settings import (
     DatasetSettings,
     is_slug,
@@ -354,7 +355,8 @@ def _progress_bar(total: int, label: str, progress: bool):
     return tqdm(total=total, desc=label, unit="notebook", disable=not progress, file=sys.stderr)
 
 
-def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None) -> None:
+def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None,
+               executor=None) -> None:
     """Execute ``(key, run, folder)`` tasks ``jobs`` at a time; ``on_done(key, run, future)`` as each ends.
 
     Kernels are separate processes: threads are enough to keep ``jobs`` of them busy, and the
@@ -362,10 +364,12 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
     (none of it starts), the threads are waited for (about a second: nbclient notices a dead
     kernel within one) and :class:`ReportInterrupted` is raised. An exception from ``on_done``
     stops the queue the same way, then propagates. ``futures`` (filled with each future's
-    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks.
+    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks. ``executor``: run the
+    notebooks there instead (a :class:`~influence_lib.scheduling.DaskExecutor`, whose
+    ``stop_kernels`` stops the kernels of its workers too); it stays open for its owner.
     """
     kernels.start_run()
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = {} if futures is None else futures
     try:
         for key, run, folder in tasks:
@@ -381,6 +385,8 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
             quiet.disabled = True
             try:
                 kernels.stop_kernels()
+                if executor is not None:
+                    executor.stop_kernels()
                 pool.shutdown(wait=True, cancel_futures=True)
             finally:
                 quiet.disabled = False
@@ -388,7 +394,8 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
         if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, ReportInterrupted):
             raise ReportInterrupted(running, not_started) from None
         raise
-    pool.shutdown(wait=True)
+    if executor is None:
+        pool.shutdown(wait=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -399,7 +406,8 @@ def _first_line(exc: BaseException) -> str:
 def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
               out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True,
               on_error: str = "raise", wait: bool = False, no_texts: bool = False,
-              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard") -> pd.DataFrame:
+              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard",
+              scheduler: str | None = None) -> pd.DataFrame:
     """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
 
     The dataset is loaded and checked once. Every notebook of every sector goes into one queue
@@ -410,7 +418,9 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
     previous outputs stay as they were. Output paths are checked for every sector first; Ctrl-C
     stops everything (:class:`ReportInterrupted`, naming the sectors already written).
     ``on_error``, ``wait``, ``no_texts``, ``rejected_file``, ``on_wait`` and ``csv_dialect`` as in
-    :func:`run_report`.
+    :func:`run_report`. ``scheduler`` (``local``, ``local:N`` or a Dask scheduler's address) runs the
+    notebooks as tasks of that Dask cluster instead (:mod:`influence_lib.scheduling`; its workers
+    must see this machine's paths); ``None`` keeps the local pool of ``jobs`` kernels.
 
     Returns
     -------
@@ -470,7 +480,8 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
 
     futures: dict = {}
     try:
-        _run_queue(tasks, jobs, done, bar, futures)
+        with batch_executor(scheduler, jobs) as executor:
+            _run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():
             if not job.written:
