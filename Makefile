@@ -40,14 +40,14 @@ system: ## Debian packages of the PDF booklet (emoji font, font subsetter): inst
 
 # Reinstalled whenever pyproject.toml changes or the environment is missing.
 $(STAMP): $(DEPS) | $(UV) system
-	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) -e '.[test,bench]'
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) -e '.[test,bench,dask]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (influence)" >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv with the package, tests and benchmark tools (uv, from PyPI)
 
 lab: $(STAMP) ## add JupyterLab to .venv (kept out of runs and CI: it slows every notebook import)
-	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,lab]'
+	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,dask,lab]'
 
 lint: $(STAMP) ## ruff: pyflakes, import order, numpydoc docstrings of public functions
 	$(VENV)/bin/ruff check influence_lib tests benchmarks notebooks

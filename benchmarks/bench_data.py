@@ -334,3 +334,44 @@ def parse_size(text: str) -> int:
     if value < 10 or value != int(value):
         raise ValueError(f"not a whole number of posts >= 10: {text}")
     return int(value)
+
+
+def ensure_hive_dataset(n_posts: int, seed: int = 0, root: Path = DATA_ROOT, force: bool = False,
+                        log=print, rows_per_file: int | None = None) -> Path:
+    """Return ``root/<n_posts>-hive``: the same dataset as :func:`ensure_dataset` with its posts as a hive folder.
+
+    The posts go to ``posts/month=YYYY-MM/part-N.parquet`` (one folder per UTC month of
+    ``published_at``, the month not repeated inside the files; ``influence_lib.engines.hive``),
+    the other tables and ``dataset.yml`` are copied. Reused when ``<n_posts>-hive.json`` records the
+    same parameters.
+    """
+    from influence_lib.engines.hive import ROWS_PER_FILE, write_hive_posts
+
+    source = ensure_dataset(n_posts, seed, root, force, log)
+    folder = root / f"{n_posts}-hive"
+    stamp = root / f"{n_posts}-hive.json"
+    wanted = {**params_of(n_posts, seed), "layout": "hive", "rows_per_file": rows_per_file or ROWS_PER_FILE}
+    if folder.is_dir() and not force and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text())["params"] == wanted:
+                log(f"reusing {folder} ({n_posts:,} posts as month=YYYY-MM/*.parquet)")
+                return folder
+        except (ValueError, KeyError):
+            pass
+    t0 = time.perf_counter()
+    tmp = root / f".{n_posts}-hive.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for name in ("organizations", "members", "accounts"):
+        shutil.copyfile(source / f"{name}.parquet", tmp / f"{name}.parquet")
+    shutil.copyfile(source / "dataset.yml", tmp / "dataset.yml")
+    files = write_hive_posts(pq.read_table(source / "posts.parquet"), tmp / "posts",
+                             rows_per_file=wanted["rows_per_file"])
+    stamp.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    seconds = time.perf_counter() - t0
+    stamp.write_text(json.dumps({"params": wanted, "files": len(files), "generation_seconds": round(seconds, 2)},
+                                indent=2) + "\n")
+    log(f"wrote {folder} in {seconds:.1f} s: {len(files)} posts files")
+    return folder

@@ -70,13 +70,13 @@ def html_build(folder: Path) -> float:
     code = (
         "import time; t = time.perf_counter()\n"
         "from pathlib import Path\n"
-        "from influence_lib import report\n"
+        "from influence_lib import assembly, report\n"
         "from influence_lib.dataset import SAMPLE_DIR\n"
         "from influence_lib.settings import load_dataset_settings\n"
         "s = load_dataset_settings(SAMPLE_DIR / 'dataset.yml')\n"
         f"folder = Path({str(folder)!r})\n"
         "runs = report.plan_report(s, 'sante', {})\n"
-        "report.build_html(folder, runs, s, 'sante', '2021', 'engagement v1')\n"
+        "assembly.build_html(folder, runs, s, 'sante', '2021', 'engagement v1')\n"
         "print(time.perf_counter() - t)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -2,251 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+from influence_lib.cli_parser import (  # noqa: F401  (re-exported: scripts and tests use them from here)
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    build_parser,
+)
 
-EPILOGS = {
-    "validate": "example:\n  influence validate --data data/sample",
-    "summary": "example:\n  influence summary --sector sante --edition 2021 --format json",
-    "rank": (
-        "examples:\n"
-        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --format table\n"
-        "  influence rank --sector sante --level member --start 2021-01-01 --end 2021-04-01\n"
-        "  influence rank --data my-dataset --sector sante --on-error reject --rejected outputs/rejected.csv\n"
-        "  influence rank --sector sante --segment laboratoires-biotech --top 10 --intervals --format table\n\n"
-        "--intervals: 90 % percentile interval of the ranks over B bootstrap replicates of the counted posts,\n"
-        "each scored with the methodology; p_top is the share of replicates in the Top N (the first 10 without --top)."
-    ),
-    "synth": "example:\n  influence synth --out data/sample --seed 20210601\n  influence synth --out /tmp/big --scale 10",
-    "report": ("examples:\n  influence report --sector sante\n"
-               "  influence report --data my-dataset --sector sante --edition 2020 --out outputs --jobs 2\n"
-               "  influence report --data my-dataset --sector sante --on-error reject --no-texts --wait\n\n"
-               "One run at a time writes a report folder: a second run on the same folder stops with a message\n"
-               "naming the first one's pid, or with --wait starts when it is done. Ctrl-C stops the kernels at\n"
-               "once, writes nothing and exits with status 130."),
-    "batch": ("examples:\n  influence batch --jobs 2\n  influence batch --data my-dataset --sectors sante energie --out outputs\n"
-              "  influence batch --data my-dataset --on-error reject --rejected outputs/rejected-rows.csv"),
-    "verify": ("example:\n  influence verify outputs/sante/2021\n\n"
-               "Exit 0 when every file listed in manifest.json is there with the same SHA-256 and no other file\n"
-               "is; exit 1 naming each missing, changed or unlisted file."),
-    "methodologies": ("examples:\n  influence methodologies\n  influence methodologies --format json\n"
-                      "  influence rank --sector sante --segment laboratoires-biotech --top 10 --methodology per-member\n"
-                      "  cp FILE-OF-A-ROW my-method.yml   # edit its name, version and keys, then:\n"
-                      "  influence rank --sector sante --methodology my-method.yml"),
-    "pseudonymize": ("examples:\n  openssl rand -hex 32 > ~/influence.key\n"
-                     "  influence pseudonymize --data my-dataset --out my-dataset-pseudo --key-file ~/influence.key"),
-}
-
-
-class UsageError(Exception):
-    """Bad arguments: exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's default already exits 2; keep its usage line short
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _add_data(p):
-    p.add_argument("--data", type=Path, default=None, metavar="DIR",
-                   help="dataset folder (default: the embedded sample, data/sample)")
-
-
-def _add_on_error(p):
-    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
-                   help="bad rows: 'fail' (default) refuses the data with the full report; 'reject' "
-                        "continues without them and writes them to --rejected")
-    p.add_argument("--rejected", type=Path, default=Path("outputs") / "rejected-rows.csv", metavar="FILE",
-                   help="where --on-error reject writes the rejected rows (default: outputs/rejected-rows.csv)")
-
-
-def _add_keep_texts(p, what="rejected rows written to --rejected keep the posts' texts (default: left out)"):
-    p.add_argument("--keep-texts", action="store_true", help=what)
-
-
-def _add_period(p):
-    p.add_argument("--edition", default=None, help="edition key of dataset.yml (default: the latest)")
-    p.add_argument("--start", default=None, metavar="DATE", help="explicit period start (ISO date or time, UTC), with --end")
-    p.add_argument("--end", default=None, metavar="DATE", help="explicit period end, excluded (ISO date or time, UTC), with --start")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``influence`` command and its sub-commands."""
-    parser = _Parser(prog="influence", description="Rank how influential leadership teams (Directions) are on social networks.")
-    parser.add_argument("--version", action="version", version=f"influence {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    fmt = argparse.RawDescriptionHelpFormatter
-
-    p = sub.add_parser("validate", help="check a dataset and list every problem", epilog=EPILOGS["validate"], formatter_class=fmt,
-                       description="Check a dataset against the contract; list every problem with file, line, column and reason. Exit 1 on any error.")
-    _add_data(p)
-
-    p = sub.add_parser("summary", help="the methodology box of a sector and edition", epilog=EPILOGS["summary"], formatter_class=fmt,
-                       description="Organisations, members, accounts, counted posts and engagement per platform.")
-    _add_data(p)
-    p.add_argument("--sector", default=None, help="sector key (default: the first sector of dataset.yml)")
-    _add_period(p)
-    p.add_argument("--format", choices=["json", "table"], default="table")
-    _add_on_error(p)
-    _add_keep_texts(p)
-
-    p = sub.add_parser("rank", help="rank the Directions or members of a sector", epilog=EPILOGS["rank"], formatter_class=fmt,
-                       description="Rank Directions (or members) of a sector or segment by score over an edition or period.")
-    _add_data(p)
-    p.add_argument("--sector", required=True, help="sector key of dataset.yml")
-    p.add_argument("--segment", default=None, metavar="KEY", help="rank within this segment (default: the whole sector)")
-    _add_period(p)
-    p.add_argument("--top", type=_positive_int, default=None, metavar="N", help="keep ranks <= N (ties at the cut-off kept)")
-    p.add_argument("--level", choices=["direction", "member"], default="direction")
-    _add_methodology(p)
-    p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
-    p.add_argument("--movements", action=argparse.BooleanOptionalAction, default=None,
-                   help="add previous_rank, rank_change, status after the ranking's columns (default: on for json "
-                        "and table, off for csv, whose columns are the contract's)")
-    p.add_argument("--previous-start", default=None, metavar="DATE",
-                   help="with --start/--end: the period to compare with (default: none; with --edition: the previous edition)")
-    p.add_argument("--previous-end", default=None, metavar="DATE", help="end of --previous-start's period (excluded)")
-    p.add_argument("--intervals", action="store_true",
-                   help="add median_rank, rank_low, rank_high, p_top after the other columns: the rank's bootstrap "
-                        "uncertainty under the methodology (p_top: chance of the Top N, of the first 10 without --top)")
-    p.add_argument("--replicates", type=_positive_int, default=None, metavar="B",
-                   help="bootstrap replicates of --intervals (default 1000)")
-    p.add_argument("--seed", type=_seed, default=None, metavar="S",
-                   help="seed of --intervals, 0 to 2**64-1 (default 20210601): same seed, same intervals")
-    _add_on_error(p)
-    _add_keep_texts(p)
-
-    p = sub.add_parser("report", help="the full report of a sector: notebooks, tables, figures, report.html",
-                       epilog=EPILOGS["report"], formatter_class=fmt,
-                       description="Run the section notebooks with papermill and write tables/, figures/, rankings.xlsx, "
-                                   "report.html and manifest.json to OUT/<sector>/<edition>/, replacing the previous run "
-                                   "only when everything succeeded.")
-    _add_data(p)
-    p.add_argument("--sector", required=True, help="sector key of dataset.yml")
-    p.add_argument("--edition", default=None, help="edition key (default: the latest)")
-    _add_report_options(p)
-    _add_methodology(p)
-    _add_report_on_error(p)
-
-    p = sub.add_parser("batch", help="the report of every sector, in parallel", epilog=EPILOGS["batch"], formatter_class=fmt,
-                       description="Run `report` for every sector of dataset.yml (or those given) in parallel worker "
-                                   "processes; a failing sector does not stop the others; exit 1 when any failed.")
-    _add_data(p)
-    p.add_argument("--sectors", nargs="+", default=None, metavar="S", help="sector keys (default: all of dataset.yml)")
-    p.add_argument("--edition", default=None, help="edition key (default: the latest)")
-    _add_report_options(p)
-    _add_report_on_error(p)
-
-    p = sub.add_parser("verify", help="check a report folder against its manifest's checksums", epilog=EPILOGS["verify"],
-                       formatter_class=fmt,
-                       description="Compare every file of a report folder with the SHA-256 sums listed in its "
-                                   "manifest.json; list each missing, changed or unlisted file.")
-    p.add_argument("folder", type=Path, metavar="DIR", help="a report folder, OUT/<sector>/<edition>")
-
-    p = sub.add_parser("synth", help="write a synthetic dataset (the embedded sample)", epilog=EPILOGS["synth"], formatter_class=fmt,
-                       description="Write a deterministic synthetic dataset: same seed and scale, same bytes.")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write (created if needed)")
-    p.add_argument("--scale", type=_positive_float, default=1.0, help="size relative to the sample (default 1)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
-
-    p = sub.add_parser("pseudonymize", help="the same dataset with keyed-hash ids and invented names",
-                       epilog=EPILOGS["pseudonymize"], formatter_class=fmt,
-                       description="Write a copy of a dataset whose ids are keyed hashes (HMAC-SHA256) and whose "
-                                   "organisation names, member names and handles are invented from the key; URLs "
-                                   "and (unless --keep-texts) post texts are dropped. Every ranking keeps its "
-                                   "scores. The key is never written. See docs/privacy.md.")
-    _add_data(p)
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="new (or empty) folder to write, outside --data")
-    p.add_argument("--key-file", type=Path, required=True, metavar="FILE",
-                   help="file holding the secret key (at least 16 bytes); the same key gives the same pseudonyms")
-    _add_on_error(p)
-    _add_keep_texts(p, "keep post texts as they are, in the new dataset and in rejected rows (default: dropped; "
-                       "texts name people)")
-
-    p = sub.add_parser("methodologies", help="the methodology files shipped with the package",
-                       epilog=EPILOGS["methodologies"], formatter_class=fmt,
-                       description="List the methodologies shipped with the package: name, version, description and "
-                                   "file. Pass a name to --methodology (rank, report), or copy a file, edit it and pass "
-                                   "its path.")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-
-    from influence_lib.importers.command import add_import_parser, run_import
-    add_import_parser(sub)
-    sub.choices["import"].set_defaults(handler=run_import)
-    return parser
-
-
-def _add_methodology(p):
-    p.add_argument("--methodology", default=None, metavar="NAME|FILE",
-                   help="a shipped methodology's name (`influence methodologies` lists them) or a methodology YAML "
-                        "file (default: engagement v1)")
-
-
-def _add_report_options(p):
-    p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="output root (default: outputs)")
-    p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="notebooks (report) or sectors (batch) run at once (default 2)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--csv-dialect", choices=["standard", "excel-fr"], default="standard",
-                   help="'excel-fr' also writes the tables to tables-excel-fr/ (';', decimal comma, UTF-8 with BOM) "
-                        "for French Excel; tables/ is always written (default: standard)")
-    p.add_argument("--no-texts", action="store_true",
-                   help="leave post texts out of every output (tables, figures, pages, notebooks, rejected rows); "
-                        "each post keeps only its hashtags, which the hashtag tables count")
-    p.add_argument("--wait", action="store_true",
-                   help="when another run is writing the same report folder, wait for it to end (default: stop "
-                        "with a message)")
-
-
-def _add_report_on_error(p):
-    p.add_argument("--on-error", choices=["fail", "reject"], default="fail",
-                   help="bad rows: 'fail' (default) refuses the data; 'reject' leaves them out, counts them in the "
-                        "manifest and writes them to each report folder's rejected-rows.csv")
-    p.add_argument("--rejected", type=Path, default=None, metavar="FILE",
-                   help="with --on-error reject, also write the rejected rows to FILE (outside the dataset and the "
-                        "report folders), once the reports are in place")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text) if text.strip().isdigit() else -1
-    if not 0 <= value < 2**64:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**64-1, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _version() -> str:
-    from influence_lib import __version__
-    return __version__
-
-
-# --- shared steps ------------------------------------------------------------------------------
 
 def resolve_period(settings, edition: str | None, start: str | None, end: str | None):
     """The Period asked for on the command line; ``UsageError`` when the arguments don't fit."""
@@ -292,15 +60,18 @@ def _settings(args):
     return load_dataset_settings(folder / "dataset.yml")
 
 
-def load_for_computing(args):
-    """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr."""
+def load_for_computing(args, load=None):
+    """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr.
+
+    ``load(folder, on_error=...)`` replaces :func:`influence_lib.dataset.load_dataset` (``rank --engine dask``).
+    """
     from influence_lib.dataset import load_dataset
     from influence_lib.export import write_rejected_rows
     from influence_lib.outputs import check_output_path, run_inputs
 
     if args.on_error == "reject":  # refused before anything is read: the rejected rows never replace an input
         check_output_path(args.rejected, run_inputs(_data_dir(args), getattr(args, "methodology", None)), "--rejected")
-    dataset = load_dataset(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    dataset = (load or load_dataset)(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
     if dataset.opt_out.file is not None:
         print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
@@ -426,11 +197,18 @@ def cmd_rank(args) -> int:
     period = resolve_period(settings, args.edition, args.start, args.end)
     previous = _previous_period(settings, period, args.previous_start, args.previous_end)
     methodology = _methodology(args.methodology)
-    dataset = load_for_computing(args)
     movements = args.movements if args.movements is not None else args.format != "csv"
-    # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
-    scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
-                        post_columns=["post_id"] if args.intervals else [])
+    if args.scheduler is not None and args.engine != "dask":
+        raise UsageError("--scheduler goes with --engine dask")
+    if args.engine == "dask":  # the posts are read, checked and summed on a Dask cluster
+        if args.intervals:
+            raise UsageError("--intervals goes with the pandas engine (the bootstrap needs every post on one machine)")
+        scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
+    else:
+        dataset = load_for_computing(args)
+        # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
+        scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
+                            post_columns=["post_id"] if args.intervals else [])
     ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
     if not movements:  # the previous period was not even scored
         ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
@@ -466,6 +244,50 @@ def cmd_rank(args) -> int:
                            f"édition {period.label} — {methodology.label}"
                            + (f" — évolution par rapport à {previous.label}" if previous is not None else "")))
     return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    """``influence compare``: the first methodology's ranking against each other one's."""
+    from influence_lib.compare import compare_methodologies, comparison_records, comparison_table
+    from influence_lib.outputs import check_output_path, run_inputs
+    from influence_lib.presentation.robustness import comparison_text
+    from influence_lib.settings import methodology_path
+
+    if len(args.methodologies) < 2:
+        raise UsageError("give at least two --methodology (A, then each methodology to compare with it)")
+    settings = _settings(args)
+    sector = check_sector(settings, args.sector, args.segment)
+    period = resolve_period(settings, args.edition, None, None)
+    methodologies = [_methodology(value) for value in args.methodologies]
+    if args.on_error == "reject":  # the rejected rows never replace a methodology file either
+        check_output_path(args.rejected, run_inputs(_data_dir(args)) + [methodology_path(v) for v in args.methodologies],
+                          "--rejected")
+    dataset = load_for_computing(args)
+    rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
+    if args.format == "json":
+        print(json.dumps(comparison_records(rows), ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        from influence_lib.export import table_to_csv
+        sys.stdout.write(table_to_csv(comparison_table(rows)))
+    else:
+        segment = settings.sector(sector).segment(args.segment).label if args.segment else "tous segments"
+        print(comparison_text(rows, f"{settings.sector(sector).title} — {segment} — édition {period.label}"))
+    return EXIT_OK
+
+
+def _dask_scope(args, sector, period, methodology, previous):
+    """The scope of ``rank --engine dask`` (:mod:`influence_lib.engines.dask_scope`)."""
+    from influence_lib.engines.dask_scope import ScopeLoader
+    from influence_lib.scheduling import SchedulerError, parse_scheduler
+
+    scheduler = args.scheduler or "local"
+    try:
+        parse_scheduler(scheduler)
+    except SchedulerError as exc:
+        raise UsageError(str(exc)) from None
+    loader = ScopeLoader(scheduler, sector, period, methodology, previous)
+    load_for_computing(args, load=loader)
+    return loader.scope
 
 
 def _methodology(value):
@@ -553,7 +375,13 @@ def cmd_batch(args) -> int:
         check_sector(settings, sector)
     if args.edition is not None and args.edition not in settings.editions:
         raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    summary = run_batch(sectors=args.sectors, **_report_options(args))
+    if args.scheduler is not None:
+        from influence_lib.scheduling import SchedulerError, parse_scheduler
+        try:
+            parse_scheduler(args.scheduler)
+        except SchedulerError as exc:
+            raise UsageError(str(exc)) from None
+    summary = run_batch(sectors=args.sectors, scheduler=args.scheduler, **_report_options(args))
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:
@@ -636,7 +464,7 @@ def cmd_pseudonymize(args) -> int:
 
 COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, "report": cmd_report,
             "batch": cmd_batch, "synth": cmd_synth, "pseudonymize": cmd_pseudonymize, "verify": cmd_verify,
-            "methodologies": cmd_methodologies}
+            "methodologies": cmd_methodologies, "compare": cmd_compare}
 
 
 def _use_jemalloc() -> None:

@@ -238,6 +238,9 @@ FIGURE_DESCRIPTIONS = {
     "heatmap_engagement": ("Carte de chaleur : engagement médian par post selon le jour de la semaine et l'heure ; "
                            "les créneaux de trop peu de posts sont grisés"),
     "profile_": "Activité mensuelle de la Direction : engagement (barres) et posts comptés (courbe)",
+    "robustness_bands": ("Rangs des Directions du Top selon les choix de calcul : rang publié, rang médian et rangs de 5 % à 95 % "
+                         "des tirages de chaque Direction"),
+    "robustness_sobol": "Diagramme en barres : indices de Sobol de chaque choix de calcul, de premier ordre et total",
 }
 
 

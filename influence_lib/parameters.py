@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from influence_lib.settings import SLUG_PATTERN
 
@@ -81,11 +81,28 @@ class TrendsParameters(SectionParameters):
     top_voices: int = Field(TOP_VOICES, gt=0)  # people in the member ranking
 
 
+class RobustnessParameters(SectionParameters):
+    """``05_robustness``: estimands side by side, uncertainty and sensitivity analyses of the focus Top N."""
+
+    top: int = Field(10, gt=0, le=50)       # the Top N of the focus segment followed
+    seed: int = SEED                        # seed of the Monte Carlo sample and of the Sobol design
+    n_runs: int = Field(1000, ge=1000)      # runs of the uncertainty analysis
+    n_sobol: int = Field(1024, ge=64)       # Sobol base sample, a power of 2 (n_sobol x 9 scorings)
+
+    @field_validator("n_sobol")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(f"n_sobol must be a power of 2 (512, 1024, 2048...), not {value}")
+        return value
+
+
 NOTEBOOK_PARAMETERS = {
     "00_methodology": MethodologyParameters,
     "01_focus-top10": FocusParameters,
     "02_segment-ranking": SegmentParameters,
     "03_trends": TrendsParameters,
+    "05_robustness": RobustnessParameters,
 }
 
 

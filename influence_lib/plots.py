@@ -212,3 +212,63 @@ def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
     _french_thousands(posts_ax.yaxis, counts=True)
     fig.tight_layout()
     return fig
+
+
+def plot_rank_bands(ranks: pd.DataFrame, title: str, xlabel: str = "Rang") -> plt.Figure:
+    """Each Direction's band of ranks over many runs: 5th to 95th percentile (bar), median (dot), published (cross).
+
+    Parameters
+    ----------
+    ranks : pandas.DataFrame
+        ``rank``, ``name``, ``median_rank``, ``rank_low``, ``rank_high`` (an uncertainty
+        analysis, :func:`influence_lib.sensitivity.uncertainty_analysis`), in published order;
+        the first row is drawn on top.
+    title : str
+    xlabel : str
+    """
+    apply_theme()
+    fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.34 * len(ranks) + 1.2)))
+    y = np.arange(len(ranks))[::-1]
+    low, high = ranks["rank_low"].to_numpy(dtype=float), ranks["rank_high"].to_numpy(dtype=float)
+    ax.hlines(y, low - 0.15, high + 0.15, color=PALETTE[0], linewidth=6, alpha=0.35, label="Rangs de 5 % à 95 % des tirages")
+    ax.plot(ranks["median_rank"].to_numpy(dtype=float), y, "o", color=PALETTE[0], markersize=6, label="Rang médian")
+    ax.plot(ranks["rank"].to_numpy(dtype=float), y, "x", color=PALETTE[1], markersize=7, mew=2, label="Rang publié")
+    ax.set_yticks(y, [f"{int(r)}. {label_text(n)}" for r, n in zip(ranks["rank"], ranks["name"])])
+    ax.set_xlim(0.5, max(float(high.max()) if len(high) else 1.0, 1.0) + 0.5)
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.set_xlabel(label_text(xlabel, TITLE_LIMIT))
+    ax.set_title(label_text(title, TITLE_LIMIT))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sobol(labels, first_order, total_order, title: str) -> plt.Figure:
+    """First-order and total Sobol index of each factor, as paired horizontal bars (the first factor on top).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The factors' names for readers.
+    first_order, total_order : array-like of float
+        The indices, in ``labels`` order.
+    title : str
+    """
+    apply_theme()
+    first, total = np.asarray(first_order, dtype=float), np.asarray(total_order, dtype=float)
+    fig, ax = plt.subplots(figsize=(8.0, max(2.5, 0.45 * len(first) + 1.2)))
+    y = np.arange(len(first))[::-1]
+    ax.barh(y + 0.18, total, height=0.36, color=PALETTE[0], label="Indice total (interactions comprises)")
+    ax.barh(y - 0.18, first, height=0.36, color=PALETTE[1], label="Indice de premier ordre (effet seul)")
+    ax.set_yticks(y, [label_text(label) for label in labels])
+    ax.set_xlim(min(0.0, float(np.nanmin(np.r_[first, total, 0.0]))), max(1.0, float(np.nanmax(np.r_[first, total, 0.0]))))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: format_number(v, 1)))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.set_xlabel("Part de la variance du déplacement moyen des rangs")
+    ax.set_title(label_text(title, TITLE_LIMIT))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from influence_lib import __version__, kernels
+from influence_lib import kernels
+from influence_lib.assembly import NotebookRun, build_html, build_manifest, build_workbook
 from influence_lib.errors import InfluenceError, SettingsError
 from influence_lib.outputs import (
-    MANIFEST,
     ReportLock,
     check_report_paths,
-    checksum_files,
     record_without_paths,
     remove_stale_staging,
     write_rejected,
 )
+from influence_lib.paths import NOTEBOOK_DIR
+from influence_lib.scheduling import batch_executor
 from influence_lib.settings import (
     DatasetSettings,
     is_slug,
@@ -32,11 +33,9 @@ from influence_lib.settings import (
     methodology_reference,
 )
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 600
 SEGMENT_TEMPLATE = "02_segment-ranking"
-CHECK_TAG = "nbval-check-output"
 
 
 class ReportError(InfluenceError):
@@ -71,25 +70,6 @@ class ReportInterrupted(KeyboardInterrupt):
         return f"interrupted: {n} notebook{'s' if n != 1 else ''} stopped, {self.not_started} not started, {done}"
 
 
-@dataclass(frozen=True)
-class NotebookRun:
-    """One execution of a section notebook: template, output name and parameters.
-
-    ``shown`` holds what the executed notebook and the manifest record instead of the local
-    paths the kernel was given (``data_dir`` as the dataset's name, ``out_dir`` as ``.``).
-    """
-
-    template: str
-    name: str
-    parameters: dict
-    shown: dict = field(default_factory=dict)
-
-    @property
-    def recorded(self) -> dict:
-        """The parameters as the executed notebook and the manifest record them: no local paths."""
-        return {**self.parameters, **self.shown}
-
-
 @dataclass
 class ReportResult:
     """What a report run produced."""
@@ -104,8 +84,9 @@ class ReportResult:
 def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dict | None = None) -> list[NotebookRun]:
     """The notebook runs of a sector's report, in the original study's order.
 
-    Methodology, Top 10 of the focus segment, the focus segment's ranking, trends, then the
-    other segments' rankings in dataset.yml order. ``shown``: see :class:`NotebookRun`.
+    Methodology, Top 10 of the focus segment, the focus segment's ranking, trends, the robustness
+    of the focus ranking, then the other segments' rankings in dataset.yml order. ``shown``: see
+    :class:`NotebookRun`.
     """
     shown = dict(shown or {})
     sector_settings = settings.sector(sector)
@@ -118,6 +99,7 @@ def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dic
     ]
     if (NOTEBOOK_DIR / "03_trends.ipynb").exists():
         runs.append(NotebookRun("03_trends", "03_trends", dict(common), shown))
+    runs.append(NotebookRun("05_robustness", "05_robustness", dict(common), shown))
     runs += [NotebookRun(SEGMENT_TEMPLATE, f"04_segment-ranking_{key}", {**common, "segment": key}, shown)
              for key in others]
     return runs
@@ -173,120 +155,6 @@ def _swap_into_place(staging: Path, target: Path) -> None:
                 backup.rename(target)
             raise
     shutil.rmtree(backup, ignore_errors=True)
-
-
-def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition: str,
-                   methodology=None) -> Path:
-    """``rankings.xlsx`` from the run's tables, sheet by sheet as :data:`influence_lib.workbook.SHEETS` declares.
-
-    Parameters
-    ----------
-    folder : Path
-        The report folder (its ``tables/`` are read back as text).
-    settings : DatasetSettings
-    sector, edition : str
-    methodology : Methodology, optional
-        The run's methodology (default engagement v1).
-
-    Returns
-    -------
-    Path
-    """
-    from influence_lib.export import write_workbook
-    from influence_lib.settings import DEFAULT_METHODOLOGY
-    from influence_lib.workbook import SHEETS, about_table, build_sheets, read_report_tables
-
-    methodology = methodology or DEFAULT_METHODOLOGY
-    period = settings.period(edition)
-    tables = read_report_tables(folder / "tables", SHEETS)  # the sections' tables: nothing is scored again
-    tables["about"] = about_table(settings, sector, edition, methodology.label)
-    return write_workbook(build_sheets(tables, settings, sector), folder / "rankings.xlsx",
-                          title=f"{settings.title} — {settings.sector(sector).title}", subject=f"Édition {edition}",
-                          document_date=period.end)
-
-
-def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings, sector: str, edition: str,
-               methodology_label: str, dataset_name: str = "") -> Path:
-    """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file.
-
-    Every image gets a French description and, when its cell saved it with ``export.save_figure``,
-    the name of its file (the booklet prints that file's SVG); every heading a unique anchor. The
-    footer names the dataset by its title and its folder's name (``dataset_name``), never a path.
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    from influence_lib.frenchify import format_period
-    from influence_lib.html import assemble_page, prepare_outputs
-
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    available = {p.stem for p in (folder / "figures").glob("*.svg")}
-    labels = {s.key: s.label for s in settings.sector(sector).segments}
-    fragments = []
-    for run in runs:
-        nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
-        # the plain-text cells nbval checks are for machines: readers get the formatted tables
-        nb.cells = [c for c in nb.cells if CHECK_TAG not in c.get("metadata", {}).get("tags", [])]
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-        prepare_outputs(nb, available, run.parameters, labels)
-        body, _ = exporter.from_notebook_node(nb)
-        fragments.append(body)
-    period = settings.period(edition)
-    dataset = f"« {settings.title} »" + (f", dossier {dataset_name}" if dataset_name else "")
-    page = assemble_page(
-        title=settings.title, subtitle=settings.sector(sector).title,
-        period_text=f"Édition {edition} — posts publiés {format_period(period.start, period.end)}",
-        sections=fragments,
-        footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset}",
-    )
-    path = folder / "report.html"
-    path.write_text(page, encoding="utf-8", newline="\n")
-    return path
-
-
-def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
-                   durations: dict[str, float], methodology) -> Path:
-    """``manifest.json``: parameters, versions, methodology, inputs, row counts, opt-outs, statistics, durations, checksums.
-
-    ``dataset`` is the :class:`~influence_lib.dataset.Dataset` the run checked before starting.
-    No local path is recorded: the dataset by its folder's name, its files relative to that
-    folder, the notebooks' parameters as :attr:`NotebookRun.recorded`. ``files`` lists every
-    other file of ``folder`` with its SHA-256 and size, for ``influence verify``: write the
-    manifest last.
-    """
-    from influence_lib.export import write_json
-    from influence_lib.parameters import notebook_defaults
-    from influence_lib.uncertainty import statistics_entry
-
-    root = Path(dataset.path)
-
-    def relative(path: Path) -> str:
-        path = Path(path)
-        return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-
-    manifest = {
-        "package": "influence",
-        "version": __version__,
-        "parameters": parameters,
-        "methodology": {"name": methodology.name, "version": methodology.version},
-        "dataset": root.name,
-        "inputs": {name: {"file": relative(f.path), "format": f.format, "sha256": f.sha256(), "rows": f.rows}
-                   for name, f in dataset.files.items()},
-        # read = used + rejected + opted_out: people of opt-out.csv are removed before validation
-        "rows": {r.table: {"read": int(r.read) + dataset.opt_out.removed[r.table], "used": int(r.used),
-                           "rejected": int(r.rejected), "opted_out": dataset.opt_out.removed[r.table]}
-                 for r in dataset.report.counts.itertuples(index=False)},
-        "opt_out": dataset.opt_out.manifest_entry(),
-        # each notebook's parameters as it ran: its defaults (seeds, replicates B...) and those it was given
-        "notebooks": [{"name": r.name, "template": r.template, "parameters": {**notebook_defaults(r.template), **r.recorded},
-                       "seconds": durations.get(r.name)} for r in runs],
-        "statistics": statistics_entry(folder / "tables"),  # library versions; seed, B, engine of each rank uncertainty
-        "files": checksum_files(folder),
-    }
-    return write_json(manifest, folder / MANIFEST)
 
 
 @dataclass
@@ -487,7 +355,8 @@ def _progress_bar(total: int, label: str, progress: bool):
     return tqdm(total=total, desc=label, unit="notebook", disable=not progress, file=sys.stderr)
 
 
-def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None) -> None:
+def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None,
+               executor=None) -> None:
     """Execute ``(key, run, folder)`` tasks ``jobs`` at a time; ``on_done(key, run, future)`` as each ends.
 
     Kernels are separate processes: threads are enough to keep ``jobs`` of them busy, and the
@@ -495,10 +364,12 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
     (none of it starts), the threads are waited for (about a second: nbclient notices a dead
     kernel within one) and :class:`ReportInterrupted` is raised. An exception from ``on_done``
     stops the queue the same way, then propagates. ``futures`` (filled with each future's
-    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks.
+    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks. ``executor``: run the
+    notebooks there instead (a :class:`~influence_lib.scheduling.DaskExecutor`, whose
+    ``stop_kernels`` stops the kernels of its workers too); it stays open for its owner.
     """
     kernels.start_run()
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, jobs))
     futures = {} if futures is None else futures
     try:
         for key, run, folder in tasks:
@@ -514,6 +385,8 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
             quiet.disabled = True
             try:
                 kernels.stop_kernels()
+                if executor is not None:
+                    executor.stop_kernels()
                 pool.shutdown(wait=True, cancel_futures=True)
             finally:
                 quiet.disabled = False
@@ -521,7 +394,8 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
         if isinstance(exc, KeyboardInterrupt) and not isinstance(exc, ReportInterrupted):
             raise ReportInterrupted(running, not_started) from None
         raise
-    pool.shutdown(wait=True)
+    if executor is None:
+        pool.shutdown(wait=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -532,7 +406,8 @@ def _first_line(exc: BaseException) -> str:
 def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
               out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True,
               on_error: str = "raise", wait: bool = False, no_texts: bool = False,
-              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard") -> pd.DataFrame:
+              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard",
+              scheduler: str | None = None) -> pd.DataFrame:
     """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
 
     The dataset is loaded and checked once. Every notebook of every sector goes into one queue
@@ -543,7 +418,9 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
     previous outputs stay as they were. Output paths are checked for every sector first; Ctrl-C
     stops everything (:class:`ReportInterrupted`, naming the sectors already written).
     ``on_error``, ``wait``, ``no_texts``, ``rejected_file``, ``on_wait`` and ``csv_dialect`` as in
-    :func:`run_report`.
+    :func:`run_report`. ``scheduler`` (``local``, ``local:N`` or a Dask scheduler's address) runs the
+    notebooks as tasks of that Dask cluster instead (:mod:`influence_lib.scheduling`; its workers
+    must see this machine's paths); ``None`` keeps the local pool of ``jobs`` kernels.
 
     Returns
     -------
@@ -603,7 +480,8 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
 
     futures: dict = {}
     try:
-        _run_queue(tasks, jobs, done, bar, futures)
+        with batch_executor(scheduler, jobs) as executor:
+            _run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():
             if not job.written:

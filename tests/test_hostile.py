@@ -412,7 +412,7 @@ def test_executed_notebooks_hold_no_unsafe_output(hostile_run):
     import nbformat
 
     paths = sorted((hostile_run[1] / "notebooks").glob("*.ipynb"))
-    assert len(paths) == 5
+    assert len(paths) == 6
     html_outputs = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)
