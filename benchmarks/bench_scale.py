@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import time
@@ -68,14 +69,21 @@ def warm_cluster(workers: int, folders: list[Path], repeat: int, log) -> dict:
             runs = []
             for _ in range(repeat):
                 steps: dict = {}
+                cpu0, mine0 = client.run(time.process_time), time.process_time()
                 t0 = time.perf_counter()
                 build_dask_scope(client, folder, bench_data.SECTOR, period, timings=steps,
                                  gather_posts=False)
-                runs.append({"seconds": time.perf_counter() - t0, **steps})
-                log(f"  {workers} worker{'s' if workers > 1 else ''}, {folder.name}: {runs[-1]['seconds']:.2f} s "
-                    f"(tables {steps['tables']:.2f}, posts {steps['posts']:.2f}, sums {steps['sums']:.2f})")
+                seconds = time.perf_counter() - t0
+                cpu = [client.run(time.process_time)[w] - cpu0[w] for w in cpu0]
+                runs.append({"seconds": seconds, **steps, "caller_cpu": time.process_time() - mine0,
+                             "busiest_worker_cpu": max(cpu), "workers_cpu": sum(cpu)})
+                log(f"  {workers} worker{'s' if workers > 1 else ''}, {folder.name}: {seconds:.2f} s "
+                    f"(tables {steps['tables']:.2f}, posts {steps['posts']:.2f}, sums {steps['sums']:.2f}); CPU s: "
+                    f"caller {runs[-1]['caller_cpu']:.2f}, workers {' + '.join(f'{c:.2f}' for c in cpu)}; "
+                    f"load {os.getloadavg()[0]:.1f}")
             out[folder.name] = {key: statistics.median(r[key] for r in runs)
-                                for key in ("seconds", "tables", "posts", "sums")}
+                                for key in ("seconds", "tables", "posts", "sums", "caller_cpu",
+                                            "busiest_worker_cpu", "workers_cpu")}
             out[folder.name]["runs"] = runs
     out["cluster_start_s"] = up
     return out
@@ -126,20 +134,26 @@ def markdown(report: dict) -> str:
         "Warm LocalCluster (single-threaded worker processes), `build_dask_scope`, median of "
         f"{report['repeat']}: total = tables (here) + posts (workers) + sums.",
         "",
-        "| scaling | posts | workers | total s | tables s | posts s | sums s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scaling | posts | workers | total s | tables s | posts s | sums s | caller CPU s | busiest worker CPU s "
+        "| all workers CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, rows in (("weak", weak["rows"]), ("strong", strong["rows"])):
         for r in rows:
             lines.append(f"| {label} | {r['n_posts']:,} | {r['workers']} | {r['seconds']:.2f} | {r['tables']:.2f} | "
-                         f"{r['posts']:.2f} | {r['sums']:.2f} |")
+                         f"{r['posts']:.2f} | {r['sums']:.2f} | {r['caller_cpu']:.2f} | {r['busiest_worker_cpu']:.2f} | "
+                         f"{r['workers_cpu']:.2f} |")
     lines += [
         "",
-        f"- weak scaling efficiency T(1, N) / T(2, 2N): **{weak['efficiency']:.2f}** (target "
+        f"- weak scaling efficiency T(1, N) / T(2, 2N), wall clock: **{weak['efficiency']:.2f}** (target "
         f">= {TARGET_EFFICIENCY}: {'MET' if weak['efficiency'] >= TARGET_EFFICIENCY else 'NOT MET'}); "
-        f"workers' step alone: {weak['posts_efficiency']:.2f}",
+        f"workers' step alone: {weak['posts_efficiency']:.2f}; from CPU time (caller + busiest worker, i.e. with "
+        f"a core per process): {weak['cpu_efficiency']:.2f}; workers' CPU for 2N on 2 / twice that for N on 1: "
+        f"{weak['work_ratio']:.2f}",
         f"- strong scaling on {strong['rows'][0]['n_posts']:,} posts: speed-up {strong['speedup']:.2f}, "
-        f"efficiency {strong['efficiency']:.2f}; workers' step alone: speed-up {strong['posts_speedup']:.2f}",
+        f"efficiency {strong['efficiency']:.2f} (wall clock); workers' step alone: speed-up "
+        f"{strong['posts_speedup']:.2f}; from CPU time: speed-up {strong['cpu_speedup']:.2f}; workers' CPU on 2 / "
+        f"on 1: {strong['work_ratio']:.2f}",
         "",
         f"End to end on {e2e['n_posts']:,} posts, each command its own process (median of {report['repeat']}, "
         "peak = the command's process, not its workers):",
@@ -177,10 +191,17 @@ def main(argv: list[str] | None = None) -> int:
 
     weak_rows = [row(one, n1, 1), row(two, n2, 2)]
     strong_rows = [row(one, ns, 1), row(two, ns, 2)]
+    def critical(r):  # a lower bound of the wall time with a core per process: the caller, then the busiest worker
+        return r["caller_cpu"] + r["busiest_worker_cpu"]
+
     weak = {"rows": weak_rows, "efficiency": weak_rows[0]["seconds"] / weak_rows[1]["seconds"],
-            "posts_efficiency": weak_rows[0]["posts"] / weak_rows[1]["posts"]}
+            "posts_efficiency": weak_rows[0]["posts"] / weak_rows[1]["posts"],
+            "cpu_efficiency": critical(weak_rows[0]) / critical(weak_rows[1]),
+            "work_ratio": weak_rows[1]["workers_cpu"] / (2 * weak_rows[0]["workers_cpu"])}
     strong = {"rows": strong_rows, "speedup": strong_rows[0]["seconds"] / strong_rows[1]["seconds"],
-              "posts_speedup": strong_rows[0]["posts"] / strong_rows[1]["posts"]}
+              "posts_speedup": strong_rows[0]["posts"] / strong_rows[1]["posts"],
+              "cpu_speedup": critical(strong_rows[0]) / critical(strong_rows[1]),
+              "work_ratio": strong_rows[1]["workers_cpu"] / strong_rows[0]["workers_cpu"]}
     strong["efficiency"] = strong["speedup"] / 2
     log(f"end to end, {ns:,} posts")
     e2e = end_to_end(ns, args.repeat, args.timeout, log)

@@ -198,7 +198,7 @@ def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str 
 
 
 def add_empty_counts(ctx: SectionContext, ranking: pd.DataFrame, key: str = "org_id") -> pd.DataFrame:
-    """Insert ``posts_with_empty_counts`` after ``posts``: counted posts with an empty likes, comments or shares count.
+    """Insert ``posts_with_empty_counts`` after ``members``: counted posts with an empty likes, comments or shares count.
 
     An empty count adds nothing to engagement: a Direction with such posts is not fully observed.
     """
@@ -207,7 +207,7 @@ def add_empty_counts(ctx: SectionContext, ranking: pd.DataFrame, key: str = "org
         posts[key].astype("str").to_numpy()).sum()
     out = ranking.copy()
     values = counts.reindex(out[key].astype("str").to_numpy(), fill_value=0).to_numpy(dtype=np.int64)
-    out.insert(int(out.columns.get_loc("posts")) + 1, "posts_with_empty_counts", values)
+    out.insert(int(out.columns.get_loc("members")) + 1, "posts_with_empty_counts", values)
     return out
 
 

@@ -138,10 +138,10 @@ _MOVEMENTS = (
 )
 # rank uncertainty (influence_lib.uncertainty.rank_uncertainty): docs/report.md, "Rank uncertainty"
 _UNCERTAINTY = (
-    Column("median_rank", "Rang médian (bootstrap)", "int", optional=True),
     Column("rank_low", "Rang possible de (IC 90 %)", "int", optional=True),
     Column("rank_high", "Rang possible à (IC 90 %)", "int", optional=True),
     Column("interval_untrustworthy", "Intervalle peu fiable", "flag", optional=True),
+    Column("median_rank", "Rang médian (bootstrap)", "int", optional=True),
     Column("p_top", "Chances d’être dans ce Top", "share", optional=True),
 )
 _NECK_AND_NECK = (

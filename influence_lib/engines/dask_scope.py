@@ -104,6 +104,28 @@ def tree_reduce(client, futures: list, combine, fan_in: int = 4):
     return futures[0].result()
 
 
+def sum_where_they_are(client, futures: list, combine):
+    """Combine futures on the worker that holds each (one task per worker), then the workers' totals here.
+
+    Partial results (one array per member per piece) never travel between workers: only one
+    total per worker comes back. ``None`` when there is nothing to combine.
+    """
+    from distributed import wait
+
+    futures = list(futures)
+    if not futures:
+        return None
+    wait(futures)
+    holders = client.who_has(futures)
+    groups: dict = {}
+    for future in futures:
+        where = holders.get(future.key) or (None,)
+        groups.setdefault(where[0], []).append(future)
+    partials = [client.submit(combine, *group, workers=None if where is None else [where], allow_other_workers=True,
+                              pure=False) if len(group) > 1 else group[0] for where, group in groups.items()]
+    return combine(*client.gather(partials))
+
+
 def _duplicates(client, pieces: list, scored: list, ctx_future, folder: Path) -> dict:
     """``post_id -> reason`` for every id present more than once among the rows read.
 
@@ -171,8 +193,8 @@ def _period_scores(client, scored: list, index: int, period: Period, methodology
                    members, accounts, keep: list | None) -> PeriodScores:
     cap = _cap(client, scored, index, methodology)
     n = len(members)
-    sums = tree_reduce(client, client.map(member_sums, scored, period=index, n_members=n, methodology=methodology,
-                                          cap=cap, pure=False), _add)
+    sums = sum_where_they_are(client, client.map(member_sums, scored, period=index, n_members=n,
+                                                 methodology=methodology, cap=cap, pure=False), _add)
     if sums is None:
         sums = member_sums(dp.ScoredPiece(None, [pd.DataFrame({"member": np.zeros(0, np.int32),
                                                                 "engagement": np.zeros(0, np.int64)})]),

@@ -28,7 +28,6 @@ from influence_lib.presentation.tables import (
     MEMBER_VIEW,
     NECK_AND_NECK_MARK,
     UNTRUSTWORTHY_MARK,
-    interval_label,
 )
 from influence_lib.settings import Period
 
@@ -87,18 +86,12 @@ def profile_html(profiles: dict[str, pd.DataFrame], ranking: pd.DataFrame, org_i
     linkedin = float(split["engagement"].get("linkedin", 0))
     twitter = float(split["engagement"].get("twitter", 0))
     total = float(row["engagement"]) or 1.0
-    items = [
+    figures = key_figures([
         (format_number(row["score"]), "score"),
         (f"{row['active_members']} / {row['members']}", "membres actifs / membres"),
         (format_number(row["posts"]), pluralize(row["posts"], "post compté", "posts comptés")),
         (f"{format_percent(linkedin / total)} / {format_percent(twitter / total)}", "LinkedIn / Twitter (engagement)"),
-    ]
-    if "rank_low" in row and pd.notna(row["rank_low"]):
-        items.append((interval_label(row["rank_low"], row["rank_high"], row.get("interval_untrustworthy", False)),
-                      "rang possible (IC 90 %)"))
-    if "best_share" in row and pd.notna(row["best_share"]):
-        items.append((format_share(row["best_share"]), "du total dans son meilleur post"))
-    figures = key_figures(items)
+    ])
     if pd.isna(conc.get("voice")):
         voice = "Aucun membre n’a publié de post compté sur la période."
     else:
