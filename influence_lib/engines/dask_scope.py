@@ -26,10 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.dataset import Dataset, TableFile, read_table
+from influence_lib.dataset import Dataset
 from influence_lib.engines import dask_posts as dp
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import remove_opted_out
+from influence_lib.readers import TableFile, read_table
 from influence_lib.schema import TABLES
 from influence_lib.scope import PeriodScores, ScoredScope
 from influence_lib.scoring import (

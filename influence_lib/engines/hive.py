@@ -188,8 +188,8 @@ def convert_dataset(source: str | Path, target: str | Path, rows_per_file: int =
     DataValidationError
         When a row of the source breaks a rule (convert valid data only).
     """
-    from influence_lib.dataset import read_tables
     from influence_lib.errors import DataValidationError
+    from influence_lib.readers import read_tables
     from influence_lib.settings import load_dataset_settings
     from influence_lib.validation import validate_tables
 
