@@ -60,10 +60,11 @@ def _settings(args):
     return load_dataset_settings(folder / "dataset.yml")
 
 
-def load_for_computing(args, load=None):
+def load_for_computing(args, load=None, free_text=True):
     """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr.
 
     ``load(folder, on_error=...)`` replaces :func:`influence_lib.dataset.load_dataset` (``rank --engine dask``).
+    ``free_text=False``: the posts' texts and URLs are not read (a command that only scores).
     """
     from influence_lib.dataset import load_dataset
     from influence_lib.export import write_rejected_rows
@@ -71,7 +72,9 @@ def load_for_computing(args, load=None):
 
     if args.on_error == "reject":  # refused before anything is read: the rejected rows never replace an input
         check_output_path(args.rejected, run_inputs(_data_dir(args), getattr(args, "methodology", None)), "--rejected")
-    dataset = (load or load_dataset)(_data_dir(args), on_error="reject" if args.on_error == "reject" else "raise")
+    on_error = "reject" if args.on_error == "reject" else "raise"
+    dataset = (load(_data_dir(args), on_error=on_error) if load is not None
+               else load_dataset(_data_dir(args), on_error=on_error, free_text=free_text))
     if dataset.opt_out.file is not None:
         print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
@@ -152,7 +155,7 @@ def cmd_summary(args) -> int:
     settings = _settings(args)
     sector = check_sector(settings, args.sector)
     period = resolve_period(settings, args.edition, args.start, args.end)
-    dataset = load_for_computing(args)
+    dataset = load_for_computing(args, free_text=False)
     scope = build_scope(dataset, sector, period, post_columns=[])
     box = summarize(scope)
     n_empty = box["posts_with_empty_counts"]
@@ -205,7 +208,7 @@ def cmd_rank(args) -> int:
             raise UsageError("--intervals goes with the pandas engine (the bootstrap needs every post on one machine)")
         scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
     else:
-        dataset = load_for_computing(args)
+        dataset = load_for_computing(args, free_text=False)
         # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
         scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
                             post_columns=["post_id"] if args.intervals else [])
@@ -262,7 +265,7 @@ def cmd_compare(args) -> int:
     if args.on_error == "reject":  # the rejected rows never replace a methodology file either
         check_output_path(args.rejected, run_inputs(_data_dir(args)) + [methodology_path(v) for v in args.methodologies],
                           "--rejected")
-    dataset = load_for_computing(args)
+    dataset = load_for_computing(args, free_text=False)
     rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
     if args.format == "json":
         print(json.dumps(comparison_records(rows), ensure_ascii=False, indent=1))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from influence_lib.arrow import positions
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import OptOut, remove_opted_out
 from influence_lib.readers import TableFile, read_tables
 from influence_lib.settings import DatasetSettings, load_dataset_settings
+from influence_lib.snapshot import SnapshotStore
 from influence_lib.validation import ValidationReport, validate_tables
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -47,13 +50,68 @@ class Dataset:
     files: dict[str, TableFile]
     report: ValidationReport = field(repr=False)
     opt_out: OptOut = field(default_factory=OptOut)
+    # computed once per Dataset (never carried over by dataclasses.replace, which may change a table)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """The typed table called ``name``."""
         return getattr(self, name)
 
+    def parents(self) -> Parents:
+        """Where each row's parent row is, in the tables as they are (computed once, then kept).
 
-def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dataset:
+        Returns
+        -------
+        Parents
+            ``members``: position in ``organizations`` of each member's organisation;
+            ``accounts``: position in ``members`` of each account's member; ``posts``: position
+            in ``accounts`` of each post's account. ``int32``, -1 where there is none.
+        """
+        if "parents" not in self._derived:
+            self._derived["parents"] = Parents(
+                members=positions(self.members["org_id"], self.organizations["org_id"]).astype(np.int32),
+                accounts=positions(self.accounts["member_id"], self.members["member_id"]).astype(np.int32),
+                posts=positions(self.posts["account_id"], self.accounts["account_id"]).astype(np.int32),
+            )
+        return self._derived["parents"]
+
+
+@dataclass(frozen=True)
+class Parents:
+    """Position of each row's parent row (see :meth:`Dataset.parents`)."""
+
+    members: np.ndarray
+    accounts: np.ndarray
+    posts: np.ndarray
+
+    def within(self, table: str, parent_kept: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each row's parent as a position among the kept parent rows (``parent_kept``, a mask), or -1.
+
+        Parameters
+        ----------
+        table : {"members", "accounts", "posts"}
+        parent_kept : numpy.ndarray
+            bool, one per row of the parent table.
+        rows : numpy.ndarray, optional
+            bool: only these rows of ``table`` (default all).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int32``, one per row (of ``rows``).
+        """
+        found = getattr(self, table)
+        if rows is not None:
+            found = found[rows]
+        # one lookup per row: kept parents numbered 0, 1, ...; the others, and "no parent" (-1, the
+        # last slot), give -1
+        renumbered = np.full(len(parent_kept) + 1, -1, dtype=np.int32)
+        renumbered[:-1][parent_kept] = np.arange(int(np.count_nonzero(parent_kept)), dtype=np.int32)
+        return renumbered[found]
+
+
+def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_text: bool = True,
+                 snapshot: bool = True) -> Dataset:
     """Load, type and validate a dataset folder.
 
     Parameters
@@ -66,6 +124,15 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dat
         ``dataset.report.rejected`` and the tables hold the others.
         Either way, the people named in the folder's ``opt-out.csv`` are removed first (see
         :mod:`influence_lib.optout`), and counted in ``dataset.opt_out``.
+    free_text : bool
+        ``False`` leaves out the posts' ``text`` and ``url`` (no rule but their type; a ranking never
+        reads them): less to read and to hold. Ignored with ``on_error="reject"``, whose rejected
+        rows keep every column as read.
+    snapshot : bool
+        Reuse (or write) the validated snapshot of this folder (see :mod:`influence_lib.snapshot`):
+        when no input changed since a previous load, the typed tables and the report are mapped
+        from the cache folder instead of read and checked again. ``INFLUENCE_CACHE_DIR=off`` turns
+        snapshots off everywhere.
 
     Returns
     -------
@@ -81,10 +148,22 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise") -> Dat
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such dataset folder; pass --data with a folder holding the four tables and dataset.yml.")
     settings = load_dataset_settings(folder / "dataset.yml")
-    frames, files = read_tables(folder)
+    free_text = free_text or on_error == "reject"
+    store = SnapshotStore.for_dataset(folder, on_error) if snapshot else None
+    key = store.fingerprint() if store is not None else None
+    found = store.load(key, free_text) if store is not None else None
+    if found is not None:
+        tables, files, report, opt_out, parents = found
+        dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
+        dataset._derived["parents"] = Parents(**parents)
+        return dataset
+    frames, files = read_tables(folder, free_text)
     frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
     tables, report = validate_tables(frames, kept, settings)
     del frames  # the tables as read: the typed ones share their buffers, or replace them
     if on_error == "raise" and report.has_errors:
         raise DataValidationError(report.describe(), report)
-    return Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
+    dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
+    if store is not None:  # written by a thread while the caller computes; the process waits for it at exit
+        store.save_in_background(key, tables, files, report, opt_out, free_text, asdict(dataset.parents()))
+    return dataset

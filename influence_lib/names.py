@@ -16,4 +16,14 @@ def fold_accents(text: str) -> str:
 def name_sort_key(names: pd.Series) -> pd.Series:
     """Key that orders names alphabetically ignoring case and accents (missing names sort first)."""
     text = names.astype("str").fillna("")
-    return pd.Series([fold_accents(t) for t in text], index=text.index, dtype="str")
+    # an ASCII name folds to its lower case (NFKD leaves ASCII as is, and casefold is lower there):
+    # done at once, in Arrow; the others one by one
+    key = text.str.lower()
+    others = ~text.str.isascii().to_numpy(dtype=bool)
+    if others.any():
+        # folding is character by character (the marks NFKD separates are dropped, and case folding
+        # needs no context), so each distinct character is folded once and the names translated
+        pending = text[others]
+        table = {ord(c): fold_accents(c) for c in set("".join(pending))}
+        key[others] = [t.translate(table) for t in pending]
+    return key

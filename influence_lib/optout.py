@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 import re
@@ -346,7 +345,7 @@ def remove_opted_out(folder: str | Path, frames: dict[str, pd.DataFrame], files:
         keep = ~mask
         source = files[name]
         frames[name] = frames[name].loc[keep].reset_index(drop=True)
-        files[name] = dataclasses.replace(source, rows=int(keep.sum()), lines=source.line_numbers()[keep])
+        files[name] = source.subset(keep)
         removed[name] = int(mask.sum())
     return frames, files, OptOut(OPT_OUT_FILE, hashlib.sha256(path.read_bytes()).hexdigest(), len(rows),
                                  len(people), removed, tuple(unmatched))

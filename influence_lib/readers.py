@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -17,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from influence_lib.errors import DatasetError
+from influence_lib.hive_folder import POSTS_FOLDER, list_month_files
 from influence_lib.inputs import check_input_file, decode_text, line_of, looks_like_utf16, read_input_bytes
 from influence_lib.schema import TABLE_NAMES, TABLES
 
@@ -27,9 +29,24 @@ class TableFile:
 
     table: str
     path: Path
-    format: str  # "csv" or "parquet"
+    format: str  # "csv", "parquet" or "hive" (a folder posts/ of month=YYYY-MM/*.parquet)
     rows: int
     lines: np.ndarray | None = field(default=None, compare=False, repr=False)
+    skipped: tuple[str, ...] = ()  # free-text columns deliberately not read (see read_table)
+    parts: tuple[Path, ...] = ()  # hive: the Parquet files, in reading order
+    row_parts: np.ndarray | None = field(default=None, compare=False, repr=False)  # hive: each row's file
+
+    def subset(self, keep: np.ndarray) -> TableFile:
+        """The same file, for the rows of the boolean mask ``keep`` only (their lines and files kept)."""
+        return dataclasses.replace(self, rows=int(keep.sum()), lines=self.line_numbers()[keep],
+                                   row_parts=None if self.row_parts is None else self.row_parts[keep])
+
+    def files_of(self, rows: np.ndarray) -> np.ndarray:
+        """The file (as a string) each of ``rows`` was read from: the table's file, or a hive folder's part."""
+        if self.row_parts is None:
+            return np.full(len(rows), str(self.path), dtype=object)
+        names = np.array([str(p) for p in self.parts], dtype=object)
+        return names[self.row_parts[rows]]
 
     @property
     def first_line(self) -> int:
@@ -52,27 +69,36 @@ class TableFile:
         return "line" if self.format == "csv" else "row"
 
     def sha256(self) -> str:
-        """Checksum of the file's bytes (computed on demand: only manifests need it)."""
+        """Checksum of the file's bytes (computed on demand: only manifests need it).
+
+        A hive folder's checksum covers each part's path inside the folder, then its bytes, in order.
+        """
         digest = hashlib.sha256()
-        with self.path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        for path in self.parts or (self.path,):
+            if self.parts:
+                digest.update(path.relative_to(self.path).as_posix().encode() + b"\0")
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
         return digest.hexdigest()
 
 
 def _find_table_file(folder: Path, name: str) -> tuple[Path, str]:
-    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-    if csv_path.exists() and parquet_path.exists():
+    """Where a table is stored: ``name.csv``, ``name.parquet`` or (posts only) a hive folder ``posts/``."""
+    candidates = [(folder / f"{name}.csv", "csv"), (folder / f"{name}.parquet", "parquet")]
+    if name == HIVE_TABLE:
+        candidates.append((folder / HIVE_TABLE, "hive"))
+    found = [(path, fmt) for path, fmt in candidates if path.exists()]
+    if len(found) > 1:
         raise DatasetError(
-            f"{folder}: both {name}.csv and {name}.parquet exist, so the {name} table is ambiguous; "
-            f"keep only one of them."
+            f"{folder}: both {' and '.join(path.name for path, _ in found)} exist, so the {name} table is "
+            f"ambiguous; keep only one of them."
         )
-    if csv_path.exists():
-        return csv_path, "csv"
-    if parquet_path.exists():
-        return parquet_path, "parquet"
+    if found:
+        return found[0]
+    hive = f", or a folder {HIVE_TABLE}/ of month=YYYY-MM/*.parquet" if name == HIVE_TABLE else ""
     raise DatasetError(
-        f"{folder}: the {name} table is missing; expected {name}.csv or {name}.parquet in this folder "
+        f"{folder}: the {name} table is missing; expected {name}.csv or {name}.parquet in this folder{hive} "
         f"(check that --data names the dataset folder; a header row alone makes an empty table)."
     )
 
@@ -108,6 +134,7 @@ _UTF16_WITHOUT_MARK = (
 )
 
 _NOT_SPACE = re.compile(r"\S")
+HIVE_TABLE = POSTS_FOLDER  # the one table that may be a folder of hive-partitioned Parquet (the contract)
 
 
 def _sniff_separator(header: str) -> str:
@@ -367,8 +394,8 @@ def _read_column(path: Path, meta: pq.FileMetaData, name: str, arrow_type: pa.Da
     return frame.iloc[:, 0]
 
 
-def _read_parquet(path: Path, name: str) -> pd.DataFrame:
-    """Read a Parquet table: check its columns' stored types, then read every column.
+def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a Parquet table: check its columns' stored types, then read every column but ``skip``.
 
     The types are checked on the file's schema, before any value is read. The columns are then
     read in parallel, one per thread (Arrow decodes without holding the interpreter), each a batch
@@ -404,7 +431,8 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
         )
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(schema)))) as pool:
-            futures = {f.name: pool.submit(_read_column, path, meta, f.name, f.type, dictionary) for f in schema}
+            futures = {f.name: pool.submit(_read_column, path, meta, f.name, f.type, dictionary)
+                       for f in schema if f.name not in skip}
             columns = {column: future.result() for column, future in futures.items()}
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(
@@ -414,7 +442,7 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(meta.num_rows), copy=False)
 
 
-def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
+def read_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[pd.DataFrame, TableFile]:
     """Read one table of a dataset as stored, without validating its values.
 
     Parameters
@@ -422,7 +450,13 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
     folder : str or Path
         The dataset folder.
     name : str
-        One of ``organizations``, ``members``, ``accounts``, ``posts``.
+        One of ``organizations``, ``members``, ``accounts``, ``posts``. The posts may also be a
+        folder ``posts/`` of hive-partitioned Parquet (``month=YYYY-MM/*.parquet``); its rows are
+        numbered within each file, and ``source.files_of(rows)`` names the file of each row.
+    free_text : bool
+        ``False`` leaves out the optional free-text columns (``text`` and ``url`` of the posts),
+        whose only rule is their type: the largest columns, which a ranking never reads. They are
+        listed in ``source.skipped`` (validation then neither checks nor fills them).
 
     Returns
     -------
@@ -443,13 +477,19 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
         required column.
     """
     folder = Path(folder)
+    spec = TABLES[name]
+    skip = () if free_text else tuple(spec.free_text_columns)
     path, fmt = _find_table_file(folder, name)
+    parts, row_parts = (), None
     if fmt == "csv":
         frame, lines = _read_csv(path, folder)
+        frame = frame.drop(columns=[c for c in skip if c in frame.columns])
+    elif fmt == "hive":
+        frame, parts, row_parts = _read_hive(path, folder, name, skip)
+        lines = _rows_within_parts(row_parts)
     else:
         check_input_file(path, folder, DatasetError)
-        frame, lines = _read_parquet(path, name), None
-    spec = TABLES[name]
+        frame, lines = _read_parquet(path, name, skip), None
     missing = [c for c in spec.required_columns if c not in frame.columns]
     if missing:
         found = ", ".join(short_name(str(c)) for c in frame.columns) or "none"
@@ -463,12 +503,34 @@ def read_table(folder: str | Path, name: str) -> tuple[pd.DataFrame, TableFile]:
             f"{'to the header row' if fmt == 'csv' else 'to the file'} (names are case-sensitive).{hint}"
         )
     frame = frame.reset_index(drop=True)
-    return frame, TableFile(name, path, fmt, len(frame), lines)
+    return frame, TableFile(name, path, fmt, len(frame), lines, skip, parts, row_parts)
 
 
-def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, TableFile]]:
+def read_tables(folder: str | Path, free_text: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, TableFile]]:
     """Read the four tables of a dataset folder as stored (see :func:`read_table`)."""
     frames, files = {}, {}
     for name in TABLE_NAMES:
-        frames[name], files[name] = read_table(folder, name)
+        frames[name], files[name] = read_table(folder, name, free_text)
     return frames, files
+
+
+def _read_hive(path: Path, folder: Path, name: str, skip: tuple[str, ...]) -> tuple[pd.DataFrame, tuple, np.ndarray]:
+    """Read a hive posts folder: each ``month=YYYY-MM/*.parquet`` file in turn (types checked per file).
+
+    Returns the rows of every file, by month then file name; the files; and each row's file (index).
+    """
+    files = list_month_files(path)
+    frames = []
+    for month_file in files:
+        check_input_file(month_file.path, folder, DatasetError)
+        frames.append(_read_parquet(month_file.path, name, skip))
+    sizes = np.array([len(f) for f in frames], dtype=np.int64)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return frame, tuple(f.path for f in files), np.repeat(np.arange(len(files), dtype=np.int32), sizes)
+
+
+def _rows_within_parts(row_parts: np.ndarray) -> np.ndarray:
+    """The 1-based row of each row inside its own file (rows of a file are contiguous)."""
+    starts = np.flatnonzero(np.r_[True, row_parts[1:] != row_parts[:-1]]) if len(row_parts) else np.zeros(0, np.int64)
+    first = np.repeat(starts, np.diff(np.r_[starts, len(row_parts)]))
+    return np.arange(len(row_parts), dtype=np.int64) - first + 1

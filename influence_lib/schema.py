@@ -47,6 +47,11 @@ class TableSpec:
         """Columns that must be present in the file."""
         return [c.name for c in self.columns if c.column_required]
 
+    @property
+    def free_text_columns(self) -> list[str]:
+        """Optional text columns, whose only rule is their type (posts' ``text`` and ``url``)."""
+        return [c.name for c in self.columns if c.kind == "text" and not c.column_required]
+
     def column(self, name: str) -> ColumnSpec:
         """The spec of column ``name``."""
         return next(c for c in self.columns if c.name == name)

@@ -45,20 +45,26 @@ def _scope(dataset: Dataset, sector: str, segment: str | None):
     account_member : numpy.ndarray
         Position in ``members`` of each account's member.
     """
+    return _scope_rows(dataset, sector, segment)[:5]
+
+
+def _scope_rows(dataset: Dataset, sector: str, segment: str | None):
+    """:func:`_scope`, plus the mask of the dataset's accounts that are in the scope."""
     dataset.settings.sector(sector)  # raises KeyError naming the known sectors
     orgs = dataset.organizations
     mask = (orgs["sector"] == sector).to_numpy(dtype=bool)
     if segment is not None:
         dataset.settings.sector(sector).segment(segment)
         mask = mask & (orgs["segment"] == segment).to_numpy(dtype=bool)
+    parents = dataset.parents()  # positions in the whole tables, renumbered within the scope
     orgs = _rows(orgs, mask)
-    member_org = positions(dataset.members["org_id"], orgs["org_id"])
-    members = _rows(dataset.members, member_org >= 0)
-    member_org = member_org[member_org >= 0]
-    account_member = positions(dataset.accounts["member_id"], members["member_id"])
-    accounts = _rows(dataset.accounts, account_member >= 0)
-    account_member = account_member[account_member >= 0]
-    return orgs, members, accounts, member_org, account_member
+    member_org = parents.within("members", mask)
+    member_kept = member_org >= 0
+    members = _rows(dataset.members, member_kept)
+    account_member = parents.within("accounts", member_kept)
+    account_kept = account_member >= 0
+    accounts = _rows(dataset.accounts, account_kept)
+    return orgs, members, accounts, member_org[member_kept], account_member[account_kept], account_kept
 
 
 def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -108,7 +114,7 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
         ``has_empty_count`` (likes, comments or shares empty) and ``score``, in the dataset's row
         order.
     """
-    orgs, members, accounts, member_org, account_member = _scope(dataset, sector, segment)
+    orgs, members, accounts, member_org, account_member, account_kept = _scope_rows(dataset, sector, segment)
     posts = dataset.posts
     stamps = posts["published_at"]
     keep = (
@@ -117,8 +123,7 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
         & (stamps < period.end).to_numpy(dtype=bool)
     )
     # each post's account in the scope (-1: outside it), as 32-bit positions: 10^7 of them
-    account_pos = pc.index_in(_arrow_text(posts["account_id"]), value_set=_arrow_text(accounts["account_id"]))
-    account_pos = account_pos.fill_null(-1).to_numpy(zero_copy_only=False)[keep]
+    account_pos = dataset.parents().within("posts", account_kept, keep)
     in_scope = account_pos >= 0
     if not in_scope.all():  # posts of accounts outside the sector (or segment)
         keep[keep] = in_scope
@@ -129,14 +134,16 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
     platform = _platform_codes(accounts["platform"])[account_pos]
     del account_pos
 
-    engagement, empty = _engagement(posts, pa.array(keep), methodology)
+    engagement, empty = _engagement(posts, keep, methodology)
     platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
     if (platform_weights != 1).any():
         engagement *= platform_weights[platform]
 
-    counted["member_id"] = pd.Categorical.from_codes(member_pos, categories=pd.Index(members["member_id"]))
+    # codes in range by construction (positions in these very tables): not checked again
+    counted["member_id"] = pd.Categorical.from_codes(member_pos, dtype=pd.CategoricalDtype(members["member_id"]),
+                                                     validate=False)
     counted["org_id"] = pd.Categorical.from_codes(member_org.astype(np.int32)[member_pos],
-                                                  categories=pd.Index(orgs["org_id"]))
+                                                  dtype=pd.CategoricalDtype(orgs["org_id"]), validate=False)
     counted["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
     counted["engagement"] = _as_number(engagement, methodology)
     counted["has_empty_count"] = empty
@@ -158,12 +165,13 @@ def _values(column: pd.Series):
     return column.array if _is_arrow_text(column.dtype) else column.to_numpy()
 
 
-def _engagement(posts: pd.DataFrame, rows: pa.BooleanArray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sum of the metrics of the kept posts (``rows``), and whether a required one is empty.
+def _engagement(posts: pd.DataFrame, rows: np.ndarray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted sum of the metrics of the kept posts (``rows``, a mask), and whether a required one is empty.
 
     Each count column is filtered in Arrow, over its own buffers, so only the kept posts are
-    copied, and added in place. An empty count adds nothing; an absent column (no such count
-    collected) reads as empty everywhere.
+    copied, and added in place.
+    An empty count adds nothing; an absent column (no such count collected) reads as empty
+    everywhere.
 
     Returns
     -------
@@ -172,13 +180,14 @@ def _engagement(posts: pd.DataFrame, rows: pa.BooleanArray, methodology: Methodo
     has_empty_count : numpy.ndarray
         bool: likes, comments or shares empty.
     """
-    n = rows.true_count
+    n = int(np.count_nonzero(rows))
     engagement, empty = np.zeros(n), np.zeros(n, dtype=bool)
+    rows = pa.array(rows)
     for metric in METRICS:
         if metric not in posts.columns:
             empty |= metric in REQUIRED_METRICS
             continue
-        values = pc.filter(pa.array(posts[metric]), rows)
+        values = pc.filter(pa.array(posts[metric]), rows)  # in Arrow: faster than pandas' masked arrays here
         weight = methodology.metric_weight(metric)
         if weight:
             counts = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)

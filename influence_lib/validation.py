@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, text_series, to_bool
 from influence_lib.errors import DatasetError
+from influence_lib.hive_folder import month_bounds
 from influence_lib.readers import TableFile, short_name
 from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
 from influence_lib.settings import DatasetSettings
@@ -239,7 +240,7 @@ class _Problems:
         shown = pd.Series(values).iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
         reasons = np.asarray(reason)[rows] if np.ndim(reason) else np.full(len(rows), reason, dtype=object)
         self.parts.append(pd.DataFrame({
-            "table": self.spec.name, "file": str(self.source.path),
+            "table": self.spec.name, "file": self.source.files_of(rows),
             "line": pd.array(self.source.line_numbers()[rows], dtype="Int64"),
             "column": column or "", "value": shown, "reason": reasons, "severity": severity,
         }))
@@ -300,6 +301,8 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
     problems = _Problems(spec, source, raw)
     typed = {}
     for col in spec.columns:
+        if col.name in source.skipped:  # a free-text column left unread on purpose (no rule but its type)
+            continue
         if col.name not in raw.columns:  # optional column: all empty (required ones were checked on reading)
             typed[col.name] = _absent_column(col, raw.index)
             continue
@@ -351,6 +354,18 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
                  f"left out too; fix that row first")
 
 
+def _check_months(frame, problems: _Problems) -> None:
+    """Posts of a hive folder: each one published in the month its folder is named after (UTC)."""
+    source = problems.source
+    starts, ends = month_bounds(source.parts)
+    stamps = frame["published_at"]
+    present = stamps.notna().to_numpy()
+    at = stamps.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")).view(np.int64)
+    outside = present & ((at < starts[source.row_parts]) | (at >= ends[source.row_parts]))
+    problems.add("published_at", outside, "published outside the month of its folder (month=YYYY-MM, UTC); move the "
+                                          "row to the folder of its month")
+
+
 def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> None:
     sectors = frame["sector"]
     known_sector = sectors.isin(list(settings.sectors)).to_numpy()
@@ -374,18 +389,20 @@ def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> Non
 def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.ndarray,
                    problems: pd.DataFrame) -> pd.DataFrame:
     if not mask.any():
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in REJECTED_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "str") for c in REJECTED_COLUMNS})
     rows = np.flatnonzero(mask)
     errors = problems[(problems["severity"] == "error") & problems["line"].notna()]
-    reasons = (errors["column"] + ": " + errors["reason"]).groupby(errors["line"].to_numpy()).agg(" | ".join)
-    lines = source.line_numbers()[rows]
+    # keyed by file and line: the rows of a hive folder are numbered within each of its files
+    reasons = (errors["column"] + ": " + errors["reason"]).groupby(
+        [errors["file"].to_numpy(), errors["line"].to_numpy()]).agg(" | ".join)
+    lines, files = source.line_numbers()[rows], source.files_of(rows)
     # the original record as JSON, one line per row (to_json escapes line breaks inside values, and
     # writes "/" as "\/", which JSON allows but nobody wants to read)
     records = raw.iloc[rows].to_json(orient="records", lines=True, force_ascii=False, date_format="iso",
                                      date_unit="us")
     return pd.DataFrame({
-        "table": name, "file": str(source.path), "line": lines,
-        "reasons": reasons.reindex(lines).to_numpy(),
+        "table": name, "file": files, "line": lines,
+        "reasons": reasons.reindex(pd.MultiIndex.from_arrays([files, lines])).to_numpy(),
         "record": pd.Series(records.rstrip("\n").split("\n"), dtype="str").str.replace("\\/", "/", regex=False),
     })
 
@@ -421,6 +438,8 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
         frame, problems = _check_table(spec, raw, source)
         if name == "organizations":
             _check_sectors(frame, problems, settings)
+        if source.format == "hive":
+            _check_months(frame, problems)
         for col in spec.columns:
             if col.kind == "ref":
                 parent = TABLES[col.parent]

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import matplotlib
 
 matplotlib.use("Agg")
+
+# Validated snapshots (influence_lib.snapshot) go to a folder of this test process, never to the
+# user's cache: every test that loads a dataset twice goes through a snapshot the second time.
+if "INFLUENCE_CACHE_DIR" not in os.environ:
+    os.environ["INFLUENCE_CACHE_DIR"] = tempfile.mkdtemp(prefix="influence-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["INFLUENCE_CACHE_DIR"], True)
 
 import pytest  # noqa: E402
 

@@ -9,9 +9,7 @@ needs a period reads only the months it overlaps.
 
 from __future__ import annotations
 
-import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,20 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from influence_lib.errors import DatasetError
+from influence_lib.hive_folder import MONTH_FOLDER, POSTS_FOLDER, MonthFile, list_month_files  # noqa: F401 (re-exported)
 
-POSTS_FOLDER = "posts"
-MONTH_FOLDER = re.compile(r"month=(\d{4})-(0[1-9]|1[0-2])")
 ROWS_PER_FILE = 4_000_000  # rows per Parquet file of a month; a larger month gets part-0, part-1...
 ROW_GROUP_ROWS = 1_000_000
-
-
-@dataclass(frozen=True)
-class MonthFile:
-    """One Parquet file of a hive posts folder: its month (``YYYY-MM``) and path."""
-
-    month: str
-    path: Path
 
 
 def month_start(month: str) -> pd.Timestamp:
@@ -51,47 +39,6 @@ def months_overlapping(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     first = pd.Timestamp(start).tz_convert("UTC").strftime("%Y-%m")
     last = (pd.Timestamp(end).tz_convert("UTC") - pd.Timedelta(microseconds=1)).strftime("%Y-%m")
     return [str(p) for p in pd.period_range(first, last, freq="M")]
-
-
-def list_month_files(folder: str | Path) -> list[MonthFile]:
-    """The Parquet files of a hive posts folder, by month then file name.
-
-    Hidden entries and the ones a writer leaves beside its data (names starting with ``.`` or
-    ``_``, such as ``_SUCCESS``) are ignored.
-
-    Raises
-    ------
-    DatasetError
-        A sub-folder not named ``month=YYYY-MM``, a file outside the month folders, a file of a
-        month folder that is not ``.parquet``, or a folder without any Parquet file.
-    """
-    folder = Path(folder)
-    found, odd = [], []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_")):
-            continue
-        match = MONTH_FOLDER.fullmatch(entry.name)
-        if not entry.is_dir() or match is None:
-            odd.append(entry.name)
-            continue
-        for file in sorted(entry.iterdir()):
-            if file.name.startswith((".", "_")):
-                continue
-            if file.suffix != ".parquet" or not file.is_file():
-                odd.append(f"{entry.name}/{file.name}")
-                continue
-            found.append(MonthFile(f"{match.group(1)}-{match.group(2)}", file))
-    if odd:
-        raise DatasetError(
-            f"{folder}: not a posts folder of the contract: {', '.join(odd[:5])}"
-            f"{f' and {len(odd) - 5} more' if len(odd) > 5 else ''} "
-            f"{'is' if len(odd) == 1 else 'are'} not month=YYYY-MM/*.parquet; keep one folder per month "
-            f"(month=2021-03) holding the Parquet files of the posts published that month (UTC)."
-        )
-    if not found:
-        raise DatasetError(f"{folder}: the posts folder holds no Parquet file; write the posts as "
-                           f"month=YYYY-MM/part-0.parquet (one folder per month of published_at, UTC).")
-    return found
 
 
 def _posts_table(posts: pd.DataFrame | pa.Table) -> pa.Table:

@@ -1,0 +1,253 @@
+"""Validated snapshots of a dataset: its typed tables kept as Arrow files in a cache folder, reused while its inputs are unchanged.
+
+Loading a dataset reads every file, checks every rule of the contract and types every value; a
+user iterating on a methodology does it again at every run, on the same files. The first load
+writes what it found (the typed tables, the validation report, the opt-out counts) to a snapshot
+folder outside the dataset; the next load, when no input changed, maps those Arrow files instead
+(no parsing, no checks: they were done on exactly these bytes).
+
+"Unchanged" is decided on every input the loader reads (``dataset.yml``, ``opt-out.csv``, each
+table's file or every file of a ``posts/`` folder): its path, size, modification time and a CRC-32
+of all its bytes (about 4 GB/s), and on the code that reads and checks them (a checksum of those
+modules' sources, and the pandas and pyarrow versions). Any difference, one byte included, and
+the snapshot is rebuilt; deleting it only costs one full load. Nothing is ever written inside the
+dataset folder.
+
+Where: ``$INFLUENCE_CACHE_DIR`` when set (``off`` disables snapshots), else
+``$XDG_CACHE_HOME/influence/snapshots`` (default ``~/.cache/influence/snapshots``), one folder per
+dataset folder and ``on_error`` mode. A snapshot is written to a new folder, then published by
+replacing one small pointer file, so readers never see half a snapshot; concurrent writers (the
+kernels of a batch) each publish a whole one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+import zlib
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from influence_lib.optout import OPT_OUT_FILE, OptOut
+from influence_lib.readers import HIVE_TABLE, TableFile
+from influence_lib.schema import TABLE_NAMES, TABLES
+from influence_lib.validation import ValidationReport
+
+CACHE_ENV = "INFLUENCE_CACHE_DIR"
+FORMAT = 1  # bump when the layout of a snapshot changes
+_DISABLED = {"", "0", "off", "no", "none", "false"}
+_REPORT_FRAMES = ("problems", "counts", "rejected")
+# the modules whose code decides what a validated table holds: a change in any of them is a new snapshot
+_CODE = ("readers.py", "validation.py", "schema.py", "optout.py", "settings.py", "arrow.py", "inputs.py",
+         "dataset.py", "snapshot.py", "hive_folder.py")
+_CHUNK = 16 << 20
+
+
+_WRITERS: set[threading.Thread] = set()
+_WRITERS_LOCK = threading.Lock()
+
+
+def wait_for_writers() -> None:
+    """Wait until every snapshot this process is writing is published (or given up)."""
+    with _WRITERS_LOCK:
+        running = list(_WRITERS)
+    for thread in running:
+        thread.join()
+
+
+def cache_root() -> Path | None:
+    """The folder that holds the snapshots, or None when they are turned off (``INFLUENCE_CACHE_DIR=off``)."""
+    value = os.environ.get(CACHE_ENV)
+    if value is not None:
+        return None if value.strip().lower() in _DISABLED else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "influence" / "snapshots"
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _input_files(folder: Path) -> list[Path]:
+    """Every file the loader may read, whether it exists or not (a file that appears is a change too)."""
+    names = ["dataset.yml", OPT_OUT_FILE] + [f"{t}.{ext}" for t in TABLE_NAMES for ext in ("csv", "parquet")]
+    files = [folder / name for name in names]
+    hive = folder / HIVE_TABLE
+    if hive.is_dir():
+        files += sorted(p for p in hive.rglob("*") if not p.is_dir())
+    return files
+
+
+def input_fingerprint(folder: str | Path) -> list[list]:
+    """Path (inside ``folder``), mode, size, modification time (ns) and CRC-32 of every input of a dataset.
+
+    A missing input is listed as ``[path, None, None, None, None]``.
+    """
+    folder = Path(folder)
+    found = []
+    for path in _input_files(folder):
+        name = path.relative_to(folder).as_posix()
+        try:
+            mode, stat = path.lstat().st_mode, path.stat()  # a file replaced by a link is a change too
+        except OSError:
+            found.append([name, None, None, None, None])
+            continue
+        found.append([name, mode, stat.st_size, stat.st_mtime_ns, _crc32(path) if path.is_file() else None])
+    return found
+
+
+def code_fingerprint() -> str:
+    """A checksum of the modules that read and check a dataset, and of the pandas and pyarrow versions."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{FORMAT} {pd.__version__} {pa.__version__}".encode())
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+class SnapshotStore:
+    """The snapshots of one dataset folder, loaded with one ``on_error`` mode.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The dataset folder.
+    on_error : {"raise", "reject"}
+    root : Path
+        The cache folder (see :func:`cache_root`).
+    """
+
+    def __init__(self, folder: str | Path, on_error: str, root: Path):
+        self.folder = Path(folder)
+        resolved = str(self.folder.resolve())
+        self.where = root / hashlib.sha256(resolved.encode()).hexdigest()[:24] / on_error
+        self.key = {"format": FORMAT, "folder": resolved, "on_error": on_error, "code": code_fingerprint()}
+
+    @classmethod
+    def for_dataset(cls, folder: str | Path, on_error: str) -> SnapshotStore | None:
+        """The store of a dataset, or None when snapshots are off or the cache folder lies inside the dataset."""
+        root = cache_root()
+        if root is None:
+            return None
+        if root.resolve().is_relative_to(Path(folder).resolve()):  # never write into an input folder
+            return None
+        return cls(folder, on_error, root)
+
+    def fingerprint(self) -> dict:
+        """The key of the snapshot the inputs call for now."""
+        return {**self.key, "inputs": input_fingerprint(self.folder)}
+
+    def load(self, key: dict, free_text: bool):
+        """The snapshot made for exactly ``key``, or None (none yet, another key, or unreadable).
+
+        A snapshot made without the free-text columns serves only a load that does not want them.
+
+        Returns
+        -------
+        tuple or None
+            ``(tables, files, report, opt_out, parents)`` as :func:`influence_lib.dataset.load_dataset`
+            builds them (``parents``: the arrays of :meth:`influence_lib.dataset.Dataset.parents`).
+        """
+        try:
+            pointer = json.loads((self.where / "current.json").read_text(encoding="utf-8"))
+            if pointer.get("key") != key or (free_text and not pointer.get("free_text")):
+                return None
+            return self._read(self.where / pointer["snapshot"], pointer, free_text)
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            return None  # no snapshot, or one being replaced: the caller loads the files
+
+    def _read(self, where: Path, pointer: dict, free_text: bool):
+        skip = () if free_text else tuple(TABLES["posts"].free_text_columns)
+        tables = {name: _read_frame(where / f"{name}.arrow", skip if name == "posts" else ())
+                  for name in TABLE_NAMES}
+        files = {}
+        for name, info in pointer["files"].items():
+            extra = {key: np.load(where / f"{name}.{key}.npy") for key in ("lines", "row_parts") if info[key]}
+            files[name] = TableFile(name, self.folder / info["path"], info["format"], info["rows"],
+                                    extra.get("lines"), tuple(info["skipped"]) or skip * (name == "posts"),
+                                    tuple(self.folder / p for p in info["parts"]), extra.get("row_parts"))
+        frames = {name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES}
+        report = ValidationReport(**frames, files=files)
+        opt_out = OptOut(**{**pointer["opt_out"], "unmatched_lines": tuple(pointer["opt_out"]["unmatched_lines"])})
+        with np.load(where / "parents.npz") as stored:
+            parents = {name: stored[name] for name in stored.files}
+        return tables, files, report, opt_out, parents
+
+    def save_in_background(self, *args) -> threading.Thread:
+        """:meth:`save` in a (non-daemon) thread: the caller goes on, the interpreter waits for it at exit.
+
+        :func:`wait_for_writers` waits for every such thread of the process.
+        """
+        thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
+        with _WRITERS_LOCK:
+            _WRITERS.add(thread)
+        thread.start()
+        return thread
+
+    def save(self, key: dict, tables: dict, files: dict, report: ValidationReport, opt_out: OptOut,
+             free_text: bool, parents: dict) -> None:
+        """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
+
+        ``parents``: the arrays of :meth:`influence_lib.dataset.Dataset.parents`, by table.
+        """
+        target = self.where / f"snap-{uuid.uuid4().hex}"
+        try:
+            target.mkdir(parents=True)
+            np.savez(target / "parents.npz", **parents)
+            for name in TABLE_NAMES:
+                _write_frame(tables[name], target / f"{name}.arrow")
+            for name in _REPORT_FRAMES:
+                _write_frame(getattr(report, name), target / f"report-{name}.arrow")
+            info = {}
+            for name, source in files.items():
+                info[name] = {"path": source.path.relative_to(self.folder).as_posix(), "format": source.format,
+                              "rows": source.rows, "skipped": list(source.skipped),
+                              "parts": [p.relative_to(self.folder).as_posix() for p in source.parts],
+                              "lines": source.lines is not None, "row_parts": source.row_parts is not None}
+                for extra in ("lines", "row_parts"):
+                    if getattr(source, extra) is not None:
+                        np.save(target / f"{name}.{extra}.npy", getattr(source, extra))
+            pointer = {"key": key, "snapshot": target.name, "free_text": free_text, "files": info,
+                       "opt_out": asdict(opt_out)}
+            staged = self.where / f".current.{target.name}.json"
+            staged.write_text(json.dumps(pointer), encoding="utf-8")
+            os.replace(staged, self.where / "current.json")
+        except (OSError, ValueError, TypeError, RuntimeError, pa.ArrowException):
+            _remove(target)
+            return
+        finally:
+            with _WRITERS_LOCK:
+                _WRITERS.discard(threading.current_thread())
+        for old in self.where.glob("snap-*"):  # readers that mapped them keep their pages (POSIX)
+            if old.name != target.name:
+                _remove(old)
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)  # no pool: it may run at exit
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_frame(path: Path, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    table = table.drop_columns([c for c in skip if c in table.column_names])
+    return table.to_pandas(split_blocks=True)
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

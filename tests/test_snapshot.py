@@ -1,0 +1,197 @@
+"""Validated snapshots: reused only while every input is byte-for-byte the same, never stale, never in the dataset."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from influence_lib import dataset as dataset_module
+from influence_lib import snapshot
+from influence_lib.dataset import SAMPLE_DIR, load_dataset
+from influence_lib.engines.hive import convert_dataset
+
+TABLES = ("organizations", "members", "accounts", "posts")
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture()
+def sample(tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target
+
+
+class ReadCounter:
+    """Counts the loads that read the files (a snapshot hit reads none)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        original = dataset_module.read_tables
+
+        def counting(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(dataset_module, "read_tables", counting)
+
+
+def load(folder, **kwargs):
+    found = load_dataset(folder, **kwargs)
+    snapshot.wait_for_writers()
+    return found
+
+
+def assert_same_dataset(a, b):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(a.table(name), b.table(name))
+    for name in ("problems", "counts", "rejected"):
+        pd.testing.assert_frame_equal(getattr(a.report, name), getattr(b.report, name))
+    assert a.files == b.files
+    for name in TABLES:
+        np.testing.assert_array_equal(a.files[name].line_numbers(), b.files[name].line_numbers())
+    assert a.opt_out == b.opt_out
+    for name in ("members", "accounts", "posts"):
+        np.testing.assert_array_equal(getattr(a.parents(), name), getattr(b.parents(), name))
+
+
+def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample, cache, monkeypatch):
+    reads = ReadCounter(monkeypatch)
+    first = load(sample)
+    second = load(sample)
+    assert reads.calls == 1
+    assert_same_dataset(first, second)
+    fresh = load(sample, snapshot=False)
+    assert_same_dataset(fresh, second)
+    assert reads.calls == 2
+    assert not any(p.is_relative_to(sample) for p in cache.rglob("*"))
+    assert sorted(p.name for p in sample.iterdir()) == sorted(p.name for p in SAMPLE_DIR.iterdir())
+
+
+@pytest.mark.parametrize("table, old, new", [
+    ("posts.csv", b",22,4,3,,,,https://www.linkedin.com/feed/update/urn:li:activity:6821165251082354336/",
+     b",23,4,3,,,,https://www.linkedin.com/feed/update/urn:li:activity:6821165251082354336/"),  # a count
+    ("members.csv", b"Yves Vincent", b"Yves Vincenz"),  # a name
+    ("dataset.yml", b"title: Classement", b"title: Klassement"),  # the settings
+])
+def test_one_byte_changed_rebuilds_the_snapshot(sample, cache, monkeypatch, table, old, new):
+    reads = ReadCounter(monkeypatch)
+    load(sample)
+    path = sample / table
+    stat = path.stat()
+    raw = path.read_bytes()
+    assert raw.count(old) == 1 and len(old) == len(new)
+    # one byte changed: same size, same modification time
+    path.write_bytes(raw.replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    changed = load(sample)
+    assert reads.calls == 2, "the snapshot of the old bytes was reused"
+    assert_same_dataset(changed, load(sample, snapshot=False))
+
+
+def test_deleting_the_snapshot_gives_the_same_results(sample, cache, tmp_path):
+    command = [sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(sample), "--sector", "sante",
+               "--segment", "laboratoires-biotech", "--methodology", "per-member", "--format", "csv"]
+    env = {**os.environ, snapshot.CACHE_ENV: str(cache)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    assert any(cache.rglob("current.json"))
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    shutil.rmtree(cache)
+    rebuilt = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    off = subprocess.run(command, capture_output=True, text=True, env={**env, snapshot.CACHE_ENV: "off"},
+                         check=True).stdout
+    assert first == again == rebuilt == off
+    assert len(first.splitlines()) > 100
+
+
+def test_a_snapshot_without_texts_does_not_serve_a_load_with_texts(sample, cache, monkeypatch):
+    reads = ReadCounter(monkeypatch)
+    lean = load(sample, free_text=False)
+    assert "text" not in lean.posts.columns and lean.files["posts"].skipped == ("text", "url")
+    full = load(sample)
+    assert reads.calls == 2 and "text" in full.posts.columns
+    lean_again = load(sample, free_text=False)  # the full snapshot serves it, without the texts
+    assert reads.calls == 2
+    pd.testing.assert_frame_equal(lean_again.posts, lean.posts)
+
+
+def test_rejected_rows_come_back_from_the_snapshot(sample, cache, monkeypatch):
+    posts = sample / "posts.csv"
+    lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[5] = lines[5].replace(",", ",,", 1).replace(",,", ",", 1)  # unchanged: keep the file valid CSV
+    fields = lines[7].split(",")
+    fields[1] = "no-such-account"
+    lines[7] = ",".join(fields)
+    posts.write_text("".join(lines), encoding="utf-8")
+    reads = ReadCounter(monkeypatch)
+    first = load(sample, on_error="reject")
+    second = load(sample, on_error="reject")
+    assert reads.calls == 1
+    assert int(first.report.counts["rejected"].sum()) == 1
+    assert_same_dataset(first, second)
+    with pytest.raises(Exception, match="no-such-account"):  # "raise" keeps its own snapshots: none with errors
+        load(sample)
+
+
+def test_new_code_or_snapshots_off_never_reuse(sample, cache, monkeypatch):
+    reads = ReadCounter(monkeypatch)
+    load(sample)
+    monkeypatch.setattr(snapshot, "code_fingerprint", lambda: "another version of the loader")
+    load(sample)
+    assert reads.calls == 2
+    monkeypatch.setenv(snapshot.CACHE_ENV, "off")
+    shutil.rmtree(cache)
+    load(sample)
+    load(sample)
+    assert reads.calls == 4 and not cache.exists()
+
+
+def test_a_cache_inside_the_dataset_is_never_written(sample, monkeypatch):
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(sample / "cache"))
+    load(sample)
+    assert not (sample / "cache").exists()
+
+
+def test_a_hive_posts_folder_loads_like_the_single_file(tmp_path, cache):
+    hive = tmp_path / "hive"
+    convert_dataset(SAMPLE_DIR, hive)
+    flat, parts = load(SAMPLE_DIR, snapshot=False), load(hive)
+    assert parts.files["posts"].format == "hive" and len(parts.files["posts"].parts) > 12
+    order = ["post_id"]
+    pd.testing.assert_frame_equal(flat.posts.sort_values(order, ignore_index=True),
+                                  parts.posts.sort_values(order, ignore_index=True))
+    assert_same_dataset(parts, load(hive))  # and through its snapshot
+
+
+def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(tmp_path, cache):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    hive = tmp_path / "hive"
+    convert_dataset(SAMPLE_DIR, hive)
+    files = sorted((hive / "posts").glob("month=*/part-0.parquet"))
+    moved, into = files[3], files[5]
+    table = pq.read_table(moved)
+    pq.write_table(pa.concat_tables([pq.read_table(into), table.slice(0, 1)]), into)
+    pq.write_table(table.slice(1), moved)
+    rows = pq.read_metadata(into).num_rows
+    found = load(hive, on_error="reject")
+    errors = found.report.errors
+    assert len(errors) == 1
+    error = errors.iloc[0]
+    assert error["file"] == str(into) and int(error["line"]) == rows and error["column"] == "published_at"
+    assert "month" in error["reason"]
+    rejected = found.report.rejected
+    assert rejected["file"].tolist() == [str(into)] and rejected["line"].tolist() == [rows]
