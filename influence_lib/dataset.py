@@ -159,11 +159,14 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
         return dataset
     frames, files = read_tables(folder, free_text)
     frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
-    tables, report = validate_tables(frames, kept, settings)
+    parents = {}  # found by checking the references (when no row was set aside)
+    tables, report = validate_tables(frames, kept, settings, parents)
     del frames  # the tables as read: the typed ones share their buffers, or replace them
     if on_error == "raise" and report.has_errors:
         raise DataValidationError(report.describe(), report)
     dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
+    if parents:
+        dataset._derived["parents"] = Parents(**parents)
     if store is not None:  # written by a thread while the caller computes; the process waits for it at exit
         store.save_in_background(key, tables, files, report, opt_out, free_text, asdict(dataset.parents()))
     return dataset

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, text_series, to_bool
+from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, positions, text_series, to_bool
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import month_bounds
 from influence_lib.readers import TableFile, short_name
@@ -324,10 +324,12 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
 
 
 def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
-                     parent_ok: pd.Series, parent_file: TableFile) -> None:
+                     parent_ok: pd.Series, parent_file: TableFile) -> np.ndarray:
+    """Check a reference column; returns the position of each row's parent in ``parent_all`` (-1: none)."""
     values = frame[col.name]
     present = values.notna().to_numpy()
-    known_all = is_in(values, parent_all) & present
+    found = positions(values, parent_all)
+    known_all = (found >= 0) & present
     if present.any() and not known_all.any():
         first = int(np.flatnonzero(present)[0])
         where = f"{problems.source.line_word} {int(problems.source.line_numbers()[first])}"
@@ -352,6 +354,7 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
     problems.add(col.name, present & known_all & ~known_ok,
                  f"{col.name} refers to a row of {parent_file.path.name} that has errors, so this row is "
                  f"left out too; fix that row first")
+    return found
 
 
 def _check_months(frame, problems: _Problems) -> None:
@@ -407,8 +410,8 @@ def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.nda
     })
 
 
-def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile],
-                    settings: DatasetSettings) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
+def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile], settings: DatasetSettings,
+                    parents: dict | None = None) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
     """Type the four tables and check every rule of the contract.
 
     Parameters
@@ -419,6 +422,10 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
         Where each table was read from (for file names and line numbers).
     settings : DatasetSettings
         The dataset's settings (sector and segment keys).
+    parents : dict, optional
+        When given and no row is rejected, filled with the position of each row's parent row, as
+        checking the references found them (``members``, ``accounts``, ``posts``: ``int32``
+        arrays, see :meth:`influence_lib.dataset.Dataset.parents`), so that nobody looks them up again.
 
     Returns
     -------
@@ -432,7 +439,7 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
     DatasetError
         When a reference column matches nothing at all in its parent table (wrong file).
     """
-    tables, all_keys, problem_frames, rejected, counts = {}, {}, [], [], []
+    tables, all_keys, problem_frames, rejected, counts, found_parents = {}, {}, [], [], [], {}
     for name in TABLE_NAMES:
         spec, raw, source = TABLES[name], frames[name], files[name]
         frame, problems = _check_table(spec, raw, source)
@@ -443,8 +450,8 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
         for col in spec.columns:
             if col.kind == "ref":
                 parent = TABLES[col.parent]
-                _check_reference(frame, problems, col, all_keys[col.parent], tables[col.parent][parent.key],
-                                 files[col.parent])
+                found_parents[name] = _check_reference(frame, problems, col, all_keys[col.parent],
+                                                       tables[col.parent][parent.key], files[col.parent])
         found = problems.frame()
         bad = problems.error_rows
         tables[name] = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
@@ -453,6 +460,8 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
         problem_frames.append(found)
         rejected.append(_rejected_rows(name, raw, source, bad, found))
         counts.append({"table": name, "read": len(raw), "used": int((~bad).sum()), "rejected": int(bad.sum())})
+    if parents is not None and not any(c["rejected"] for c in counts):  # positions in the final tables
+        parents.update({name: found.astype(np.int32) for name, found in found_parents.items()})
     problems_all = pd.concat(problem_frames, ignore_index=True) if problem_frames else _empty_problems()
     report = ValidationReport(
         problems=problems_all,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -75,6 +76,10 @@ def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample, cach
     fresh = load(sample, snapshot=False)
     assert_same_dataset(fresh, second)
     assert reads.calls == 2
+    looked_up = dataclasses.replace(fresh, posts=fresh.posts)  # a new Dataset: its parents looked up again
+    assert "parents" not in looked_up._derived
+    for name in ("members", "accounts", "posts"):  # the positions validation found are the same
+        np.testing.assert_array_equal(getattr(looked_up.parents(), name), getattr(fresh.parents(), name))
     assert not any(p.is_relative_to(sample) for p in cache.rglob("*"))
     assert sorted(p.name for p in sample.iterdir()) == sorted(p.name for p in SAMPLE_DIR.iterdir())
 
