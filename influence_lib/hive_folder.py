@@ -12,6 +12,8 @@ from influence_lib.errors import DatasetError
 
 POSTS_FOLDER = "posts"
 MONTH_FOLDER = re.compile(r"month=(\d{4})-(0[1-9]|1[0-2])")
+WRONG_MONTH = ("published_at is not in month {month} of its folder month={month}: move the row to the folder of "
+               "the month (UTC) it was published in")
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,12 @@ def list_month_files(folder: str | Path) -> list[MonthFile]:
     return found
 
 
-def month_bounds(files: tuple[Path, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """First and first-after instants (UTC, microseconds since 1970) of the month of each file's folder."""
-    starts, ends = [], []
+def month_bounds(files: tuple[Path, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The month (``YYYY-MM``) of each file's folder, and its first and first-after instants (UTC, µs since 1970)."""
+    months, starts, ends = [], [], []
     for path in files:
         year, month = (int(part) for part in MONTH_FOLDER.fullmatch(path.parent.name).groups())
-        starts.append(np.datetime64(f"{year:04d}-{month:02d}", "us"))
+        months.append(f"{year:04d}-{month:02d}")
+        starts.append(np.datetime64(months[-1], "us"))
         ends.append(np.datetime64(f"{year + month // 12:04d}-{month % 12 + 1:02d}", "us"))
-    return np.array(starts, dtype="datetime64[us]").view(np.int64), np.array(ends, dtype="datetime64[us]").view(np.int64)
+    return months, np.array(starts).view(np.int64), np.array(ends).view(np.int64)

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, positions, text_series, to_bool
 from influence_lib.errors import DatasetError
-from influence_lib.hive_folder import month_bounds
+from influence_lib.hive_folder import WRONG_MONTH, month_bounds
 from influence_lib.readers import TableFile, short_name
 from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
 from influence_lib.settings import DatasetSettings
@@ -360,13 +360,16 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
 def _check_months(frame, problems: _Problems) -> None:
     """Posts of a hive folder: each one published in the month its folder is named after (UTC)."""
     source = problems.source
-    starts, ends = month_bounds(source.parts)
+    months, starts, ends = month_bounds(source.parts)
     stamps = frame["published_at"]
     present = stamps.notna().to_numpy()
     at = stamps.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")).view(np.int64)
     outside = present & ((at < starts[source.row_parts]) | (at >= ends[source.row_parts]))
-    problems.add("published_at", outside, "published outside the month of its folder (month=YYYY-MM, UTC); move the "
-                                          "row to the folder of its month")
+    if outside.any():
+        reasons = np.full(len(frame), "", dtype=object)
+        reasons[outside] = np.array([WRONG_MONTH.format(month=m) for m in months], dtype=object)[
+            source.row_parts[outside]]
+        problems.add("published_at", outside, reasons)
 
 
 def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> None:

@@ -197,6 +197,6 @@ def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(tmp_p
     assert len(errors) == 1
     error = errors.iloc[0]
     assert error["file"] == str(into) and int(error["line"]) == rows and error["column"] == "published_at"
-    assert "month" in error["reason"]
+    assert error["reason"].startswith(f"published_at is not in month {into.parent.name[6:]} of its folder")
     rejected = found.report.rejected
     assert rejected["file"].tolist() == [str(into)] and rejected["line"].tolist() == [rows]

@@ -24,6 +24,7 @@ from influence_lib import validation
 from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
+from influence_lib.hive_folder import WRONG_MONTH
 from influence_lib.schema import TABLES
 from influence_lib.settings import METRICS, PLATFORMS, DatasetSettings, Methodology, Period
 from influence_lib.stats.keyed import stable_keys
@@ -33,8 +34,6 @@ SPEC = TABLES["posts"]
 UNKNOWN_ACCOUNT = "unknown account_id: no row of {file} has this account_id; fix the id or add the missing row"
 BAD_ACCOUNT = ("account_id refers to a row of {file} that has errors, so this row is left out too; "
                "fix that row first")
-WRONG_MONTH = ("published_at is not in month {month} of its folder month={month}: move the row to the folder of "
-               "the month (UTC) it was published in")
 DUPLICATE = "duplicate post_id: appears {count} times (first on row {line} of {file}); every post_id must be " \
             "unique: remove the extra rows or give them their own id"
 
