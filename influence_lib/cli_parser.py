@@ -209,10 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
                                    "its path.")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
-    from influence_lib.importers.command import add_import_parser, run_import
+    from influence_lib.import_arguments import add_import_parser
     add_import_parser(sub)
-    sub.choices["import"].set_defaults(handler=run_import)
+    sub.choices["import"].set_defaults(handler=_run_import)
     return parser
+
+
+def _run_import(args) -> int:
+    """Execute ``influence import``: the importers (pandas and all) are loaded only now."""
+    from influence_lib.importers.command import run_import
+
+    return run_import(args)
 
 
 def _add_methodology(p):

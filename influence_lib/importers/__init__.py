@@ -24,6 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
+from influence_lib.import_arguments import FORMAT_NAMES
 from influence_lib.importers import bluesky, linkedin, twitter
 from influence_lib.importers.detect import DETECTORS, format_mismatch, sample_file
 from influence_lib.importers.errors import FileRefused, ImportFailure, ImportUsageError
@@ -38,7 +39,7 @@ from influence_lib.schema import TABLE_NAMES
 
 Parser = Callable[[list[Path], ParseContext], None]
 
-FORMATS: dict[str, Parser] = {
+_PARSERS: dict[str, Parser] = {
     "twarc2": twitter.parse_twarc2,
     "twarc-csv": twitter.parse_twarc_csv,
     "twitter-v1": twitter.parse_twitter_v1,
@@ -47,6 +48,9 @@ FORMATS: dict[str, Parser] = {
     "apify-linkedin": linkedin.parse_apify,
     "bluesky": bluesky.parse_bluesky,
 }
+if set(_PARSERS) != set(FORMAT_NAMES):  # the command line lists FORMAT_NAMES without loading this package
+    raise ImportError(f"importers: parsers {sorted(_PARSERS)} do not match the formats {sorted(FORMAT_NAMES)}")
+FORMATS: dict[str, Parser] = {name: _PARSERS[name] for name in FORMAT_NAMES}
 
 __all__ = ["DETECTORS", "FORMATS", "ImportResult", "ImportFailure", "ImportUsageError", "ImportReport",
            "import_files", "REPORT_NAME"]
