@@ -200,3 +200,15 @@ def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(tmp_p
     assert error["reason"].startswith(f"published_at is not in month {into.parent.name[6:]} of its folder")
     rejected = found.report.rejected
     assert rejected["file"].tolist() == [str(into)] and rejected["line"].tolist() == [rows]
+
+
+def test_rank_reads_a_hive_folder_with_the_pandas_engine(tmp_path, cache):
+    hive = tmp_path / "hive"
+    convert_dataset(SAMPLE_DIR, hive)
+    env = {**os.environ, snapshot.CACHE_ENV: str(cache)}
+    for extra in (["--level", "member", "--top", "20"], ["--segment", "e-sante", "--movements"]):
+        outputs = [subprocess.run([sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(folder),
+                                   "--sector", "sante", "--format", "csv", *extra],
+                                  capture_output=True, text=True, env=env, check=True).stdout
+                   for folder in (SAMPLE_DIR, hive)]
+        assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 10
