@@ -132,7 +132,9 @@ class SnapshotStore:
         self.folder = Path(folder)
         resolved = str(self.folder.resolve())
         self.where = root / hashlib.sha256(resolved.encode()).hexdigest()[:24] / on_error
-        self.key = {"format": FORMAT, "folder": resolved, "on_error": on_error, "code": code_fingerprint()}
+        # the folder as given too: problems and rejected rows name files the way the user wrote the folder
+        self.key = {"format": FORMAT, "folder": resolved, "given": str(self.folder), "on_error": on_error,
+                    "code": code_fingerprint()}
 
     @classmethod
     def for_dataset(cls, folder: str | Path, on_error: str) -> SnapshotStore | None:

@@ -212,3 +212,18 @@ def test_rank_reads_a_hive_folder_with_the_pandas_engine(tmp_path, cache):
                                   capture_output=True, text=True, env=env, check=True).stdout
                    for folder in (SAMPLE_DIR, hive)]
         assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 10
+
+
+def test_the_folder_as_written_is_part_of_the_key(sample, cache, monkeypatch):
+    posts = sample / "posts.csv"
+    lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[7].split(",")
+    fields[1] = "no-such-account"
+    lines[7] = ",".join(fields)
+    posts.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.chdir(sample.parent)
+    relative = load(sample.name, on_error="reject")
+    absolute = load(sample, on_error="reject")  # the same folder written another way: its own snapshot
+    again = load(sample.name, on_error="reject")
+    assert relative.report.rejected["file"].tolist() == again.report.rejected["file"].tolist() == [f"{sample.name}/posts.csv"]
+    assert absolute.report.rejected["file"].tolist() == [str(posts)]
