@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from influence_lib.cli_parser import (  # noqa: F401  (re-exported: scripts and 
     EXIT_DATA,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     UsageError,
     build_parser,
@@ -491,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _use_jemalloc()
     handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
+    terminated = []
+    previous = _stop_on_sigterm(terminated)
     try:
         status = handler(args)
     except UsageError as exc:
@@ -504,9 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     except InfluenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
-    except KeyboardInterrupt as exc:  # Ctrl-C: one line, no traceback (report and batch say what they stopped)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, no traceback (report and batch say what they stopped)
         print(exc.describe() if hasattr(exc, "describe") else "interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
@@ -514,7 +518,28 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
         return EXIT_DATA
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return status
+
+
+def _stop_on_sigterm(terminated: list):
+    """Make SIGTERM (``kill``, a scheduler's timeout) stop a command as Ctrl-C does.
+
+    Kernels killed, staging removed, one line; ``terminated`` records that it came. Returns the
+    previous handler (None when not in the main thread, where signals cannot be handled).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":

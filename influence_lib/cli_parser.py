@@ -8,6 +8,7 @@ from pathlib import Path
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 EPILOGS = {
     "validate": "example:\n  influence validate --data data/sample",

@@ -328,13 +328,14 @@ def test_ctrl_c_stops_report_at_once_and_a_second_run_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_a_batch(tmp_path):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_a_batch(tmp_path, signum, status):
     out = tmp_path / "out"
     batch = _start([INFLUENCE, "batch", "--sectors", SECTOR, "banque-assurance", "--out", out, "--no-progress"])
     kernels = _wait_for_kernels(batch, out)
-    batch.send_signal(signal.SIGINT)
+    batch.send_signal(signum)
     stdout, stderr = batch.communicate(timeout=60)
-    assert batch.returncode == 130 and stdout == ""
+    assert batch.returncode == status and stdout == ""
     assert re.fullmatch(r"interrupted: [12] notebooks? stopped, \d+ not started, nothing written\n", stderr), stderr
     assert sorted(p.name for p in out.rglob("*")) == ["banque-assurance", SECTOR]
     assert [p for p in kernels if pid_alive(p)] == []
