@@ -280,17 +280,21 @@ def _all_distinct(keys: pd.Series) -> bool:
     return len(pc.unique(text)) - (1 if text.null_count else 0) == valid
 
 
-def _duplicate_reasons(keys: pd.Series, lines: np.ndarray, name: str,
-                       word: str = "line") -> tuple[np.ndarray | None, np.ndarray | None]:
+def _duplicate_reasons(keys: pd.Series, source: TableFile, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
     if _all_distinct(keys):
         return None, None
     dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
     reasons = np.full(len(keys), "", dtype=object)
     if dup.any():
-        sub = pd.DataFrame({"key": keys[dup].to_numpy(), "line": lines[dup]})
-        grouped = sub.groupby("key", sort=False)["line"]
-        first = grouped.transform("min").astype("str")
+        rows = np.flatnonzero(dup)
+        sub = pd.DataFrame({"key": keys[dup].to_numpy(), "row": rows})
+        grouped = sub.groupby("key", sort=False)["row"]
+        first_row = grouped.transform("min").to_numpy()  # the first occurrence, in reading order
+        first = pd.Series(source.line_numbers()[first_row]).astype("str")
+        if source.row_parts is not None:  # a hive folder: rows are numbered within each file
+            first = first + " of " + pd.Series(source.files_of(first_row))
         count = grouped.transform("size").astype("str")
+        word = source.line_word
         reasons[dup] = (f"duplicate {name}: appears " + count + " times (first on " + word + " " + first
                         + f"); every {name} must be unique: remove the extra rows or give them their own id"
                         ).to_numpy(dtype=object)
@@ -318,7 +322,7 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
         problems.add_file_level(short_name(str(extra)), f"unknown column, ignored (the columns of {spec.name} are "
                                              f"{', '.join(spec.column_names)}; check its spelling)")
     frame = pd.DataFrame(typed, index=raw.index, copy=False)
-    dup, reasons = _duplicate_reasons(frame[spec.key], source.line_numbers(), spec.key, source.line_word)
+    dup, reasons = _duplicate_reasons(frame[spec.key], source, spec.key)
     problems.add(spec.key, dup, reasons)
     return frame, problems
 

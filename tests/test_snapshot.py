@@ -227,3 +227,22 @@ def test_the_folder_as_written_is_part_of_the_key(sample, cache, monkeypatch):
     again = load(sample.name, on_error="reject")
     assert relative.report.rejected["file"].tolist() == again.report.rejected["file"].tolist() == [f"{sample.name}/posts.csv"]
     assert absolute.report.rejected["file"].tolist() == [str(posts)]
+
+
+def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(tmp_path, cache):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    hive = tmp_path / "hive"
+    convert_dataset(SAMPLE_DIR, hive)
+    files = sorted((hive / "posts").glob("month=*/part-0.parquet"))
+    first, later = files[2], files[4]
+    original = pq.read_table(first)
+    copied = pq.read_table(later)
+    clash = copied.slice(0, 1).set_column(0, "post_id", original.slice(3, 1).column("post_id"))
+    pq.write_table(pa.concat_tables([copied, clash]), later)
+    errors = load(hive, on_error="reject").report.errors
+    reasons = set(errors["reason"])
+    assert reasons == {f"duplicate post_id: appears 2 times (first on row 4 of {first}); every post_id must be "
+                       f"unique: remove the extra rows or give them their own id"}
+    assert set(zip(errors["file"], errors["line"])) == {(str(first), 4), (str(later), copied.num_rows + 1)}
