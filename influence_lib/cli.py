@@ -152,6 +152,7 @@ def cmd_summary(args) -> int:
     """``influence summary``: the methodology box of a sector and edition."""
     from influence_lib.frenchify import format_number, format_period, pluralize
     from influence_lib.presentation.tables import BOX_LABELS
+    from influence_lib.safe_text import one_line_text
     from influence_lib.scope import box_platforms, build_scope, summarize
 
     settings = _settings(args)
@@ -173,7 +174,7 @@ def cmd_summary(args) -> int:
         rows += [(BOX_LABELS[f"{platform}_{what}"], box[platform][what]) for what in ("accounts", "posts", "engagement")]
     rows.append((BOX_LABELS["posts_with_empty_counts"], box["posts_with_empty_counts"]))
     width = max(len(label) for label, _ in rows)
-    print(f"Méthodologie : {settings.sector(sector).title} ({sector}), édition {period.label}, "
+    print(f"Méthodologie : {one_line_text(settings.sector(sector).title)} ({sector}), édition {period.label}, "
           f"{format_period(period.start, period.end)}")
     for label, value in rows:
         print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
@@ -322,6 +323,7 @@ def _previous_period(settings, period, previous_start, previous_end):
 def render_table(frame, title: str) -> str:
     """A ranking as an aligned terminal table: French headers, numbers right-aligned and French-formatted."""
     from influence_lib.frenchify import STATUS_WORDS, format_number, french_labels
+    from influence_lib.safe_text import one_line_text
 
     if "status" in frame.columns:
         frame = frame.assign(status=frame["status"].map(STATUS_WORDS))
@@ -331,10 +333,11 @@ def render_table(frame, title: str) -> str:
         values = frame[name]
         numeric = values.dtype.kind in "iuf"
         cells = [format_number(v, decimals=0 if float(v).is_integer() else 2, sep=" ") if v == v else ""
-                 for v in values] if numeric else ["" if v != v else str(v) for v in values]
+                 for v in values] if numeric else ["" if v != v else one_line_text(v) for v in values]
         width = max([len(label)] + [len(c) for c in cells])
         align = str.rjust if numeric else str.ljust
         columns.append([align(label, width)] + [align(c, width) for c in cells])
+    title = one_line_text(title)  # sector titles and segment labels come from the data too
     if not len(frame):
         return f"{title}\n(aucune ligne)"
     lines = ["  ".join(row).rstrip() for row in zip(*columns)]

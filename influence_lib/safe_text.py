@@ -34,11 +34,20 @@ def shown_text(value) -> str:
     return _CONTROLS.sub("\ufffd", _DIRECTION_CONTROLS.sub("", text))
 
 
+def one_line_text(value) -> str:
+    """:func:`shown_text` on one line: tabs and line breaks become spaces.
+
+    For a terminal too: an escape sequence (ESC is a control character) can neither recolour nor
+    clear it, and a line break in a name cannot forge a row of a printed table.
+    """
+    return _LINE_BREAKS.sub(" ", shown_text(value))
+
+
 def label_text(value, limit: int = 60) -> str:
-    """A value from the data as a figure label: :func:`shown_text` on one line, cut to ``limit`` characters with "…".
+    """A value from the data as a figure label: :func:`one_line_text`, cut to ``limit`` characters with "…".
 
     Tabs and line breaks become spaces (the figure's font has no glyph for them, and a label
     keeps one line); a longer text is cut so that one name cannot squeeze the plot to nothing.
     """
-    text = _LINE_BREAKS.sub(" ", shown_text(value))
+    text = one_line_text(value)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS

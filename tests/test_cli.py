@@ -360,3 +360,24 @@ def test_top_level_help_and_version(run):
     assert status == 0 and all(c in out for c in ("validate", "summary", "rank", "synth"))
     status, out, _ = run("--version")
     assert status == 0 and out.startswith("influence ")
+
+
+def test_terminal_tables_show_hostile_names_on_one_line_without_escape_sequences(run, tmp_path):
+    from tests.conftest import ACCOUNTS, MEMBERS, ORGS, POSTS
+    from tests.helpers import SETTINGS, write_dataset
+
+    hostile = "Gamma\x1b[2J\x1b]0;owned\x07\nFAKE ROW 999\t\u202eevil"
+    orgs = [(o[0], hostile, *o[2:]) if o[0] == "o1" else o for o in ORGS]
+    settings = {**SETTINGS, "sectors": {**SETTINGS["sectors"], "sante": {
+        **SETTINGS["sectors"]["sante"], "title": "Santé\x1b[31m\nrouge"}}}
+    folder = write_dataset(tmp_path / "hostile", orgs, MEMBERS, ACCOUNTS, POSTS, settings=settings)
+    for command in (["rank", "--sector", "sante", "--format", "table"], ["summary", "--sector", "sante"],
+                    ["compare", "--sector", "sante", "--methodology", "engagement", "--methodology", "per-member",
+                     "--format", "table"]):
+        status, out, err = run(*command, "--data", folder)
+        assert status == 0, err
+        assert not any(c in out for c in "\x1b\x07\t\u202e"), command
+        assert all(not line.startswith("FAKE ROW") for line in out.splitlines()), command
+    status, out, _ = run("rank", "--sector", "sante", "--format", "table", "--data", folder)
+    assert "Gamma\ufffd[2J\ufffd]0;owned\ufffd FAKE ROW 999 evil" in out
+    assert out.splitlines()[0].startswith("Santé\ufffd[31m rouge — ")

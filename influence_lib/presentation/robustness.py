@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from influence_lib.frenchify import format_number, format_percent, format_share, pluralize, readable_table
-from influence_lib.safe_text import shown_text
+from influence_lib.safe_text import one_line_text, shown_text
 
 # Readers' names of the shipped methodologies; any other methodology is shown by its own name.
 ESTIMAND_LABELS = {
@@ -108,17 +108,17 @@ def comparison_text(rows: list[dict], title: str) -> str:
     title : str
     """
     table = pd.DataFrame({
-        COMPARE_HEADERS["a"]: [shown_text(r["a"]) for r in rows],
-        COMPARE_HEADERS["b"]: [shown_text(r["b"]) for r in rows],
+        COMPARE_HEADERS["a"]: [one_line_text(r["a"]) for r in rows],
+        COMPARE_HEADERS["b"]: [one_line_text(r["b"]) for r in rows],
         **{COMPARE_HEADERS[k]: [_decimal(r[k]) for r in rows] for k in ("spearman", "kendall_tau_b", "rbo")},
         **{COMPARE_HEADERS[k]: [format_number(r[k], sep=" ") for r in rows]
            for k in ("top", "top_kept", "max_shift_in_top")},
     })
     numeric = set(table.columns[2:])
-    lines = [title] + _fixed_width(table, numeric)
+    lines = [one_line_text(title)] + _fixed_width(table, numeric)
     for row in rows:
         movers = row["movers"]
-        lines += ["", f"Plus forts mouvements de « {shown_text(row['a'])} » à « {shown_text(row['b'])} » :"]
+        lines += ["", f"Plus forts mouvements de « {one_line_text(row['a'])} » à « {one_line_text(row['b'])} » :"]
         if not len(movers):
             lines.append("  (aucune Direction ne change de rang)")
             continue
@@ -126,7 +126,7 @@ def comparison_text(rows: list[dict], title: str) -> str:
             MOVER_HEADERS["rank_a"]: [format_number(v, sep=" ") for v in movers["rank_a"]],
             MOVER_HEADERS["rank_b"]: [format_number(v, sep=" ") for v in movers["rank_b"]],
             MOVER_HEADERS["rank_change"]: [f"{int(v):+d}" for v in movers["rank_change"]],
-            MOVER_HEADERS["name"]: [shown_text(v) for v in movers["name"]],
+            MOVER_HEADERS["name"]: [one_line_text(v) for v in movers["name"]],
         })
         lines += ["  " + line for line in _fixed_width(view, set(list(view.columns)[:3]))]
     return "\n".join(lines)
