@@ -11,7 +11,7 @@ OUT     ?= outputs
 STAMP   := $(VENV)/.installed
 DEPS    := pyproject.toml
 
-.PHONY: help setup system lab lint test test-fast golden report batch sample bench bench-report clean distclean
+.PHONY: help setup system bytecode lab lint test test-fast golden report batch sample bench bench-report clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,23 +46,29 @@ $(STAMP): $(DEPS) | $(UV) system
 
 setup: $(STAMP) ## create .venv with the package, tests and benchmark tools (uv, from PyPI)
 
+# The package is installed editable, so pip never compiled it; where PYTHONDONTWRITEBYTECODE is set
+# (as on our machines) every process and every report kernel would compile its modules again
+# (0.1 s of CPU each). Only changed modules are compiled again; __pycache__ is git-ignored.
+bytecode: $(STAMP) ## compile the package's modules (quick when nothing changed)
+	@$(PY) -m compileall -q influence_lib
+
 lab: $(STAMP) ## add JupyterLab to .venv (kept out of runs and CI: it slows every notebook import)
 	$(UV) pip install --quiet --python $(PY) -e '.[test,bench,dask,lab]'
 
 lint: $(STAMP) ## ruff: pyflakes, import order, numpydoc docstrings of public functions
 	$(VENV)/bin/ruff check influence_lib tests benchmarks notebooks
 
-test: $(STAMP) lint ## run every test: lint, unit, CLI, integration, notebooks (nbval)
+test: $(STAMP) bytecode lint ## run every test: lint, unit, CLI, integration, notebooks (nbval)
 	$(PY) -m pytest -q -n 2 --dist loadfile tests
 	$(PY) -m pytest -q -p no:faker --nbval-lax --nbval-current-env notebooks
 
 test-fast: $(STAMP) ## unit and CLI tests only
 	$(PY) -m pytest -q -x tests -m "not slow"
 
-report: $(STAMP) ## the full report of sector SECTOR (default sante) from the embedded sample, under outputs/
+report: $(STAMP) bytecode ## the full report of sector SECTOR (default sante) from the embedded sample, under outputs/
 	$(VENV)/bin/influence report --sector $(SECTOR) $(if $(EDITION),--edition $(EDITION)) --out $(OUT)
 
-batch: $(STAMP) ## the report of every sector of the sample, two at a time
+batch: $(STAMP) bytecode ## the report of every sector of the sample, two at a time
 	$(VENV)/bin/influence batch --jobs 2 --out $(OUT)
 
 golden: $(STAMP) ## regenerate the golden tables under tests/golden (a changed file is a methodology change)
@@ -71,10 +77,10 @@ golden: $(STAMP) ## regenerate the golden tables under tests/golden (a changed f
 sample: $(STAMP) ## rewrite the embedded sample data/sample (deterministic: same bytes)
 	$(VENV)/bin/influence synth --out data/sample
 
-bench: $(STAMP) ## benchmarks: influence rank against DuckDB at 10^5, 10^6, 10^7 posts
+bench: $(STAMP) bytecode ## benchmarks: influence rank against DuckDB at 10^5, 10^6, 10^7 posts
 	$(PY) benchmarks/bench_rank.py
 
-bench-report: $(STAMP) ## benchmark: the sante report, batch with 1 and 2 jobs, where the time goes
+bench-report: $(STAMP) bytecode ## benchmark: the sante report, batch with 1 and 2 jobs, where the time goes
 	$(PY) benchmarks/bench_report.py
 
 clean: ## remove outputs and caches (keeps .venv)
