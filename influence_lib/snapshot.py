@@ -189,8 +189,15 @@ class SnapshotStore:
     def save_in_background(self, *args) -> threading.Thread:
         """:meth:`save` in a (non-daemon) thread: the caller goes on, the interpreter waits for it at exit.
 
-        :func:`wait_for_writers` waits for every such thread of the process.
+        :func:`wait_for_writers` waits for every such thread of the process. The thread writes
+        shallow copies of the frames (copy-on-write: no data copied), so a caller that adds a column
+        to a table meanwhile changes neither what is written nor the writer's view of it.
         """
+        key, tables, files, report, *rest = args
+        tables = {name: frame.copy(deep=False) for name, frame in tables.items()}
+        report = ValidationReport(**{name: getattr(report, name).copy(deep=False) for name in _REPORT_FRAMES},
+                                  files=dict(report.files))
+        args = (key, tables, dict(files), report, *rest)
         thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
         with _WRITERS_LOCK:
             _WRITERS.add(thread)
