@@ -168,8 +168,8 @@ def _values(column: pd.Series):
 def _engagement(posts: pd.DataFrame, rows: np.ndarray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
     """Weighted sum of the metrics of the kept posts (``rows``, a mask), and whether a required one is empty.
 
-    Each count column is filtered in Arrow, over its own buffers, so only the kept posts are
-    copied, and added in place.
+    The weighted counts are summed over every post, column by column (Arrow fills the empty
+    ones), and the kept posts taken once at the end: one selection instead of one per column.
     An empty count adds nothing; an absent column (no such count collected) reads as empty
     everywhere.
 
@@ -180,21 +180,19 @@ def _engagement(posts: pd.DataFrame, rows: np.ndarray, methodology: Methodology)
     has_empty_count : numpy.ndarray
         bool: likes, comments or shares empty.
     """
-    n = int(np.count_nonzero(rows))
-    engagement, empty = np.zeros(n), np.zeros(n, dtype=bool)
-    rows = pa.array(rows)
+    engagement, empty = np.zeros(len(posts)), np.zeros(len(posts), dtype=bool)
     for metric in METRICS:
         if metric not in posts.columns:
             empty |= metric in REQUIRED_METRICS
             continue
-        values = pc.filter(pa.array(posts[metric]), rows)  # in Arrow: faster than pandas' masked arrays here
+        values = pa.array(posts[metric])  # in Arrow: faster than pandas' masked arrays here
         weight = methodology.metric_weight(metric)
         if weight:
             counts = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
             engagement += counts if weight == 1 else counts * float(weight)
         if metric in REQUIRED_METRICS:
             empty |= pc.is_null(values).to_numpy(zero_copy_only=False)
-    return engagement, empty
+    return engagement[rows], empty[rows]
 
 
 def _codes(column: pd.Series, keys: pd.Series) -> np.ndarray:
