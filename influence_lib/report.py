@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,11 +320,18 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     if rejected_file is not None:
         edition_key = str(edition) if edition else load_dataset_settings(data / "dataset.yml").latest_edition
         check_report_paths(data, out_dir, [sector], edition_key, methodology_file, rejected_file)
-    try:
-        job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
-                             no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
-    except KeyboardInterrupt:  # while loading the data, or waiting for another run
-        raise ReportInterrupted(when="before any notebook started") from None
+    with kernels.fork_server(KERNEL_NAME):  # it imports what the notebooks need while the data loads
+        try:
+            job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
+                                 no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
+        except KeyboardInterrupt:  # while loading the data, or waiting for another run
+            raise ReportInterrupted(when="before any notebook started") from None
+        return _run_prepared(job, jobs, progress, rejected_file)
+
+
+def _run_prepared(job: ReportJob, jobs: int, progress: bool, rejected_file) -> ReportResult:
+    """:func:`run_report` once its job is prepared: the notebooks, then the assembly and the swap."""
+    sector, on_error, no_texts = job.sector, job.on_error, job.no_texts
     bar = _progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
     try:
         def done(_, run, future):
@@ -428,7 +436,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         One row per sector: ``sector, status, seconds, detail`` (``detail``: output folder, or
         the error).
     """
-    from influence_lib.dataset import SAMPLE_DIR, load_dataset
+    from influence_lib.dataset import SAMPLE_DIR
 
     data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
     settings = load_dataset_settings(data / "dataset.yml")
@@ -438,6 +446,18 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         raise KeyError(f"unknown sector(s) {', '.join(unknown)}; known: {', '.join(settings.sectors)}")
     edition_key = str(edition) if edition else settings.latest_edition
     check_report_paths(data, out_dir, [s for s in chosen if is_slug(s)], edition_key, None, rejected_file)
+    # kernels forked from a warm process (local runs only: a Dask cluster's workers start their own)
+    with kernels.fork_server(KERNEL_NAME) if scheduler is None else nullcontext():
+        outcome = _batch(data, chosen, edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
+                         csv_dialect, scheduler, jobs, progress)
+    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])
+
+
+def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
+           csv_dialect, scheduler, jobs, progress) -> dict[str, tuple[str, float, str]]:
+    """:func:`run_batch` once its arguments are checked: each sector's outcome ``(status, seconds, detail)``."""
+    from influence_lib.dataset import load_dataset
+
     outcome: dict[str, tuple[str, float, str]] = {}
     pending: dict[str, ReportJob] = {}
     try:
@@ -498,4 +518,4 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
             abandon_report(job)
     if rejected_file is not None and on_error == "reject":
         write_rejected(dataset.report, rejected_file, dataset.path, no_texts)
-    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])
+    return outcome
