@@ -12,9 +12,9 @@ another interpreter, a server that died) falls back to a normal start.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -43,9 +43,9 @@ PRELOAD = (
     "influence_lib.sensitivity",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
-# Variables a kernel's environment may hold and the fork server's may not: it imports ipykernel with
-# JPY_PARENT_PID set to its own pid (so that its kernels end if it dies, as they would with the
-# process that started them) and matplotlib with MPLBACKEND set as ipykernel sets it.
+# Variables a kernel's environment holds and this process's may not: the fork server imports ipykernel
+# with JPY_PARENT_PID set to this process's pid, as jupyter_client starts a kernel (ipykernel reads it
+# at import: its kernels end if this process dies), and matplotlib with MPLBACKEND set as ipykernel sets it.
 IGNORED_ENV = frozenset({"JPY_PARENT_PID", "MPLBACKEND"})
 FORK_SWITCH = "INFLUENCE_FORK_KERNELS"  # "0": start every kernel as a new process (the fork server is off)
 
@@ -155,11 +155,11 @@ def interrupts(mode: str):
 # --- Kernels forked from a warm process ----------------------------------------------------------
 
 class ForkedKernel:
-    """The kernel process a fork server started, with the part of ``subprocess.Popen`` jupyter_client uses.
+    """A kernel the fork server started, with the part of ``subprocess.Popen`` jupyter_client uses.
 
-    It is the fork server's child, not ours: the server reaps it (it ignores ``SIGCHLD``), and
-    this process watches it through a pidfd (Linux) or, without one, with signal 0. Its exit
-    status is not known here: 0, or -9 after :meth:`kill`.
+    The fork server starts it through an intermediate process that exits at once, so that it is
+    handed to this process (a child subreaper while the fork server runs, see :func:`fork_server`):
+    it is our child, as a kernel started with ``Popen`` is, and is waited for the same way.
     """
 
     stdin = stdout = stderr = None
@@ -167,36 +167,21 @@ class ForkedKernel:
     def __init__(self, pid: int):
         self.pid = pid
         self.returncode: int | None = None
-        self._status = 0
-        try:
-            self._pidfd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            self._pidfd = None
-
-    def _running(self) -> bool:
-        if self._pidfd is not None:
-            watch = select.poll()
-            watch.register(self._pidfd, select.POLLIN)
-            return not watch.poll(0)
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # the pid went to another user's process: ours is gone
-            return False
-        return True
 
     def poll(self) -> int | None:
-        """``None`` while the kernel runs, then its status."""
-        if self.returncode is None and not self._running():
-            self.returncode = self._status
-            if self._pidfd is not None:
-                os.close(self._pidfd)
-                self._pidfd = None
+        """``None`` while the kernel runs, then its exit status (``-N``: killed by signal N)."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: it ended
+                self.returncode = 0
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        """Wait for the kernel to end; its status."""
+        """Wait for the kernel to end; its exit status."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -207,8 +192,6 @@ class ForkedKernel:
     def send_signal(self, signum: int) -> None:
         """Signal the kernel (nothing once it ended)."""
         if self.poll() is None:
-            if signum == signal.SIGKILL:
-                self._status = -signal.SIGKILL
             os.kill(self.pid, signum)
 
     def kill(self) -> None:
@@ -237,8 +220,10 @@ class KernelForkServer:
 
     Started with the interpreter and options of the kernelspec's command, in this process's
     working directory and environment (so ``sys.path`` is a kernel's own), in a session of its own
-    (a Ctrl-C in the terminal reaches this process only, which stops the kernels). It ends when
-    this process closes the connection or dies. Requests are served one at a time.
+    (a Ctrl-C in the terminal reaches this process only, which stops the kernels). Each kernel is
+    a child of this process (:class:`ForkedKernel`), in a session of its own, as ``Popen`` starts
+    it. The server ends when this process closes the connection or dies. Requests are served one
+    at a time.
 
     Parameters
     ----------
@@ -257,8 +242,10 @@ class KernelForkServer:
         self._ready = False
         env = dict(os.environ)
         env.setdefault("MPLBACKEND", INLINE_BACKEND)  # read when matplotlib is imported, as in a kernel
+        env["JPY_PARENT_PID"] = str(os.getpid())  # ipykernel reads it at import: its kernels watch this process
         try:
-            self.process = subprocess.Popen([*self.prefix, "-m", "influence_lib.kernels", str(theirs.fileno())],
+            self.process = subprocess.Popen([*self.prefix, "-m", "influence_lib.kernels", "--serve", "ipykernel_launcher",
+                                             str(theirs.fileno())],
                                             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, env=env, start_new_session=True)
         finally:
@@ -303,13 +290,15 @@ def fork_server(kernel_name: str = "python3"):
     """
     global _server
     server = None
-    if os.environ.get(FORK_SWITCH, "1") != "0" and hasattr(os, "fork") and _server is None:
+    if (os.environ.get(FORK_SWITCH, "1") != "0" and hasattr(os, "fork") and _server is None
+            and threading.current_thread() is threading.main_thread() and _set_child_subreaper(True)):
         try:
             from jupyter_client.kernelspec import KernelSpecManager
 
             server = KernelForkServer(KernelSpecManager().get_kernel_spec(kernel_name).argv)
         except Exception:  # noqa: BLE001 (no server: kernels start the usual way)
             server = None
+            _set_child_subreaper(False)
     _server = server if server is not None else _server
     try:
         yield server
@@ -317,6 +306,7 @@ def fork_server(kernel_name: str = "python3"):
         if server is not None:
             _server = None
             server.close()
+            _set_child_subreaper(False)
 
 
 def _serve(fd: int) -> None:
@@ -324,24 +314,33 @@ def _serve(fd: int) -> None:
     import importlib
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["JPY_PARENT_PID"] = str(os.getpid())  # ipykernel reads it at import: its kernels watch this process
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001,S112 (the kernel will meet the same error in its notebook)
             continue
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     conn = socket.socket(fileno=fd)
     reader = conn.makefile("r", encoding="utf-8")
     conn.sendall(b'{"ready": true}\n')
     for line in reader:
         request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
+        read_end, write_end = os.pipe()
+        middle = os.fork()
+        if middle == 0:  # forks the kernel and exits: the kernel goes to the subreaper, the run's process
             reader.close()
             conn.close()
-            _run_kernel(request["argv"], request["env"], request["cwd"])
-        conn.sendall(json.dumps({"pid": pid}).encode("utf-8") + b"\n")
+            os.close(read_end)
+            kernel = os.fork()
+            if kernel == 0:
+                os.close(write_end)
+                _run_kernel(request["argv"], request["env"], request["cwd"])
+            os.write(write_end, str(kernel).encode("ascii"))
+            os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            answer = pipe.read().decode("ascii")
+        os.waitpid(middle, 0)
+        conn.sendall(json.dumps({"pid": int(answer) if answer else None}).encode("utf-8") + b"\n")
 
 
 def _run_kernel(argv: list[str], env: dict, cwd: str | None) -> None:
@@ -352,7 +351,6 @@ def _run_kernel(argv: list[str], env: dict, cwd: str | None) -> None:
     code = 1
     try:
         os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)  # the kernel reads nothing from a terminal
@@ -379,5 +377,14 @@ def _run_kernel(argv: list[str], env: dict, cwd: str | None) -> None:
         os._exit(code)
 
 
+def _set_child_subreaper(on: bool) -> bool:
+    """Linux: make this process adopt its orphaned descendants (the fork server's kernels); whether it could."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, int(on), 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[-1]))
