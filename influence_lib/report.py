@@ -113,17 +113,27 @@ def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dic
     return runs
 
 
-# Relative cost of each section notebook (measured on the sample; a segment's ranking is the unit).
-# The longest start first, so that the last ones to end are short and the kernels end together.
-NOTEBOOK_COST = {"01_focus-top10": 4, "03_trends": 4, "00_methodology": 3, "05_robustness": 3, SEGMENT_TEMPLATE: 1}
+# Relative cost of each section notebook, measured on the sample (seconds of a kernel forked from the
+# warm process, two at a time): 03_trends 9.7, 01_focus-top10 7.4, the focus segment's ranking 5.1
+# (the largest segment), 05_robustness 3.3, 00_methodology 3.1, another segment's ranking 1.5 to 1.8.
+NOTEBOOK_COST = {"03_trends": 10, "01_focus-top10": 7, "05_robustness": 3, "00_methodology": 3}
+FOCUS_SEGMENT_COST, SEGMENT_COST = 5, 2
+
+
+def notebook_cost(run: NotebookRun) -> int:
+    """A notebook's relative cost (:data:`NOTEBOOK_COST`): a segment's ranking costs more when it is the focus."""
+    if run.template == SEGMENT_TEMPLATE:
+        return FOCUS_SEGMENT_COST if run.name.startswith("02_") else SEGMENT_COST
+    return NOTEBOOK_COST.get(run.template, 3)
 
 
 def longest_first(runs: list[NotebookRun]) -> list[NotebookRun]:
-    """The runs in the order to start them: costliest template first, the plan's order among equals.
+    """The runs in the order to start them: the costliest first (:func:`notebook_cost`), the plan's order among equals.
 
-    The plan's order stays the report's order (:func:`plan_report`); only execution is reordered.
+    With the longest started first, the last to end are short, and the kernels end together. The
+    plan's order stays the report's order (:func:`plan_report`); only execution is reordered.
     """
-    return sorted(runs, key=lambda run: -NOTEBOOK_COST.get(run.template, 2))
+    return sorted(runs, key=lambda run: -notebook_cost(run))
 
 
 @contextmanager
