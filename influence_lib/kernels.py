@@ -30,6 +30,7 @@ _lock = threading.Lock()
 _live: set[TrackedKernelManager] = set()
 _stopping = False
 _server: KernelForkServer | None = None
+_thread = threading.local()  # per notebook thread: was its last kernel forked, must the next one not be
 
 # What a section notebook imports, loaded once by the fork server (a name that fails to import is
 # skipped: the notebook's own import then fails as it would have). Never matplotlib's inline
@@ -70,8 +71,9 @@ class TrackedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         """Fork the kernel from the fork server when one runs and can start this command; else start it as usual."""
-        server = _server
+        server = None if getattr(_thread, "plain", False) else _server
         provisioner = self.provisioner
+        _thread.forked = False
         if server is not None and kw.get("stderr") is subprocess.DEVNULL and hasattr(provisioner, "process"):
             env = {**(kw.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client's launcher
             pid = server.fork(kernel_cmd, env, kw.get("cwd"))
@@ -80,6 +82,7 @@ class TrackedKernelManager(AsyncKernelManager):
                 provisioner.pid = provisioner.pgid = pid  # the kernel leads its own session, as Popen starts it
                 provisioner.cwd = kw.get("cwd") or Path.cwd()
                 self._reconcile_connection_info(provisioner.connection_info)
+                _thread.forked = True
                 return
         await AsyncKernelManager._async_launch_kernel(self, kernel_cmd, **kw)
 
@@ -103,6 +106,26 @@ def _kill(manager: AsyncKernelManager) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def last_kernel_forked() -> bool:
+    """Whether the last kernel this thread started was forked from the fork server."""
+    return getattr(_thread, "forked", False)
+
+
+def stopping() -> bool:
+    """Whether :func:`stop_kernels` stopped the run (until :func:`start_run`)."""
+    return _stopping
+
+
+@contextmanager
+def started_as_usual():
+    """Kernels this thread starts inside the block are new processes, even while a fork server runs."""
+    _thread.plain = True
+    try:
+        yield
+    finally:
+        _thread.plain = False
 
 
 def start_run() -> None:

@@ -163,12 +163,25 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
     started = time.perf_counter()
     target = folder / "notebooks" / f"{run.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
+
+    def execute():
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
             kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
             log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
         )
+
+    try:
+        try:
+            execute()
+        except pm.PapermillExecutionError:
+            raise
+        except Exception:
+            # a forked kernel that died (not a cell's error): once more in a kernel started as usual
+            if not kernels.last_kernel_forked() or kernels.stopping():
+                raise
+            with kernels.started_as_usual():
+                execute()
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook {run.name} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
     record_without_paths(target, run)
