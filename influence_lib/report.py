@@ -169,6 +169,7 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
             kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
             log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
+            shutdown_kernel="immediate",  # every output has arrived: the kernel is stopped, not asked to stop
         )
 
     try:
