@@ -216,7 +216,8 @@ class BookletPrinter:
     A report's PDF is the longest step after its notebooks, and it runs on one core: in a process
     of its own it runs while this process writes the workbook, and its imports and font set-up
     are done while the notebooks run. The process has a session of its own (Ctrl-C reaches the
-    run's process, which stops it) and ends when the printer is closed or this process dies.
+    run's process, which stops it) and ends when the printer is closed (or its ``with`` block
+    ends) or this process dies.
     Without a process (it could not start, or died), :meth:`submit` writes the booklet here.
     """
 
@@ -279,6 +280,12 @@ class BookletPrinter:
             self.process.kill()
         self.close()
         self.process, self._pending = None, None  # and it stays started: later booklets are written here
+
+    def __enter__(self) -> BookletPrinter:  # noqa: D105
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: D105
+        self.close()
 
     def close(self) -> None:
         """Stop the process (at once when a booklet is being written: the run was stopped)."""

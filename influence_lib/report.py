@@ -8,21 +8,23 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from influence_lib import kernels
-from influence_lib.assembly import (
+from influence_lib.assembly import (  # noqa: F401  (build_manifest: re-exported, scripts and tests use it from here)
     NotebookRun,
     build_html,
+    build_manifest,
     build_workbook,
     html_fragment,
     manifest_entries,
     write_manifest,
 )
+from influence_lib.booklet import BookletPrinter
 from influence_lib.errors import InfluenceError, SettingsError
 from influence_lib.outputs import (
     ReportLock,
@@ -116,36 +118,21 @@ def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dic
 # Relative cost of each section notebook, measured on the sample (seconds of a kernel forked from the
 # warm process, two at a time): 03_trends 9.7, 01_focus-top10 7.4, the focus segment's ranking 5.1
 # (the largest segment), 05_robustness 3.3, 00_methodology 3.1, another segment's ranking 1.5 to 1.8.
-NOTEBOOK_COST = {"03_trends": 10, "01_focus-top10": 7, "05_robustness": 3, "00_methodology": 3}
-FOCUS_SEGMENT_COST, SEGMENT_COST = 5, 2
-
-
-def notebook_cost(run: NotebookRun) -> int:
-    """A notebook's relative cost (:data:`NOTEBOOK_COST`): a segment's ranking costs more when it is the focus."""
-    if run.template == SEGMENT_TEMPLATE:
-        return FOCUS_SEGMENT_COST if run.name.startswith("02_") else SEGMENT_COST
-    return NOTEBOOK_COST.get(run.template, 3)
+NOTEBOOK_COST = {"03_trends": 10, "01_focus-top10": 7, "focus segment": 5, "05_robustness": 3, "00_methodology": 3,
+                 SEGMENT_TEMPLATE: 2}
 
 
 def longest_first(runs: list[NotebookRun]) -> list[NotebookRun]:
-    """The runs in the order to start them: the costliest first (:func:`notebook_cost`), the plan's order among equals.
+    """The runs in the order to start them: the costliest first (:data:`NOTEBOOK_COST`), the plan's order among equals.
 
     With the longest started first, the last to end are short, and the kernels end together. The
     plan's order stays the report's order (:func:`plan_report`); only execution is reordered.
     """
-    return sorted(runs, key=lambda run: -notebook_cost(run))
+    def cost(run: NotebookRun) -> int:
+        focus = run.template == SEGMENT_TEMPLATE and run.name.startswith("02_")  # the largest segment
+        return NOTEBOOK_COST.get("focus segment" if focus else run.template, 3)
 
-
-@contextmanager
-def booklet_printer():
-    """A :class:`~influence_lib.booklet.BookletPrinter` for the run, stopped when it ends."""
-    from influence_lib.booklet import BookletPrinter
-
-    printer = BookletPrinter()
-    try:
-        yield printer
-    finally:
-        printer.close()
+    return sorted(runs, key=lambda run: -cost(run))
 
 
 def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> float:
@@ -406,7 +393,7 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
         edition_key = str(edition) if edition else load_dataset_settings(data / "dataset.yml").latest_edition
         check_report_paths(data, out_dir, [sector], edition_key, methodology_file, rejected_file)
     # the fork server and the PDF's printer import what they need while the data loads
-    with kernels.fork_server(KERNEL_NAME), booklet_printer() as printer:
+    with kernels.fork_server(KERNEL_NAME), BookletPrinter() as printer:
         try:
             job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
                                  no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
@@ -589,7 +576,7 @@ def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_t
 
     futures: dict = {}
     try:
-        with batch_executor(scheduler, jobs) as executor, booklet_printer() as printer:
+        with batch_executor(scheduler, jobs) as executor, BookletPrinter() as printer:
             _run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():
