@@ -10,6 +10,8 @@ EDITION ?=
 OUT     ?= outputs
 STAMP   := $(VENV)/.installed
 DEPS    := pyproject.toml
+BASELINE ?= cca8247
+REPEAT  ?=
 
 .PHONY: help setup system bytecode lab lint test test-fast golden report batch sample bench bench-report clean distclean
 
@@ -80,8 +82,8 @@ sample: $(STAMP) ## rewrite the embedded sample data/sample (deterministic: same
 bench: $(STAMP) bytecode ## benchmarks: influence rank against DuckDB at 10^5, 10^6, 10^7 posts
 	$(PY) benchmarks/bench_rank.py
 
-bench-report: $(STAMP) bytecode ## benchmark: the sante report, batch with 1 and 2 jobs, where the time goes
-	$(PY) benchmarks/bench_report.py
+bench-report: $(STAMP) bytecode ## benchmark: the sante report and batch (1 vs 2 jobs), this tree against commit BASELINE
+	$(PY) benchmarks/bench_report.py --baseline $(BASELINE) $(if $(REPEAT),--repeat $(REPEAT))
 
 clean: ## remove outputs and caches (keeps .venv)
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

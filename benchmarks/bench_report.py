@@ -1,16 +1,25 @@
-"""Time the report: `influence report` for one sector, `influence batch` with 1 and 2 jobs, and where the time goes.
+"""Time the report against a baseline commit, side by side: `influence report`, `influence batch` with 1 and 2 jobs.
 
-Run with ``make bench-report`` (or ``.venv/bin/python benchmarks/bench_report.py``). Everything is
-measured in the same run on the embedded sample, as processes from start to finish:
+Run with ``make bench-report`` (or ``.venv/bin/python benchmarks/bench_report.py --baseline REF``).
+Everything is measured in the same run on the embedded sample, as processes from start to finish,
+for two versions of the package:
 
-- ``report``: ``influence report --sector sante`` (what ``make report`` runs once set up);
-- ``batch``: ``influence batch`` over every sector of the sample, ``--jobs 1`` then ``--jobs 2``,
-  and their ratio (target: 2 jobs at most 0.6 times the serial time);
-- the parts: one kernel start and stop running an empty notebook through papermill; the library
-  imports a section notebook pays in its kernel; building report.html from executed notebooks;
-  and each notebook's own duration (from the run's manifest).
+- ``new``: this working tree (uncommitted changes included);
+- ``baseline``: the commit ``--baseline`` (default ``cca8247``, the commit before issue 10's
+  work), checked out with ``git worktree add --detach`` into a temporary folder and removed at the
+  end, even on failure. It runs with the same virtualenv: its folder comes first on
+  ``PYTHONPATH`` and is the working directory, so the command line and every notebook kernel
+  import its own ``influence_lib`` (and run its own notebooks).
 
-Results are printed as Markdown and written to ``benchmarks/results/bench_report.{json,md}``.
+The measures, taking turns (new, baseline, new, baseline...) ``--repeat`` times, medians reported:
+
+- ``report``: ``influence report --sector sante`` (target: new at most 0.6 times the baseline);
+- ``batch``: ``influence batch`` over every sector of the sample, ``--jobs 1`` and ``--jobs 2``
+  (target: with 2 jobs at most 0.55 times the serial time, for the new version).
+
+Then where the time goes: each notebook's duration and the PDF's, as the last report of each
+version printed them, and the machine's load. Results are printed as Markdown and
+written to ``benchmarks/results/bench_report.{json,md}`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,113 +39,154 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results"
+DEFAULT_BASELINE = "cca8247"
+REPORT_TARGET = 0.6  # new report / baseline report
+BATCH_TARGET = 0.55  # batch with 2 jobs / batch with 1 job (new version)
+SECTOR = "sante"
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Seconds a command takes, start to finish; fails loudly if the command fails."""
+def git(*args: str, cwd: Path = ROOT) -> str:
+    """Run git in ``cwd``; its stdout, stripped; exits with git's message on failure."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def version_env(root: Path) -> dict[str, str]:
+    """The environment that makes a process (and its notebook kernels) import ``root``'s influence_lib."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env.pop("COVERAGE_PROCESS_START", None)
+    return env
+
+
+def timed(command: list[str], root: Path) -> tuple[float, str]:
+    """Seconds a command of the version at ``root`` takes, start to finish, and its stdout; exits if it fails."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=root, env=version_env(root), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
-    return elapsed
+        sys.exit(f"command failed ({done.returncode}) in {root}: {' '.join(command)}\n{done.stderr[-3000:]}")
+    return elapsed, done.stdout
 
 
-def kernel_round_trip(tmp: Path) -> float:
-    """Papermill running a one-cell notebook: the price of a kernel start and stop."""
-    import nbformat
-    import papermill as pm
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
-    source = tmp / "empty.ipynb"
-    nbformat.write(nb, source)
-    started = time.perf_counter()
-    pm.execute_notebook(str(source), str(tmp / "empty-out.ipynb"), kernel_name="python3", progress_bar=False)
-    return time.perf_counter() - started
+def parts(stdout: str) -> dict[str, float]:
+    """The durations ``influence report`` prints (each notebook, report.pdf): ``name  12.3 s`` lines."""
+    found = {}
+    for line in stdout.splitlines():
+        words = line.split()
+        if line.startswith("  ") and len(words) == 3 and words[2] == "s":
+            found[words[0]] = float(words[1])
+    return found
 
 
-def section_imports() -> float:
-    """What a section notebook's import cell costs in a fresh interpreter."""
-    code = ("import time; t = time.perf_counter(); "
-            "from IPython.display import HTML, Markdown, display; "
-            "from influence_lib import export, highlights, html, plots, sections, trends; "
-            "print(time.perf_counter() - t)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(done.stdout.strip())
+def imported_from(root: Path) -> str:
+    """Where a process of that version finds influence_lib (checked before timing anything)."""
+    code = "import influence_lib; print(influence_lib.__file__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=version_env(root),
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
-def html_build(folder: Path) -> float:
-    """Rebuild report.html from a finished run's executed notebooks (nbconvert import included)."""
-    code = (
-        "import time; t = time.perf_counter()\n"
-        "from pathlib import Path\n"
-        "from influence_lib import assembly, report\n"
-        "from influence_lib.dataset import SAMPLE_DIR\n"
-        "from influence_lib.settings import load_dataset_settings\n"
-        "s = load_dataset_settings(SAMPLE_DIR / 'dataset.yml')\n"
-        f"folder = Path({str(folder)!r})\n"
-        "runs = report.plan_report(s, 'sante', {})\n"
-        "assembly.build_html(folder, runs, s, 'sante', '2021', 'engagement v1')\n"
-        "print(time.perf_counter() - t)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(done.stdout.strip())
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each timed command (median reported)")
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git commit (or ref) to compare with")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timed command and version (median reported)")
+    parser.add_argument("--no-batch", action="store_true", help="time the report only")
     args = parser.parse_args()
     influence = str(VENV_BIN / "influence")
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "repeat": args.repeat}
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        report_times = [timed([influence, "report", "--sector", "sante", "--out", str(tmp / "report"), "--no-progress"], ROOT)
-                        for _ in range(args.repeat)]
-        manifest = json.loads((tmp / "report" / "sante" / "2021" / "manifest.json").read_text(encoding="utf-8"))
-        batch = {}
-        for jobs in (1, 2):
-            batch[jobs] = [timed([influence, "batch", "--jobs", str(jobs), "--out", str(tmp / f"batch{jobs}"),
-                                  "--no-progress"], ROOT) for _ in range(args.repeat)]
-        results["report_s"] = round(statistics.median(report_times), 2)
-        results["batch_jobs1_s"] = round(statistics.median(batch[1]), 2)
-        results["batch_jobs2_s"] = round(statistics.median(batch[2]), 2)
-        results["batch_ratio"] = round(results["batch_jobs2_s"] / results["batch_jobs1_s"], 2)
-        results["kernel_round_trip_s"] = round(statistics.median(kernel_round_trip(tmp) for _ in range(3)), 2)
-        results["section_imports_s"] = round(statistics.median(section_imports() for _ in range(3)), 2)
-        results["html_build_s"] = round(html_build(tmp / "report" / "sante" / "2021"), 2)
-        results["notebooks_s"] = {n["name"]: n["seconds"] for n in manifest["notebooks"]}
-    lines = [
-        "# `influence report` and `influence batch` on the embedded sample",
-        "",
-        f"{results['machine']['cpus']} CPU · Python {results['machine']['python']} · median of {args.repeat} runs",
-        "",
-        "| measure | seconds |",
-        "|---|---:|",
-        f"| report, sector sante (process start to finish) | {results['report_s']} |",
-        f"| batch, every sector, --jobs 1 | {results['batch_jobs1_s']} |",
-        f"| batch, every sector, --jobs 2 | {results['batch_jobs2_s']} |",
-        f"| batch ratio jobs 2 / jobs 1 | {results['batch_ratio']} |",
-        f"| one kernel start and stop (papermill, empty notebook) | {results['kernel_round_trip_s']} |",
-        f"| imports of a section notebook (fresh interpreter) | {results['section_imports_s']} |",
-        f"| report.html from the executed notebooks | {results['html_build_s']} |",
-        "",
-        "Notebooks of the sante report (each in its own kernel, two at a time):",
-        "",
-        "| notebook | seconds |",
-        "|---|---:|",
-        *[f"| {name} | {seconds} |" for name, seconds in results["notebooks_s"].items()],
-        "",
-        f"- target: sante report under 30 s → {'met' if results['report_s'] < 30 else 'NOT MET'}",
-        f"- target: batch ratio <= 0.6 → {'met' if results['batch_ratio'] <= 0.6 else 'NOT MET'}",
-    ]
-    text = "\n".join(lines) + "\n"
+    commit = git("rev-parse", "--verify", f"{args.baseline}^{{commit}}")
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    results: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "repeat": args.repeat, "baseline": {"ref": args.baseline, "commit": commit[:12]},
+        "new": {"head": head, "uncommitted_changes": dirty},
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    worktree = tmp / "baseline"
+    try:
+        git("worktree", "add", "--detach", str(worktree), commit)
+        versions = {"new": ROOT, "baseline": worktree}
+        for name, root in versions.items():
+            where = Path(imported_from(root)).resolve()
+            if not where.is_relative_to(root.resolve()):
+                sys.exit(f"{name}: influence_lib imported from {where}, not from {root}")
+        times: dict[str, dict[str, list[float]]] = {v: {} for v in versions}
+        measures = [("report", ["report", "--sector", SECTOR])]
+        if not args.no_batch:
+            measures += [("batch_jobs1", ["batch", "--jobs", "1"]), ("batch_jobs2", ["batch", "--jobs", "2"])]
+        for measure, command in measures:
+            for i in range(args.repeat):
+                for name, root in versions.items():
+                    out = tmp / "out" / name / f"{measure}-{i}"
+                    seconds, stdout = timed([influence, *command, "--out", str(out), "--no-progress"], root)
+                    if measure == "report":
+                        results.setdefault("parts_s", {})[name] = parts(stdout)
+                    times[name].setdefault(measure, []).append(round(seconds, 2))
+                    print(f"{measure:12} {name:9} run {i + 1}: {seconds:6.2f} s", file=sys.stderr, flush=True)
+        results["runs_s"] = times
+        results["medians_s"] = {name: {m: median(v) for m, v in t.items()} for name, t in times.items()}
+        new, base = results["medians_s"]["new"], results["medians_s"]["baseline"]
+        results["report_ratio"] = round(new["report"] / base["report"], 3)
+        if not args.no_batch:
+            results["batch_ratio"] = {name: round(m["batch_jobs2"] / m["batch_jobs1"], 3)
+                                      for name, m in results["medians_s"].items()}
+        results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    text = markdown(results, args)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_report.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "bench_report.md").write_text(text, encoding="utf-8")
     return 0
+
+
+def markdown(results: dict, args) -> str:
+    """The results as a Markdown page: medians side by side, ratios, targets, the new version's parts."""
+    new, base = results["medians_s"]["new"], results["medians_s"]["baseline"]
+    labels = {"report": f"report, sector {SECTOR}", "batch_jobs1": "batch, every sector, --jobs 1",
+              "batch_jobs2": "batch, every sector, --jobs 2"}
+    met = lambda ok: "MET" if ok else "NOT MET"  # noqa: E731
+    machine = results["machine"]
+    lines = [
+        "# `influence report` and `influence batch`: this tree against a baseline commit",
+        "",
+        f"{machine['cpus']} CPU · Python {machine['python']} · median of {results['repeat']} runs each, "
+        f"taking turns · baseline {results['baseline']['ref']} ({results['baseline']['commit']}) · new: working tree "
+        f"at {results['new']['head']}{' with uncommitted changes' if results['new']['uncommitted_changes'] else ''} · "
+        f"load average before {results['load_average_before'][0]}",
+        "",
+        "| measure (process start to finish) | baseline s | new s | new / baseline |",
+        "|---|---:|---:|---:|",
+        *[f"| {labels[m]} | {base[m]} | {new[m]} | {new[m] / base[m]:.2f} |" for m in new],
+    ]
+    if "batch_ratio" in results:
+        lines.append(f"| batch ratio --jobs 2 / --jobs 1 | {results['batch_ratio']['baseline']} | "
+                     f"{results['batch_ratio']['new']} | |")
+    lines += ["", "Targets:", "",
+              f"- report of {SECTOR}: new / baseline = {results['report_ratio']} <= {REPORT_TARGET} → "
+              f"{met(results['report_ratio'] <= REPORT_TARGET)}"]
+    if "batch_ratio" in results:
+        ratio = results["batch_ratio"]["new"]
+        lines.append(f"- batch: --jobs 2 / --jobs 1 (new) = {ratio} <= {BATCH_TARGET} → {met(ratio <= BATCH_TARGET)}")
+    parts_s = results["parts_s"]
+    names = list(dict.fromkeys([*parts_s["baseline"], *parts_s["new"]]))
+    lines += ["", f"Parts of the last {SECTOR} report of each version, as `influence report` prints them "
+              "(notebooks overlap, two at a time):",
+              "", "| part | baseline s | new s |", "|---|---:|---:|",
+              *[f"| {n} | {parts_s['baseline'].get(n, '')} | {parts_s['new'].get(n, '')} |" for n in names],
+              "", f"Every run: `{json.dumps(results['runs_s'])}`", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -61,41 +61,65 @@ def build_workbook(folder: Path, settings: DatasetSettings, sector: str, edition
                           document_date=period.end)
 
 
+_EXPORTER = None
+
+
+def _exporter():
+    """The HTML exporter of report.html (nbconvert's, code and prompts hidden), made once per process."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                                 exclude_output_prompt=True)
+    return _EXPORTER
+
+
+def html_fragment(folder: Path, run: NotebookRun, settings: DatasetSettings, sector: str) -> str:
+    """One executed notebook as report.html shows it: code and stderr hidden, images with their description.
+
+    It depends on that notebook and the figures it saved only, so a run converts each notebook as
+    soon as it ends, while the others still run (see :func:`build_html`).
+    """
+    import nbformat
+
+    from influence_lib.html import prepare_outputs
+
+    available = {p.stem for p in (folder / "figures").glob("*.svg")}
+    labels = {s.key: s.label for s in settings.sector(sector).segments}
+    nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
+    # the plain-text cells nbval checks are for machines: readers get the formatted tables
+    nb.cells = [c for c in nb.cells if CHECK_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    prepare_outputs(nb, available, run.parameters, labels)
+    body, _ = _exporter().from_notebook_node(nb)
+    return body
+
+
 def build_html(folder: Path, runs: list[NotebookRun], settings: DatasetSettings, sector: str, edition: str,
-               methodology_label: str, dataset_name: str = "") -> Path:
+               methodology_label: str, dataset_name: str = "", fragments: dict[str, str] | None = None) -> Path:
     """``report.html`` from the executed notebooks: code and stderr hidden, images inline, one file.
 
     Every image gets a French description and, when its cell saved it with ``export.save_figure``,
     the name of its file (the booklet prints that file's SVG); every heading a unique anchor. The
     footer names the dataset by its title and its folder's name (``dataset_name``), never a path.
+    ``fragments`` holds the notebooks already converted by :func:`html_fragment` (by run name);
+    the others are converted here.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
-
     from influence_lib.frenchify import format_period
-    from influence_lib.html import assemble_page, prepare_outputs
+    from influence_lib.html import assemble_page
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    available = {p.stem for p in (folder / "figures").glob("*.svg")}
-    labels = {s.key: s.label for s in settings.sector(sector).segments}
-    fragments = []
-    for run in runs:
-        nb = nbformat.read(folder / "notebooks" / f"{run.name}.ipynb", as_version=4)
-        # the plain-text cells nbval checks are for machines: readers get the formatted tables
-        nb.cells = [c for c in nb.cells if CHECK_TAG not in c.get("metadata", {}).get("tags", [])]
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-        prepare_outputs(nb, available, run.parameters, labels)
-        body, _ = exporter.from_notebook_node(nb)
-        fragments.append(body)
+    fragments = fragments or {}
+    sections = [fragments[run.name] if run.name in fragments else html_fragment(folder, run, settings, sector)
+                for run in runs]
     period = settings.period(edition)
     dataset = f"« {settings.title} »" + (f", dossier {dataset_name}" if dataset_name else "")
     page = assemble_page(
         title=settings.title, subtitle=settings.sector(sector).title,
         period_text=f"Édition {edition} — posts publiés {format_period(period.start, period.end)}",
-        sections=fragments,
+        sections=sections,
         footer=f"Produit par influence {__version__} — méthodologie {methodology_label} — données : {dataset}",
     )
     path = folder / "report.html"
@@ -111,9 +135,14 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
     No local path is recorded: the dataset by its folder's name, its files relative to that
     folder, the notebooks' parameters as :attr:`NotebookRun.recorded`. ``files`` lists every
     other file of ``folder`` with its SHA-256 and size, for ``influence verify``: write the
-    manifest last.
+    manifest last. The same as :func:`manifest_entries` then :func:`write_manifest`.
     """
-    from influence_lib.export import write_json
+    return write_manifest(folder, manifest_entries(folder, dataset, parameters, runs, durations, methodology))
+
+
+def manifest_entries(folder: Path, dataset, parameters: dict, runs: list[NotebookRun],
+                     durations: dict[str, float], methodology) -> dict:
+    """Everything :func:`build_manifest` records but the files' checksums: ready once the notebooks ran."""
     from influence_lib.parameters import notebook_defaults
     from influence_lib.uncertainty import statistics_entry
 
@@ -123,7 +152,7 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
         path = Path(path)
         return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
-    manifest = {
+    return {
         "package": "influence",
         "version": __version__,
         "parameters": parameters,
@@ -140,6 +169,11 @@ def build_manifest(folder: Path, dataset, parameters: dict, runs: list[NotebookR
         "notebooks": [{"name": r.name, "template": r.template, "parameters": {**notebook_defaults(r.template), **r.recorded},
                        "seconds": durations.get(r.name)} for r in runs],
         "statistics": statistics_entry(folder / "tables"),  # library versions; seed, B, engine of each rank uncertainty
-        "files": checksum_files(folder),
     }
-    return write_json(manifest, folder / MANIFEST)
+
+
+def write_manifest(folder: Path, entries: dict) -> Path:
+    """Write ``manifest.json`` from :func:`manifest_entries`, with the checksum of every other file of ``folder``."""
+    from influence_lib.export import write_json
+
+    return write_json({**entries, "files": checksum_files(folder)}, folder / MANIFEST)

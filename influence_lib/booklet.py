@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import subprocess
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,3 +206,127 @@ class _Collected(logging.Handler):
 
     def emit(self, record):
         (self.errors if record.levelno >= logging.ERROR else self.warnings).append(record.getMessage())
+
+
+# --- A printer process: the booklet written beside the rest of the assembly -----------------------
+
+class BookletPrinter:
+    """A process that imports WeasyPrint at once, then writes booklets on request (:func:`write_booklet`).
+
+    A report's PDF is the longest step after its notebooks, and it runs on one core: in a process
+    of its own it runs while this process writes the workbook, and its imports and font set-up
+    are done while the notebooks run. The process has a session of its own (Ctrl-C reaches the
+    run's process, which stops it) and ends when the printer is closed (or its ``with`` block
+    ends) or this process dies.
+    Without a process (it could not start, or died), :meth:`submit` writes the booklet here.
+    """
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self._started = False
+        self._pending: str | None = None
+
+    def start(self) -> None:
+        """Start the process now (else the first :meth:`submit` does); once."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "influence_lib.booklet"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True, encoding="utf-8", start_new_session=True)
+        except OSError:
+            self.process = None
+
+    def submit(self, html_path: str | Path) -> None:
+        """Start writing ``report.html``'s booklet beside it; :meth:`result` waits for it."""
+        request = json.dumps({"html": str(html_path)})
+        self.start()
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.process.stdin.write(request + "\n")
+                self.process.stdin.flush()
+                self._pending = request
+                return
+            except OSError:
+                pass
+        self._pending = request  # written here, by result()
+
+    def result(self) -> Booklet:
+        """The booklet asked for by :meth:`submit` (written here when the process could not).
+
+        Raises
+        ------
+        BookletError
+            As :func:`write_booklet` raises it.
+        """
+        request, self._pending = json.loads(self._pending), None
+        answer = None
+        if self.process is not None and self.process.poll() is None:
+            try:
+                answer = json.loads(self.process.stdout.readline() or "null")
+            except (OSError, ValueError):
+                answer = None
+        if answer is None:
+            return write_booklet(request["html"])
+        if "error" in answer:
+            raise BookletError(answer["error"])
+        return Booklet(Path(answer["path"]), answer["pages"], answer["anchors"], tuple(answer["warnings"]),
+                       answer["seconds"])
+
+    def discard(self) -> None:
+        """Forget the booklet asked for (the report failed): the process is stopped, later ones are written here."""
+        if self._pending is not None and self.process is not None:
+            self.process.kill()
+        self.close()
+        self.process, self._pending = None, None  # and it stays started: later booklets are written here
+
+    def __enter__(self) -> BookletPrinter:  # noqa: D105
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: D105
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process (at once when a booklet is being written: the run was stopped)."""
+        if self.process is None:
+            return
+        try:
+            if self._pending is not None:
+                self.process.kill()
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+def _serve() -> None:
+    """The printer's loop: WeasyPrint imported, then one booklet per request line, one answer line each."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the answers' own channel: nothing else writes there
+    os.dup2(2, 1)
+    try:
+        _weasyprint()
+    except BookletError:
+        pass  # each request then answers with the error
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            booklet = write_booklet(request["html"])
+            answer = {"path": str(booklet.path), "pages": booklet.pages, "anchors": booklet.anchors,
+                      "warnings": list(booklet.warnings), "seconds": booklet.seconds}
+        except BookletError as exc:
+            answer = {"error": str(exc)}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -8,13 +8,23 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from influence_lib import kernels
-from influence_lib.assembly import NotebookRun, build_html, build_manifest, build_workbook
+from influence_lib.assembly import (  # noqa: F401  (build_manifest: re-exported, scripts and tests use it from here)
+    NotebookRun,
+    build_html,
+    build_manifest,
+    build_workbook,
+    html_fragment,
+    manifest_entries,
+    write_manifest,
+)
+from influence_lib.booklet import BookletPrinter
 from influence_lib.errors import InfluenceError, SettingsError
 from influence_lib.outputs import (
     ReportLock,
@@ -105,6 +115,26 @@ def plan_report(settings: DatasetSettings, sector: str, common: dict, shown: dic
     return runs
 
 
+# Relative cost of each section notebook, measured on the sample (seconds of a kernel forked from the
+# warm process, two at a time): 03_trends 9.7, 01_focus-top10 7.4, the focus segment's ranking 5.1
+# (the largest segment), 05_robustness 3.3, 00_methodology 3.1, another segment's ranking 1.5 to 1.8.
+NOTEBOOK_COST = {"03_trends": 10, "01_focus-top10": 7, "focus segment": 5, "05_robustness": 3, "00_methodology": 3,
+                 SEGMENT_TEMPLATE: 2}
+
+
+def longest_first(runs: list[NotebookRun]) -> list[NotebookRun]:
+    """The runs in the order to start them: the costliest first (:data:`NOTEBOOK_COST`), the plan's order among equals.
+
+    With the longest started first, the last to end are short, and the kernels end together. The
+    plan's order stays the report's order (:func:`plan_report`); only execution is reordered.
+    """
+    def cost(run: NotebookRun) -> int:
+        focus = run.template == SEGMENT_TEMPLATE and run.name.startswith("02_")  # the largest segment
+        return NOTEBOOK_COST.get("focus segment" if focus else run.template, 3)
+
+    return sorted(runs, key=lambda run: -cost(run))
+
+
 def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> float:
     """Execute one notebook with papermill into ``folder/notebooks``; return its duration in seconds.
 
@@ -120,12 +150,26 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
     started = time.perf_counter()
     target = folder / "notebooks" / f"{run.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
+
+    def execute():
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
             kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
             log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
+            shutdown_kernel="immediate",  # every output has arrived: the kernel is stopped, not asked to stop
         )
+
+    try:
+        try:
+            execute()
+        except pm.PapermillExecutionError:
+            raise
+        except Exception:
+            # a forked kernel that died (not a cell's error): once more in a kernel started as usual
+            if not kernels.last_kernel_forked() or kernels.stopping():
+                raise
+            with kernels.started_as_usual():
+                execute()
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook {run.name} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
     record_without_paths(target, run)
@@ -178,6 +222,19 @@ class ReportJob:
     written: bool = False
     durations: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    fragments: dict[str, str] = field(default_factory=dict)  # notebooks already converted for report.html
+
+
+def notebook_done(job: ReportJob, run: NotebookRun, seconds: float) -> None:
+    """Record a notebook that ran, and convert it for report.html now, while the other notebooks run.
+
+    A notebook that cannot be converted is left to :func:`finish_report`, which says why.
+    """
+    job.durations[run.name] = seconds
+    try:
+        job.fragments[run.name] = html_fragment(job.staging, run, job.settings, job.sector)
+    except Exception:  # noqa: BLE001,S110 (converted again, and its error raised, when the page is built)
+        pass
 
 
 def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str | None = None,
@@ -235,20 +292,36 @@ def prepare_report(sector: str, data_dir: str | Path | None = None, edition: str
                      bool(no_texts))
 
 
-def finish_report(job: ReportJob) -> ReportResult:
-    """After every notebook ran: workbook, rejected rows, report.html, report.pdf, manifest, then the swap into place."""
-    build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
-    if job.csv_dialect != "standard":
-        from influence_lib.export import write_tables_in_dialect
-        write_tables_in_dialect(job.staging, job.csv_dialect)
-    if job.on_error == "reject":
-        write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
-    build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
-               Path(job.dataset.path).name)
+def finish_report(job: ReportJob, printer=None) -> ReportResult:
+    """After every notebook ran: report.html, report.pdf, workbook, rejected rows, manifest, then the swap into place.
+
+    ``printer`` (a :class:`~influence_lib.booklet.BookletPrinter`) writes report.pdf in a process of
+    its own while this one writes the workbook; without it, the PDF is written here.
+    """
     from influence_lib.booklet import write_booklet
-    job.durations["report.pdf"] = write_booklet(job.staging / "report.html").seconds
-    public = {k: v for k, v in job.common.items() if k != "out_dir"}
-    build_manifest(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations, job.methodology)
+
+    html = build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
+                      Path(job.dataset.path).name, job.fragments)
+    if printer is not None:
+        printer.submit(html)
+    try:
+        build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
+        if job.csv_dialect != "standard":
+            from influence_lib.export import write_tables_in_dialect
+            write_tables_in_dialect(job.staging, job.csv_dialect)
+        if job.on_error == "reject":
+            write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
+        public = {k: v for k, v in job.common.items() if k != "out_dir"}
+        # all of the manifest but the files' checksums, while the PDF is written
+        manifest = manifest_entries(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations,
+                                    job.methodology)
+    except BaseException:
+        if printer is not None:
+            printer.discard()
+        raise
+    booklet = printer.result() if printer is not None else write_booklet(html)
+    job.durations["report.pdf"] = booklet.seconds
+    write_manifest(job.staging, manifest)
     try:
         _swap_into_place(job.staging, job.target)
         job.written = True
@@ -319,19 +392,28 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
     if rejected_file is not None:
         edition_key = str(edition) if edition else load_dataset_settings(data / "dataset.yml").latest_edition
         check_report_paths(data, out_dir, [sector], edition_key, methodology_file, rejected_file)
-    try:
-        job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
-                             no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
-    except KeyboardInterrupt:  # while loading the data, or waiting for another run
-        raise ReportInterrupted(when="before any notebook started") from None
+    # the fork server and the PDF's printer import what they need while the data loads
+    with kernels.fork_server(KERNEL_NAME), BookletPrinter() as printer:
+        try:
+            job = prepare_report(sector, data_dir, edition, out_dir, on_error, methodology_file, wait=wait,
+                                 no_texts=no_texts, on_wait=on_wait, csv_dialect=csv_dialect)
+        except KeyboardInterrupt:  # while loading the data, or waiting for another run
+            raise ReportInterrupted(when="before any notebook started") from None
+        return _run_prepared(job, jobs, progress, rejected_file, printer)
+
+
+def _run_prepared(job: ReportJob, jobs: int, progress: bool, rejected_file, printer) -> ReportResult:
+    """:func:`run_report` once its job is prepared: the notebooks, then the assembly and the swap."""
+    sector, on_error, no_texts = job.sector, job.on_error, job.no_texts
     bar = _progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
     try:
         def done(_, run, future):
-            job.durations[run.name] = future.result()
+            notebook_done(job, run, future.result())
+            printer.start()  # once kernels run: its imports do not delay the first ones
             bar.update()
 
-        _run_queue([(sector, run, job.staging) for run in job.runs], jobs, done, bar)
-        result = finish_report(job)
+        _run_queue([(sector, run, job.staging) for run in longest_first(job.runs)], jobs, done, bar)
+        result = finish_report(job, printer)
     except ReportInterrupted:
         abandon_report(job)
         raise
@@ -428,7 +510,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         One row per sector: ``sector, status, seconds, detail`` (``detail``: output folder, or
         the error).
     """
-    from influence_lib.dataset import SAMPLE_DIR, load_dataset
+    from influence_lib.dataset import SAMPLE_DIR
 
     data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
     settings = load_dataset_settings(data / "dataset.yml")
@@ -438,6 +520,18 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         raise KeyError(f"unknown sector(s) {', '.join(unknown)}; known: {', '.join(settings.sectors)}")
     edition_key = str(edition) if edition else settings.latest_edition
     check_report_paths(data, out_dir, [s for s in chosen if is_slug(s)], edition_key, None, rejected_file)
+    # kernels forked from a warm process (local runs only: a Dask cluster's workers start their own)
+    with kernels.fork_server(KERNEL_NAME) if scheduler is None else nullcontext():
+        outcome = _batch(data, chosen, edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
+                         csv_dialect, scheduler, jobs, progress)
+    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])
+
+
+def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
+           csv_dialect, scheduler, jobs, progress) -> dict[str, tuple[str, float, str]]:
+    """:func:`run_batch` once its arguments are checked: each sector's outcome ``(status, seconds, detail)``."""
+    from influence_lib.dataset import load_dataset
+
     outcome: dict[str, tuple[str, float, str]] = {}
     pending: dict[str, ReportJob] = {}
     try:
@@ -457,7 +551,8 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         raise
     outstanding = {sector: len(job.runs) for sector, job in pending.items()}
     bar = _progress_bar(sum(outstanding.values()), "batch", progress)
-    tasks = [(sector, run, job.staging) for sector, job in pending.items() for run in job.runs]
+    # sector after sector, so that each is assembled while the next one's notebooks run
+    tasks = [(sector, run, job.staging) for sector, job in pending.items() for run in longest_first(job.runs)]
 
     def done(sector, run, future):
         job = pending[sector]
@@ -465,9 +560,10 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
         bar.update()
         if sector not in outcome:
             try:
-                job.durations[run.name] = future.result()
+                notebook_done(job, run, future.result())
+                printer.start()  # once kernels run: its imports do not delay the first ones
                 if outstanding[sector] == 0:
-                    result = finish_report(job)
+                    result = finish_report(job, printer)
                     outcome[sector] = ("ok", result.seconds, str(result.folder))
             except Exception as exc:  # any failure of one sector: the others go on
                 outcome[sector] = ("failed", round(time.perf_counter() - job.started, 2), _first_line(exc))
@@ -480,7 +576,7 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
 
     futures: dict = {}
     try:
-        with batch_executor(scheduler, jobs) as executor:
+        with batch_executor(scheduler, jobs) as executor, BookletPrinter() as printer:
             _run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():
@@ -498,4 +594,4 @@ def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = No
             abandon_report(job)
     if rejected_file is not None and on_error == "reject":
         write_rejected(dataset.report, rejected_file, dataset.path, no_texts)
-    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])
+    return outcome
