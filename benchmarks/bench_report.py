@@ -114,6 +114,9 @@ def main() -> int:
     try:
         git("worktree", "add", "--detach", str(worktree), commit)
         versions = {"new": ROOT, "baseline": worktree}
+        for root in versions.values():  # both compiled alike: where PYTHONDONTWRITEBYTECODE is set, an
+            # uncompiled tree would pay for compiling its modules in every process and kernel
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "influence_lib")], check=True)
         for name, root in versions.items():
             where = Path(imported_from(root)).resolve()
             if not where.is_relative_to(root.resolve()):
