@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from influence_lib.errors import DatasetError
 
@@ -65,12 +66,19 @@ def list_month_files(folder: str | Path) -> list[MonthFile]:
     return found
 
 
+def month_start(month: str) -> pd.Timestamp:
+    """The first instant (UTC) of a month written ``YYYY-MM``."""
+    return pd.Timestamp(f"{month}-01", tz="UTC")
+
+
+def month_end(month: str) -> pd.Timestamp:
+    """The first instant (UTC) after a month written ``YYYY-MM``."""
+    return month_start(month) + pd.offsets.MonthBegin(1)
+
+
 def month_bounds(files: tuple[Path, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The month (``YYYY-MM``) of each file's folder, and its first and first-after instants (UTC, µs since 1970)."""
-    months, starts, ends = [], [], []
-    for path in files:
-        year, month = (int(part) for part in MONTH_FOLDER.fullmatch(path.parent.name).groups())
-        months.append(f"{year:04d}-{month:02d}")
-        starts.append(np.datetime64(months[-1], "us"))
-        ends.append(np.datetime64(f"{year + month // 12:04d}-{month % 12 + 1:02d}", "us"))
-    return months, np.array(starts).view(np.int64), np.array(ends).view(np.int64)
+    """The month (``YYYY-MM``) of each file's folder, and its first and first-after instants (UTC, µs since 1970; ``value`` is in ns)."""
+    months = ["-".join(MONTH_FOLDER.fullmatch(path.parent.name).groups()) for path in files]
+    starts = np.array([month_start(m).value // 1000 for m in months], dtype=np.int64)
+    ends = np.array([month_end(m).value // 1000 for m in months], dtype=np.int64)
+    return months, starts, ends

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 import uuid
 import zlib
@@ -176,9 +177,11 @@ class SnapshotStore:
         files = {}
         for name, info in pointer["files"].items():
             extra = {key: np.load(where / f"{name}.{key}.npy") for key in ("lines", "row_parts") if info[key]}
+            # a full snapshot serving a load without texts: its posts say which columns were left out
+            skipped = tuple(info["skipped"]) or (skip if name == "posts" else ())
             files[name] = TableFile(name, self.folder / info["path"], info["format"], info["rows"],
-                                    extra.get("lines"), tuple(info["skipped"]) or skip * (name == "posts"),
-                                    tuple(self.folder / p for p in info["parts"]), extra.get("row_parts"))
+                                    extra.get("lines"), skipped, tuple(self.folder / p for p in info["parts"]),
+                                    extra.get("row_parts"))
         frames = {name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES}
         report = ValidationReport(**frames, files=files)
         opt_out = OptOut(**{**pointer["opt_out"], "unmatched_lines": tuple(pointer["opt_out"]["unmatched_lines"])})
@@ -257,6 +260,4 @@ def _read_frame(path: Path, skip: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def _remove(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)

@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from influence_lib import dataset as dataset_module
@@ -65,6 +67,29 @@ def assert_same_dataset(a, b):
     assert a.opt_out == b.opt_out
     for name in ("members", "accounts", "posts"):
         np.testing.assert_array_equal(getattr(a.parents(), name), getattr(b.parents(), name))
+
+
+def refer_to_an_unknown_account(folder):
+    """Line 8 of posts.csv names an account that does not exist: one rejected row."""
+    posts = folder / "posts.csv"
+    lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[7].split(",")
+    fields[1] = "no-such-account"
+    lines[7] = ",".join(fields)
+    posts.write_text("".join(lines), encoding="utf-8")
+    return posts
+
+
+def month_files(hive):
+    """The first Parquet file of each month of a hive copy, in month order."""
+    return sorted((hive / "posts").glob("month=*/part-0.parquet"))
+
+
+@pytest.fixture()
+def hive(tmp_path):
+    folder = tmp_path / "hive"
+    convert_dataset(SAMPLE_DIR, folder)
+    return folder
 
 
 def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample, cache, monkeypatch):
@@ -133,13 +158,7 @@ def test_a_snapshot_without_texts_does_not_serve_a_load_with_texts(sample, cache
 
 
 def test_rejected_rows_come_back_from_the_snapshot(sample, cache, monkeypatch):
-    posts = sample / "posts.csv"
-    lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[5] = lines[5].replace(",", ",,", 1).replace(",,", ",", 1)  # unchanged: keep the file valid CSV
-    fields = lines[7].split(",")
-    fields[1] = "no-such-account"
-    lines[7] = ",".join(fields)
-    posts.write_text("".join(lines), encoding="utf-8")
+    refer_to_an_unknown_account(sample)
     reads = ReadCounter(monkeypatch)
     first = load(sample, on_error="reject")
     second = load(sample, on_error="reject")
@@ -169,9 +188,7 @@ def test_a_cache_inside_the_dataset_is_never_written(sample, monkeypatch):
     assert not (sample / "cache").exists()
 
 
-def test_a_hive_posts_folder_loads_like_the_single_file(tmp_path, cache):
-    hive = tmp_path / "hive"
-    convert_dataset(SAMPLE_DIR, hive)
+def test_a_hive_posts_folder_loads_like_the_single_file(hive, cache):
     flat, parts = load(SAMPLE_DIR, snapshot=False), load(hive)
     assert parts.files["posts"].format == "hive" and len(parts.files["posts"].parts) > 12
     order = ["post_id"]
@@ -180,13 +197,8 @@ def test_a_hive_posts_folder_loads_like_the_single_file(tmp_path, cache):
     assert_same_dataset(parts, load(hive))  # and through its snapshot
 
 
-def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(tmp_path, cache):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    hive = tmp_path / "hive"
-    convert_dataset(SAMPLE_DIR, hive)
-    files = sorted((hive / "posts").glob("month=*/part-0.parquet"))
+def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(hive, cache):
+    files = month_files(hive)
     moved, into = files[3], files[5]
     table = pq.read_table(moved)
     pq.write_table(pa.concat_tables([pq.read_table(into), table.slice(0, 1)]), into)
@@ -202,9 +214,7 @@ def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(tmp_p
     assert rejected["file"].tolist() == [str(into)] and rejected["line"].tolist() == [rows]
 
 
-def test_rank_reads_a_hive_folder_with_the_pandas_engine(tmp_path, cache):
-    hive = tmp_path / "hive"
-    convert_dataset(SAMPLE_DIR, hive)
+def test_rank_reads_a_hive_folder_with_the_pandas_engine(hive, cache):
     env = {**os.environ, snapshot.CACHE_ENV: str(cache)}
     for extra in (["--level", "member", "--top", "20"], ["--segment", "e-sante", "--movements"]):
         outputs = [subprocess.run([sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(folder),
@@ -215,12 +225,7 @@ def test_rank_reads_a_hive_folder_with_the_pandas_engine(tmp_path, cache):
 
 
 def test_the_folder_as_written_is_part_of_the_key(sample, cache, monkeypatch):
-    posts = sample / "posts.csv"
-    lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)
-    fields = lines[7].split(",")
-    fields[1] = "no-such-account"
-    lines[7] = ",".join(fields)
-    posts.write_text("".join(lines), encoding="utf-8")
+    posts = refer_to_an_unknown_account(sample)
     monkeypatch.chdir(sample.parent)
     relative = load(sample.name, on_error="reject")
     absolute = load(sample, on_error="reject")  # the same folder written another way: its own snapshot
@@ -229,13 +234,8 @@ def test_the_folder_as_written_is_part_of_the_key(sample, cache, monkeypatch):
     assert absolute.report.rejected["file"].tolist() == [str(posts)]
 
 
-def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(tmp_path, cache):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    hive = tmp_path / "hive"
-    convert_dataset(SAMPLE_DIR, hive)
-    files = sorted((hive / "posts").glob("month=*/part-0.parquet"))
+def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(hive, cache):
+    files = month_files(hive)
     first, later = files[2], files[4]
     original = pq.read_table(first)
     copied = pq.read_table(later)

@@ -18,20 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from influence_lib.hive_folder import MONTH_FOLDER, POSTS_FOLDER, MonthFile, list_month_files  # noqa: F401 (re-exported)
+from influence_lib.hive_folder import (  # noqa: F401 (re-exported)
+    MONTH_FOLDER,
+    POSTS_FOLDER,
+    MonthFile,
+    list_month_files,
+    month_end,
+    month_start,
+)
 
 ROWS_PER_FILE = 4_000_000  # rows per Parquet file of a month; a larger month gets part-0, part-1...
 ROW_GROUP_ROWS = 1_000_000
-
-
-def month_start(month: str) -> pd.Timestamp:
-    """The first instant (UTC) of a month written ``YYYY-MM``."""
-    return pd.Timestamp(f"{month}-01", tz="UTC")
-
-
-def month_end(month: str) -> pd.Timestamp:
-    """The first instant (UTC) after a month written ``YYYY-MM``."""
-    return month_start(month) + pd.offsets.MonthBegin(1)
 
 
 def months_overlapping(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
