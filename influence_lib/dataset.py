@@ -11,6 +11,7 @@ import pandas as pd
 from influence_lib.arrow import positions
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import OptOut, remove_opted_out
+from influence_lib.post_arrays import AccountArrays, PostArrays
 from influence_lib.readers import TableFile, read_tables
 from influence_lib.settings import DatasetSettings, load_dataset_settings
 from influence_lib.snapshot import SnapshotStore
@@ -74,6 +75,18 @@ class Dataset:
                 posts=positions(self.posts["account_id"], self.accounts["account_id"]).astype(np.int32),
             )
         return self._derived["parents"]
+
+    def post_arrays(self) -> PostArrays:
+        """The posts' columns the scoring rules read, as numpy arrays (computed once, then kept)."""
+        if "post_arrays" not in self._derived:
+            self._derived["post_arrays"] = PostArrays.from_table(self.posts)
+        return self._derived["post_arrays"]
+
+    def account_arrays(self) -> AccountArrays:
+        """The accounts' columns the scoring rules read, as numpy arrays (computed once, then kept)."""
+        if "account_arrays" not in self._derived:
+            self._derived["account_arrays"] = AccountArrays.from_table(self.accounts)
+        return self._derived["account_arrays"]
 
 
 @dataclass(frozen=True)

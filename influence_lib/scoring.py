@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from influence_lib.arrow import TEXT as _TEXT
-from influence_lib.arrow import arrow_text as _arrow_text
 from influence_lib.arrow import is_arrow_text as _is_arrow_text
-from influence_lib.arrow import is_in as _in
 from influence_lib.arrow import positions
 from influence_lib.arrow import take_rows as _rows
-from influence_lib.dataset import Dataset
-from influence_lib.settings import DEFAULT_METHODOLOGY, METRICS, PLATFORMS, Methodology, Period
+from influence_lib.dataset import Dataset, Parents
+from influence_lib.post_rules import count_posts
+from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period
 
 DIRECTION_SCORE_COLUMNS = ["org_id", "name", "segment", "score", "engagement", "posts", "active_members", "members"]
 MEMBER_SCORE_COLUMNS = ["member_id", "full_name", "org_id", "score", "engagement", "posts"]
 FOLLOWER_COLUMNS = ["followers", "followers_known_share"]  # after the Direction columns, per_1000_followers only
 QUOTIENT_DECIMALS = 6  # a normalised score (a quotient) is rounded to 6 decimals
-REQUIRED_METRICS = ("likes", "comments", "shares")
-
-
-def _weights_are_integers(methodology: Methodology) -> bool:
-    weights = [methodology.metric_weight(m) for m in METRICS] + [methodology.platform_weight(p) for p in PLATFORMS]
-    return all(float(w).is_integer() for w in weights)
-
-
-def _as_number(values: np.ndarray, methodology: Methodology) -> np.ndarray:
-    if not _weights_are_integers(methodology):
-        return values
-    return np.rint(values, out=values).astype(np.int64)
 
 
 def _scope(dataset: Dataset, sector: str, segment: str | None):
@@ -50,21 +34,46 @@ def _scope(dataset: Dataset, sector: str, segment: str | None):
 
 def _scope_rows(dataset: Dataset, sector: str, segment: str | None):
     """:func:`_scope`, plus the mask of the dataset's accounts that are in the scope."""
-    dataset.settings.sector(sector)  # raises KeyError naming the known sectors
-    orgs = dataset.organizations
-    mask = (orgs["sector"] == sector).to_numpy(dtype=bool)
+    org_kept, member_org, member_kept, account_member, account_kept = scope_positions(
+        dataset.organizations, dataset.parents(), dataset.settings, sector, segment)
+    return (_rows(dataset.organizations, org_kept), _rows(dataset.members, member_kept), _rows(dataset.accounts, account_kept),
+            member_org, account_member, account_kept)
+
+
+def scope_positions(organizations: pd.DataFrame, parents: Parents, settings, sector: str, segment: str | None):
+    """Which rows of a dataset's tables are in a sector (or one segment), and where their parents are among them.
+
+    Parameters
+    ----------
+    organizations : pandas.DataFrame
+        The dataset's organisations (``sector``, ``segment``).
+    parents : Parents
+        The dataset's parent positions (:meth:`influence_lib.dataset.Dataset.parents`).
+    settings : DatasetSettings
+        Its settings (``KeyError`` naming the known sectors or segments for an unknown key).
+    sector : str
+    segment : str or None
+
+    Returns
+    -------
+    org_kept, member_kept, account_kept : numpy.ndarray
+        ``bool`` masks over the dataset's organisations, members and accounts (returned in the
+        order ``org_kept, member_org, member_kept, account_member, account_kept``).
+    member_org : numpy.ndarray
+        ``int32``: position, among the kept organisations, of each kept member's organisation.
+    account_member : numpy.ndarray
+        ``int32``: position, among the kept members, of each kept account's member.
+    """
+    settings.sector(sector)  # raises KeyError naming the known sectors
+    org_kept = (organizations["sector"] == sector).to_numpy(dtype=bool)
     if segment is not None:
-        dataset.settings.sector(sector).segment(segment)
-        mask = mask & (orgs["segment"] == segment).to_numpy(dtype=bool)
-    parents = dataset.parents()  # positions in the whole tables, renumbered within the scope
-    orgs = _rows(orgs, mask)
-    member_org = parents.within("members", mask)
+        settings.sector(sector).segment(segment)
+        org_kept = org_kept & (organizations["segment"] == segment).to_numpy(dtype=bool)
+    member_org = parents.within("members", org_kept)  # positions in the whole tables, renumbered within the scope
     member_kept = member_org >= 0
-    members = _rows(dataset.members, member_kept)
     account_member = parents.within("accounts", member_kept)
     account_kept = account_member >= 0
-    accounts = _rows(dataset.accounts, account_kept)
-    return orgs, members, accounts, member_org[member_kept], account_member[account_kept], account_kept
+    return org_kept, member_org[member_kept], member_kept, account_member[account_kept], account_kept
 
 
 def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -115,84 +124,27 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
         order.
     """
     orgs, members, accounts, member_org, account_member, account_kept = _scope_rows(dataset, sector, segment)
+    found = count_posts(dataset.post_arrays(), dataset.parents(), account_kept, account_member,
+                        dataset.account_arrays().platform, period, methodology)
     posts = dataset.posts
-    stamps = posts["published_at"]
-    keep = (
-        _in(posts["kind"], methodology.counted_kinds)
-        & (stamps >= period.start).to_numpy(dtype=bool)
-        & (stamps < period.end).to_numpy(dtype=bool)
-    )
-    # each post's account in the scope (-1: outside it), as 32-bit positions: 10^7 of them
-    account_pos = dataset.parents().within("posts", account_kept, keep)
-    in_scope = account_pos >= 0
-    if not in_scope.all():  # posts of accounts outside the sector (or segment)
-        keep[keep] = in_scope
-        account_pos = account_pos[in_scope]
     kept = list(posts.columns) if columns is None else [c for c in posts.columns if c in columns]
-    counted = _rows(posts[kept], keep)
-    member_pos = account_member.astype(np.int32)[account_pos]
-    platform = _platform_codes(accounts["platform"])[account_pos]
-    del account_pos
-
-    engagement, empty = _engagement(posts, keep, methodology)
-    platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
-    if (platform_weights != 1).any():
-        engagement *= platform_weights[platform]
-
+    counted = _rows(posts[kept], found.rows)
     # codes in range by construction (positions in these very tables): not checked again
-    counted["member_id"] = pd.Categorical.from_codes(member_pos, dtype=pd.CategoricalDtype(members["member_id"]),
+    counted["member_id"] = pd.Categorical.from_codes(found.member, dtype=pd.CategoricalDtype(members["member_id"]),
                                                      validate=False)
-    counted["org_id"] = pd.Categorical.from_codes(member_org.astype(np.int32)[member_pos],
+    counted["org_id"] = pd.Categorical.from_codes(member_org.astype(np.int32)[found.member],
                                                   dtype=pd.CategoricalDtype(orgs["org_id"]), validate=False)
-    counted["platform"] = pd.Categorical.from_codes(platform, categories=PLATFORMS)
-    counted["engagement"] = _as_number(engagement, methodology)
-    counted["has_empty_count"] = empty
-    if methodology.scores_posts_as_engagement:
-        counted["score"] = counted["engagement"]  # the same values: copy-on-write shares them
-    else:
-        counted["score"] = post_scores(counted["engagement"].to_numpy(), methodology)
+    counted["platform"] = pd.Categorical.from_codes(found.platform, categories=PLATFORMS)
+    counted["engagement"] = found.engagement
+    counted["has_empty_count"] = found.has_empty_count
+    # the score is the engagement itself unless posts are capped or transformed: then the columns share it
+    counted["score"] = counted["engagement"] if found.score is found.engagement else found.score
     return counted
-
-
-def _platform_codes(platforms: pd.Series) -> np.ndarray:
-    """Code of each account's platform in ``PLATFORMS``."""
-    codes = pc.index_in(_arrow_text(platforms), value_set=pa.array(list(PLATFORMS), type=_TEXT))
-    return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
 
 
 def _values(column: pd.Series):
     """A column's values for a new frame: Arrow text kept as is (a numpy copy would be Python objects)."""
     return column.array if _is_arrow_text(column.dtype) else column.to_numpy()
-
-
-def _engagement(posts: pd.DataFrame, rows: np.ndarray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sum of the metrics of the kept posts (``rows``, a mask), and whether a required one is empty.
-
-    The weighted counts are summed over every post, column by column (Arrow fills the empty
-    ones), and the kept posts taken once at the end: one selection instead of one per column.
-    An empty count adds nothing; an absent column (no such count collected) reads as empty
-    everywhere.
-
-    Returns
-    -------
-    engagement : numpy.ndarray
-        float64, before platform weights.
-    has_empty_count : numpy.ndarray
-        bool: likes, comments or shares empty.
-    """
-    engagement, empty = np.zeros(len(posts)), np.zeros(len(posts), dtype=bool)
-    for metric in METRICS:
-        if metric not in posts.columns:
-            empty |= metric in REQUIRED_METRICS
-            continue
-        values = pa.array(posts[metric])  # in Arrow: faster than pandas' masked arrays here
-        weight = methodology.metric_weight(metric)
-        if weight:
-            counts = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
-            engagement += counts if weight == 1 else counts * float(weight)
-        if metric in REQUIRED_METRICS:
-            empty |= pc.is_null(values).to_numpy(zero_copy_only=False)
-    return engagement[rows], empty[rows]
 
 
 def _codes(column: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -219,11 +171,10 @@ def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
         caps or transforms posts).
     """
     codes = _codes(posts["member_id"], members["member_id"])
-    n = len(members)
-    engagement = _group_sum(codes, posts["engagement"], n)
     same = "score" not in posts.columns or _same_values(posts["score"], posts["engagement"])
-    score = engagement if same else _group_sum(codes, posts["score"], n)
-    counts = np.bincount(codes, minlength=n).astype(np.int64)
+    engagement = posts["engagement"].to_numpy()
+    score, engagement, counts = member_totals(codes, engagement, engagement if same else posts["score"].to_numpy(),
+                                              len(members))
     return pd.DataFrame({
         "member_id": _values(members["member_id"]),
         "full_name": _values(members["full_name"]),
@@ -234,6 +185,28 @@ def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def member_totals(codes: np.ndarray, engagement: np.ndarray, score: np.ndarray, n: int):
+    """Sums per member of counted posts: score, engagement and number of posts.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Each counted post's member, as a position in ``0..n-1``.
+    engagement, score : numpy.ndarray
+        Each counted post's engagement and score (``score`` may be ``engagement`` itself).
+    n : int
+        Number of members.
+
+    Returns
+    -------
+    score, engagement, posts : numpy.ndarray
+        Per member: ``int64`` sums of whole numbers, ``float64`` otherwise; ``posts`` ``int64``.
+    """
+    total = _group_sum(codes, engagement, n)
+    score_total = total if score is engagement else _group_sum(codes, score, n)
+    return score_total, total, np.bincount(codes, minlength=n).astype(np.int64)
+
+
 def _same_values(a: pd.Series, b: pd.Series) -> bool:
     """True when two columns are views of the same buffer (the default methodology's score is its engagement)."""
     x, y = a.to_numpy(), b.to_numpy()
@@ -241,10 +214,10 @@ def _same_values(a: pd.Series, b: pd.Series) -> bool:
             and x.__array_interface__["data"][0] == y.__array_interface__["data"][0])
 
 
-def _group_sum(codes: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
-    """Sum of ``values`` per group code: int64 for whole-number columns, float64 otherwise."""
-    total = np.bincount(codes, weights=values.to_numpy(dtype=float), minlength=n)
-    return total.round().astype(np.int64) if pd.api.types.is_integer_dtype(values) else total
+def _group_sum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per group code: int64 for whole-number values, float64 otherwise."""
+    total = np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=n)
+    return total.round().astype(np.int64) if np.asarray(values).dtype.kind in "iub" else total
 
 
 def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
@@ -276,49 +249,85 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
         and ``followers_known_share`` (their share of the members; empty without members).
     """
     codes = positions(member_scores["org_id"], organizations["org_id"])
-    n = len(organizations)
-    engagement = _group_sum(codes, member_scores["engagement"], n)
-    member_score = member_scores["score"]
-    posts_count = np.bincount(codes, weights=member_scores["posts"].to_numpy(dtype=float), minlength=n).astype(np.int64)
-    active = np.bincount(codes, weights=(member_scores["posts"].to_numpy() > 0), minlength=n).astype(np.int64)
-    members = np.bincount(codes, minlength=n).astype(np.int64)
-    by_followers = methodology.normalization == "per_1000_followers"
-    if by_followers:
-        if followers is None or len(followers) != len(member_scores):
-            raise ValueError("per_1000_followers needs the followers of every member (member_followers)")
-        known = ~np.isnan(followers)
-        counted = known  # the members whose posts count: those whose followers are known
-    else:
-        counted = np.ones(len(member_scores), dtype=bool)
-    score_sum = _group_sum(codes[counted], member_score[counted], n)
-    best = None
+    post_member = None
     if methodology.drop_best_posts:
         if posts is None:
             raise ValueError("drop_best_posts needs the scored posts (score_posts)")
         post_member = _codes(posts["member_id"], member_scores["member_id"])
-        post_org = np.where(post_member >= 0, codes[post_member], -1)
-        keep = (post_org >= 0) & counted[post_member]
-        best = best_post_scores(post_org[keep], posts["score"].to_numpy()[keep], n)
-    known_followers = None
-    if by_followers:
-        known_followers = np.bincount(codes[known], weights=followers[known], minlength=n)
-    score = normalized_score(score_sum, members, active, methodology, best_post=best, followers=known_followers)
+    totals = direction_totals(codes, member_scores["score"].to_numpy(), member_scores["engagement"].to_numpy(),
+                              member_scores["posts"].to_numpy(), len(organizations), methodology, followers,
+                              post_member, None if posts is None else posts["score"].to_numpy())
     frame = pd.DataFrame({
         "org_id": _values(organizations["org_id"]),
         "name": _values(organizations["name"]),
         "segment": _values(organizations["segment"]),
-        "score": score,
+        **totals,
+    })
+    return frame
+
+
+def direction_totals(codes: np.ndarray, member_score: np.ndarray, member_engagement: np.ndarray,
+                     member_posts: np.ndarray, n: int, methodology: Methodology, followers: np.ndarray | None = None,
+                     post_member: np.ndarray | None = None, post_score: np.ndarray | None = None) -> dict:
+    """The rules of :func:`score_directions` on arrays: each Direction's sums over its members, and its score.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Each member's Direction, as a position in ``0..n-1``.
+    member_score, member_engagement, member_posts : numpy.ndarray
+        Per member (:func:`member_totals`).
+    n : int
+        Number of Directions.
+    methodology : Methodology
+    followers : numpy.ndarray, optional
+        Per member (:func:`followers_per_member`); required for ``per_1000_followers``.
+    post_member, post_score : numpy.ndarray, optional
+        Each counted post's member (a position among the members) and score; required when
+        ``drop_best_posts`` is 1.
+
+    Returns
+    -------
+    dict
+        ``score, engagement, posts, active_members, members`` (and with ``per_1000_followers``,
+        ``followers`` and ``followers_known_share``), arrays in the Directions' order.
+    """
+    engagement = _group_sum(codes, member_engagement, n)
+    posts_count = np.bincount(codes, weights=np.asarray(member_posts, dtype=float), minlength=n).astype(np.int64)
+    active = np.bincount(codes, weights=(np.asarray(member_posts) > 0), minlength=n).astype(np.int64)
+    members = np.bincount(codes, minlength=n).astype(np.int64)
+    by_followers = methodology.normalization == "per_1000_followers"
+    if by_followers:
+        if followers is None or len(followers) != len(codes):
+            raise ValueError("per_1000_followers needs the followers of every member (member_followers)")
+        known = ~np.isnan(followers)
+        counted = known  # the members whose posts count: those whose followers are known
+    else:
+        counted = np.ones(len(codes), dtype=bool)
+    score_sum = _group_sum(codes[counted], np.asarray(member_score)[counted], n)
+    best = None
+    if methodology.drop_best_posts:
+        if post_member is None or post_score is None:
+            raise ValueError("drop_best_posts needs the scored posts (score_posts)")
+        post_org = np.where(post_member >= 0, codes[post_member], -1)
+        keep = (post_org >= 0) & counted[post_member]
+        best = best_post_scores(post_org[keep], np.asarray(post_score)[keep], n)
+    known_followers = None
+    if by_followers:
+        known_followers = np.bincount(codes[known], weights=followers[known], minlength=n)
+    totals = {
+        "score": normalized_score(score_sum, members, active, methodology, best_post=best, followers=known_followers),
         "engagement": engagement,
         "posts": posts_count,
         "active_members": active,
         "members": members,
-    })
+    }
     if by_followers:
-        frame["followers"] = known_followers.round().astype(np.int64)
+        totals["followers"] = known_followers.round().astype(np.int64)
         share = np.full(n, np.nan)
         np.divide(np.bincount(codes[known], minlength=n), members, out=share, where=members > 0)
-        frame["followers_known_share"] = share.round(QUOTIENT_DECIMALS)
-    return frame
+        totals["followers_known_share"] = share.round(QUOTIENT_DECIMALS)
+    return totals
 
 
 def best_post_scores(org_codes: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
@@ -357,76 +366,29 @@ def member_followers(members: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarra
         float64, in the members' order.
     """
     codes = positions(accounts["member_id"], members["member_id"])
+    counts = accounts["followers"].to_numpy(dtype=float, na_value=np.nan) if "followers" in accounts.columns \
+        else np.full(len(accounts), np.nan)
+    return followers_per_member(codes, counts, len(members))
+
+
+def followers_per_member(codes: np.ndarray, followers: np.ndarray, n: int) -> np.ndarray:
+    """The rule of :func:`member_followers` on arrays.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Each account's member, as a position in ``0..n-1`` (-1: not one of them, left out).
+    followers : numpy.ndarray
+        Each account's followers, ``float64``, NaN when unknown.
+    n : int
+        Number of members.
+    """
     inside = codes >= 0
-    counts = accounts["followers"].to_numpy(dtype=float, na_value=np.nan)[inside] if "followers" in accounts.columns \
-        else np.full(int(inside.sum()), np.nan)
-    codes = codes[inside]
-    unknown = np.bincount(codes, weights=np.isnan(counts), minlength=len(members)) > 0
-    total = np.bincount(codes, weights=np.nan_to_num(counts), minlength=len(members))
+    counts, codes = followers[inside], codes[inside]
+    unknown = np.bincount(codes, weights=np.isnan(counts), minlength=n) > 0
+    total = np.bincount(codes, weights=np.nan_to_num(counts), minlength=n)
     total[unknown] = np.nan
     return total
-
-
-def post_cap(engagement: np.ndarray, methodology: Methodology) -> float | None:
-    """The engagement cap of a methodology's ``post_cap`` over these posts, or ``None`` when uncapped.
-
-    The cap is the ``inverted_cdf`` quantile (:func:`ordered_quantile`): the smallest engagement
-    such that at least that share of the posts are at or below it, an engagement some post has.
-    """
-    quantile = methodology.cap_quantile
-    if quantile is None or len(engagement) == 0:
-        return None
-    return ordered_quantile(np.sort(engagement), np.arange(1, len(engagement) + 1), quantile)
-
-
-def ordered_quantile(ordered: np.ndarray, cumulative_weights: np.ndarray, quantile: float):
-    """The weighted ``inverted_cdf`` quantile of sorted values.
-
-    Parameters
-    ----------
-    ordered : numpy.ndarray
-        Values in ascending order.
-    cumulative_weights : numpy.ndarray
-        Cumulative sum of their weights in that order (``1, 2, ..., n`` for plain posts; a
-        bootstrap replicate's weights otherwise).
-    quantile : float
-        In (0, 1).
-
-    Returns
-    -------
-    scalar
-        The first value whose cumulative weight reaches ``quantile`` of the total weight.
-    """
-    at = np.searchsorted(cumulative_weights, quantile * cumulative_weights[-1], side="left")
-    return ordered[min(int(at), len(ordered) - 1)]
-
-
-def post_scores(engagement: np.ndarray, methodology: Methodology, cap=None) -> np.ndarray:
-    """Each post's score contribution: its engagement, capped at ``post_cap``, then ``post_transform``.
-
-    Parameters
-    ----------
-    engagement : numpy.ndarray
-        The posts' engagement (:func:`score_posts`).
-    methodology : Methodology
-    cap : scalar, optional
-        The cap to apply (default: :func:`post_cap` of these posts). A bootstrap replicate passes
-        its own.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``engagement`` itself when the methodology neither caps nor transforms; otherwise
-        ``min(engagement, cap)`` (same dtype), and ``log(1 + that)`` (float) with ``log1p``.
-    """
-    if methodology.scores_posts_as_engagement:
-        return engagement
-    if cap is None:
-        cap = post_cap(engagement, methodology)
-    values = engagement if cap is None else np.minimum(engagement, cap)
-    if methodology.post_transform == "log1p":
-        values = np.log1p(np.asarray(values, dtype=float))
-    return values
 
 
 def normalized_score(engagement: np.ndarray, members: np.ndarray, active_members: np.ndarray,

@@ -119,7 +119,7 @@ class ChoiceScorer:
     counts and ``start + start_shift <= published_at < end + end_shift``; its engagement is
     ``likes·w_likes + comments·w_comments + shares·w_shares + quotes·w_quotes`` times its
     platform's weight; ``post_cap`` caps it at the quantile of the counted posts of the sector,
-    as :func:`influence_lib.scoring.post_cap` does. With the nominal choices the scores are the
+    as :func:`influence_lib.post_rules.post_cap` does. With the nominal choices the scores are the
     scope's own (up to the last bits of float sums).
 
     Parameters

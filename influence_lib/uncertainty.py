@@ -18,8 +18,9 @@ import pandas as pd
 from scipy import sparse
 
 from influence_lib.arrow import positions
+from influence_lib.post_rules import post_scores
 from influence_lib.scope import LEVEL_KEYS, LEVELS, ScoredScope
-from influence_lib.scoring import member_followers, normalized_score, post_scores
+from influence_lib.scoring import member_followers, normalized_score
 from influence_lib.stats import (
     RANK_SUMMARY_COLUMNS,
     TailIndex,
@@ -145,7 +146,7 @@ class ReplicateScorer:
     def caps(self, weights: np.ndarray) -> np.ndarray:
         """Each replicate's cap: the weighted ``inverted_cdf`` quantile of the sampled posts' engagement.
 
-        The same value as :func:`influence_lib.scoring.ordered_quantile` over the cumulative
+        The same value as :func:`influence_lib.post_rules.ordered_quantile` over the cumulative
         weights, found from the top of the order: with ``T`` the replicate's total weight and
         ``S_j`` the weight of the posts from position ``j`` up, the cap is the post at ``j - 1``
         for the smallest ``j`` with ``T - S_j >= quantile * T`` (the cumulative weight reached).

@@ -21,8 +21,8 @@ import yaml
 
 from influence_lib.cli import main
 from influence_lib.errors import SettingsError
+from influence_lib.post_rules import ordered_quantile, post_cap
 from influence_lib.scope import build_scope
-from influence_lib.scoring import ordered_quantile, post_cap
 from influence_lib.settings import (
     DEFAULT_METHODOLOGY,
     Methodology,

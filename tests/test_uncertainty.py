@@ -305,7 +305,7 @@ def test_rank_without_the_best_post_against_brute_force(random_dirs, methodology
 def test_replicate_caps_are_the_weighted_quantile_of_each_replicate(random_dirs, cap):
     """The caps found from the top of the order equal ordered_quantile over the full cumulative weights,
     also for replicates that draw nothing."""
-    from influence_lib.scoring import ordered_quantile
+    from influence_lib.post_rules import ordered_quantile
     from influence_lib.stats import poisson_weights
     from influence_lib.uncertainty import ReplicateScorer
 

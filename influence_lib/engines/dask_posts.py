@@ -2,8 +2,9 @@
 
 Everything here runs on the workers (except :func:`plan_pieces`), one piece at a time, with the
 pandas engine's own rules: :func:`influence_lib.validation` types and checks each piece's rows
-(the same messages, with the file and row of the piece), and
-:func:`influence_lib.scoring.score_posts` picks and scores its counted posts. What the pandas
+(the same messages, with the file and row of the piece), and the rules of
+:mod:`influence_lib.post_rules` pick and score its counted posts, as for
+:func:`influence_lib.scoring.score_posts`. What the pandas
 engine checks across the whole table is checked across pieces by the caller
 (:mod:`influence_lib.engines.dask_scope`): duplicate ``post_id`` and a reference column that
 matches nothing.
@@ -25,8 +26,10 @@ from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import WRONG_MONTH
+from influence_lib.post_arrays import PostArrays
+from influence_lib.post_rules import counted_posts, post_engagement
 from influence_lib.schema import TABLES
-from influence_lib.settings import METRICS, PLATFORMS, DatasetSettings, Methodology, Period
+from influence_lib.settings import PLATFORMS, DatasetSettings, Methodology, Period
 from influence_lib.stats.keyed import stable_keys
 
 PIECE_ROWS = 2_000_000  # rows of one piece at most (a file's row groups are grouped up to this)
@@ -457,32 +460,6 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
                                           int(present.sum()), int(known.sum()))
 
 
-def engagement(posts: pd.DataFrame, platform: np.ndarray, methodology: Methodology) -> tuple[np.ndarray, np.ndarray]:
-    """Each post's engagement and whether a required count is empty: the rule of :func:`influence_lib.scoring.score_posts`.
-
-    The weighted sum of the metrics (an empty count, or a column absent, adds nothing), times the
-    platform's weight; whole numbers (int64) when every weight is one. ``has_empty_count``:
-    likes, comments or shares empty.
-    """
-    total, empty = np.zeros(len(posts)), np.zeros(len(posts), dtype=bool)
-    for metric in METRICS:
-        values = posts[metric] if metric in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="Int64")
-        missing = values.isna().to_numpy()
-        if metric in ("likes", "comments", "shares"):
-            empty |= missing
-        weight = methodology.metric_weight(metric)
-        if weight:
-            counts = values.to_numpy(dtype=float, na_value=0.0)
-            total += counts if weight == 1 else counts * float(weight)
-    weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
-    if (weights != 1).any():
-        total *= weights[platform]
-    every = [methodology.metric_weight(m) for m in METRICS] + list(weights)
-    if all(float(w).is_integer() for w in every):
-        total = np.rint(total).astype(np.int64)
-    return total, empty
-
-
 def score_piece_posts(valid: pd.DataFrame, where: np.ndarray, ctx: PieceContext) -> list[pd.DataFrame]:
     """The counted posts of valid rows for each period: ``member`` (code in ``ctx.members``), ``engagement``, kept columns.
 
@@ -496,15 +473,13 @@ def score_piece_posts(valid: pd.DataFrame, where: np.ndarray, ctx: PieceContext)
     methodology = ctx.methodology
     member = np.where(where >= 0, ctx.lookup.member[np.maximum(where, 0)], -1)
     platform_of = ctx.lookup.platform[np.maximum(where, 0)]
-    kinds = codes_in(valid["kind"], list(methodology.counted_kinds)) >= 0
-    stamps = valid["published_at"]
+    arrays = PostArrays.from_table(valid)
     counted = []
     for period in ctx.periods:
-        keep = (kinds & (stamps >= period.start).to_numpy(dtype=bool) & (stamps < period.end).to_numpy(dtype=bool)
-                & (member >= 0))
+        keep = counted_posts(arrays, period, methodology) & (member >= 0)
         rows = valid.loc[keep] if not keep.all() else valid
         platform = platform_of[keep]
-        value, empty = engagement(rows, platform, methodology)
+        value, empty = post_engagement(arrays, keep, platform, methodology)
         codes = member[keep].astype(np.int32)
         if ctx.keep is None:
             counted.append(pd.DataFrame({"member": codes, "engagement": value}))

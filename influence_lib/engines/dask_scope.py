@@ -30,16 +30,11 @@ from influence_lib.dataset import Dataset
 from influence_lib.engines import dask_posts as dp
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import remove_opted_out
+from influence_lib.post_rules import ordered_quantile, post_scores
 from influence_lib.readers import TableFile, read_table
 from influence_lib.schema import TABLES
 from influence_lib.scope import PeriodScores, ScoredScope
-from influence_lib.scoring import (
-    member_followers,
-    ordered_quantile,
-    post_scores,
-    score_directions,
-    sector_scope,
-)
+from influence_lib.scoring import member_followers, score_directions, sector_scope
 from influence_lib.settings import DEFAULT_METHODOLOGY, Methodology, Period, load_dataset_settings
 from influence_lib.validation import ValidationReport, validate_tables
 
@@ -69,7 +64,7 @@ def _sum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def member_sums(scored: dp.ScoredPiece, period: int, n_members: int, methodology: Methodology, cap) -> MemberSums:
     """One piece's :class:`MemberSums` for a period (a worker's task): groups on integer member codes.
 
-    Each post's score is :func:`influence_lib.scoring.post_scores` of its engagement with the
+    Each post's score is :func:`influence_lib.post_rules.post_scores` of its engagement with the
     sector's ``cap`` (computed over every piece), as the pandas engine scores it.
     """
     frame = scored.counted[period]

@@ -1,0 +1,121 @@
+"""The columns the scoring rules read, as plain numpy arrays: built once per dataset, kept in its snapshot.
+
+Scoring reads few columns of the posts (kind, publication time, counts) and of the accounts
+(platform, followers). Held as numpy arrays (codes, integers, masks), the rules of
+:mod:`influence_lib.scoring` apply to them the same way whether they come from a typed table,
+a Dask piece or a memory-mapped snapshot: one implementation of each rule for every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from influence_lib.arrow import positions
+from influence_lib.settings import KINDS, METRICS, PLATFORMS, Period
+
+NO_CODE = -1  # a value outside the known choices (or missing)
+
+
+def choice_codes(values: pd.Series, choices: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in ``choices`` (``int8``; -1 when absent or missing)."""
+    return positions(values, pd.Series(list(choices), dtype="str")).astype(np.int8)
+
+
+def period_bounds(period: Period) -> tuple[int, int]:
+    """The half-open period as microseconds since the epoch, rounded up.
+
+    ``start <= t < end`` holds for a whole number of microseconds ``t`` exactly when it holds for
+    the period's own timestamps (which may fall between two microseconds).
+    """
+    return -(-period.start.value // 1000), -(-period.end.value // 1000)
+
+
+@dataclass(frozen=True)
+class PostArrays:
+    """The posts' columns the scoring rules read, one value per post, in the table's order.
+
+    Attributes
+    ----------
+    kind : numpy.ndarray
+        ``int8``: position of the post's kind in :data:`~influence_lib.settings.KINDS` (-1: other).
+    published_at : numpy.ndarray
+        ``int64``: microseconds since 1970-01-01 UTC (the smallest int64 when missing: never in a period).
+    counts : dict[str, numpy.ndarray]
+        Per metric present in the table: ``int64`` counts, an empty count read as 0.
+    empty : dict[str, numpy.ndarray]
+        Per metric present with at least one empty count: ``bool``, true where it is empty.
+    """
+
+    kind: np.ndarray
+    published_at: np.ndarray
+    counts: dict
+    empty: dict
+
+    def __len__(self) -> int:
+        """Number of posts."""
+        return len(self.kind)
+
+    @classmethod
+    def from_table(cls, posts: pd.DataFrame) -> PostArrays:
+        """The arrays of a typed posts table (counts without empty values are not copied)."""
+        stamps = posts["published_at"]
+        if len(stamps) and getattr(stamps.dtype, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC")
+        counts, empty = {}, {}
+        for metric in METRICS:
+            if metric not in posts.columns:
+                continue
+            column = posts[metric]
+            missing = column.isna().to_numpy()
+            counts[metric] = column.to_numpy(dtype=np.int64, na_value=0)
+            if missing.any():
+                empty[metric] = missing
+        return cls(choice_codes(posts["kind"], KINDS),
+                   stamps.to_numpy(dtype="datetime64[us]").view(np.int64), counts, empty)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array by a flat name (see :meth:`from_arrays`)."""
+        return {"kind": self.kind, "published_at": self.published_at,
+                **{f"count.{m}": v for m, v in self.counts.items()}, **{f"empty.{m}": v for m, v in self.empty.items()}}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> PostArrays:
+        """The inverse of :meth:`arrays`."""
+        part = {prefix: {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
+                for prefix in ("count", "empty")}
+        return cls(arrays["kind"], arrays["published_at"], part["count"], part["empty"])
+
+
+@dataclass(frozen=True)
+class AccountArrays:
+    """The accounts' columns the scoring rules read, one value per account, in the table's order.
+
+    Attributes
+    ----------
+    platform : numpy.ndarray
+        ``int8``: position of the platform in :data:`~influence_lib.settings.PLATFORMS` (-1: other).
+    followers : numpy.ndarray
+        ``float64``: followers, NaN when unknown (or not collected).
+    """
+
+    platform: np.ndarray
+    followers: np.ndarray
+
+    @classmethod
+    def from_table(cls, accounts: pd.DataFrame) -> AccountArrays:
+        """The arrays of a typed accounts table."""
+        followers = (accounts["followers"].to_numpy(dtype=float, na_value=np.nan) if "followers" in accounts.columns
+                     else np.full(len(accounts), np.nan))
+        return cls(choice_codes(accounts["platform"], PLATFORMS), followers)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array by name (see :meth:`from_arrays`)."""
+        return {"platform": self.platform, "followers": self.followers}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> AccountArrays:
+        """The inverse of :meth:`arrays`."""
+        return cls(arrays["platform"], arrays["followers"])
