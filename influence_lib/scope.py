@@ -19,10 +19,11 @@ from influence_lib.ranking import (
 )
 from influence_lib.scoring import (
     FOLLOWER_COLUMNS,
-    member_followers,
-    score_directions,
-    score_members,
-    score_posts,
+    counted_posts_frame,
+    direction_scores_frame,
+    member_scores_frame,
+    scope_rows,
+    score_scope,
     sector_scope,
 )
 from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period, Sector, shown_platforms
@@ -193,9 +194,8 @@ class ScoredScope:
 
 def score_period(dataset: Dataset, sector: str, period: Period, methodology: Methodology,
                  organizations: pd.DataFrame, members: pd.DataFrame,
-                 post_columns: list[str] | tuple[str, ...] | None = None,
-                 accounts: pd.DataFrame | None = None) -> PeriodScores:
-    """Score one period of a sector: the only place that calls the scoring functions.
+                 post_columns: list[str] | tuple[str, ...] | None = None) -> PeriodScores:
+    """Score one period of a sector (:func:`influence_lib.scoring.score_scope`) and build its tables.
 
     Posts are scored over the whole sector and period (so a ``post_cap`` is the sector's
     quantile for that period), members sum their posts, Directions sum their members and apply
@@ -212,22 +212,16 @@ def score_period(dataset: Dataset, sector: str, period: Period, methodology: Met
     post_columns : list of str, optional
         Columns of the posts to keep (default all; ``[]`` for rankings only, which saves copying
         texts on large data).
-    accounts : pandas.DataFrame, optional
-        The sector's accounts; needed (for the followers) by a ``per_1000_followers`` methodology.
 
     Returns
     -------
     PeriodScores
     """
-    posts = score_posts(dataset, sector, period, methodology, columns=post_columns)
-    member_scores = score_members(members, posts)
-    followers = None
-    if methodology.normalization == "per_1000_followers":
-        if accounts is None:
-            raise ValueError("a per_1000_followers methodology needs the sector's accounts (their followers)")
-        followers = member_followers(members, accounts)
-    directions = score_directions(organizations, member_scores, methodology, posts=posts, followers=followers)
-    return PeriodScores(period, posts, member_scores, directions)
+    rows = scope_rows(dataset.organizations, dataset.parents(), dataset.settings, sector)
+    scores = score_scope(dataset.post_arrays(), dataset.account_arrays(), dataset.parents(), rows, period, methodology)
+    posts = counted_posts_frame(dataset.posts, scores.posts, organizations, members, rows.member_org, post_columns)
+    member_scores = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
+    return PeriodScores(period, posts, member_scores, direction_scores_frame(organizations, scores.directions))
 
 
 def build_scope(dataset: Dataset, sector: str, period: Period, methodology: Methodology = DEFAULT_METHODOLOGY,
@@ -252,9 +246,9 @@ def build_scope(dataset: Dataset, sector: str, period: Period, methodology: Meth
     ScoredScope
     """
     organizations, members, accounts = sector_scope(dataset, sector)
-    current = score_period(dataset, sector, period, methodology, organizations, members, post_columns, accounts)
-    previous = (score_period(dataset, sector, previous_period, methodology, organizations, members, post_columns,
-                             accounts) if previous_period is not None else None)
+    current = score_period(dataset, sector, period, methodology, organizations, members, post_columns)
+    previous = (score_period(dataset, sector, previous_period, methodology, organizations, members, post_columns)
+                if previous_period is not None else None)
     return ScoredScope(dataset, sector, methodology, organizations, members, accounts, current, previous)
 
 

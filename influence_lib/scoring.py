@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -9,7 +11,8 @@ from influence_lib.arrow import is_arrow_text as _is_arrow_text
 from influence_lib.arrow import positions
 from influence_lib.arrow import take_rows as _rows
 from influence_lib.dataset import Dataset, Parents
-from influence_lib.post_rules import count_posts
+from influence_lib.post_arrays import AccountArrays, PostArrays
+from influence_lib.post_rules import CountedPosts, count_posts
 from influence_lib.settings import DEFAULT_METHODOLOGY, PLATFORMS, Methodology, Period
 
 DIRECTION_SCORE_COLUMNS = ["org_id", "name", "segment", "score", "engagement", "posts", "active_members", "members"]
@@ -18,30 +21,40 @@ FOLLOWER_COLUMNS = ["followers", "followers_known_share"]  # after the Direction
 QUOTIENT_DECIMALS = 6  # a normalised score (a quotient) is rounded to 6 decimals
 
 
-def _scope(dataset: Dataset, sector: str, segment: str | None):
-    """:func:`sector_scope`, plus where each member's organisation and each account's member is.
+@dataclass(frozen=True)
+class ScopeRows:
+    """Which rows of a dataset's tables are in a scope (a sector, or one of its segments), and where their parents are.
 
-    Returns
-    -------
-    organizations, members, accounts : pandas.DataFrame
+    Attributes
+    ----------
+    org_kept, member_kept, account_kept : numpy.ndarray
+        ``bool`` masks over the dataset's organisations, members and accounts.
     member_org : numpy.ndarray
-        Position in ``organizations`` of each member's organisation.
+        ``int32``: position, among the kept organisations, of each kept member's organisation.
     account_member : numpy.ndarray
-        Position in ``members`` of each account's member.
+        ``int32``: position, among the kept members, of each kept account's member.
     """
-    return _scope_rows(dataset, sector, segment)[:5]
+
+    org_kept: np.ndarray
+    member_kept: np.ndarray
+    account_kept: np.ndarray
+    member_org: np.ndarray
+    account_member: np.ndarray
+
+    @property
+    def members(self) -> int:
+        """Number of members in the scope."""
+        return len(self.member_org)
+
+    @property
+    def organizations(self) -> int:
+        """Number of organisations in the scope."""
+        return int(np.count_nonzero(self.org_kept))
 
 
-def _scope_rows(dataset: Dataset, sector: str, segment: str | None):
-    """:func:`_scope`, plus the mask of the dataset's accounts that are in the scope."""
-    org_kept, member_org, member_kept, account_member, account_kept = scope_positions(
-        dataset.organizations, dataset.parents(), dataset.settings, sector, segment)
-    return (_rows(dataset.organizations, org_kept), _rows(dataset.members, member_kept), _rows(dataset.accounts, account_kept),
-            member_org, account_member, account_kept)
-
-
-def scope_positions(organizations: pd.DataFrame, parents: Parents, settings, sector: str, segment: str | None):
-    """Which rows of a dataset's tables are in a sector (or one segment), and where their parents are among them.
+def scope_rows(organizations: pd.DataFrame, parents: Parents, settings, sector: str,
+               segment: str | None = None) -> ScopeRows:
+    """The rows of a dataset's tables that are in a sector (or one segment).
 
     Parameters
     ----------
@@ -52,17 +65,11 @@ def scope_positions(organizations: pd.DataFrame, parents: Parents, settings, sec
     settings : DatasetSettings
         Its settings (``KeyError`` naming the known sectors or segments for an unknown key).
     sector : str
-    segment : str or None
+    segment : str, optional
 
     Returns
     -------
-    org_kept, member_kept, account_kept : numpy.ndarray
-        ``bool`` masks over the dataset's organisations, members and accounts (returned in the
-        order ``org_kept, member_org, member_kept, account_member, account_kept``).
-    member_org : numpy.ndarray
-        ``int32``: position, among the kept organisations, of each kept member's organisation.
-    account_member : numpy.ndarray
-        ``int32``: position, among the kept members, of each kept account's member.
+    ScopeRows
     """
     settings.sector(sector)  # raises KeyError naming the known sectors
     org_kept = (organizations["sector"] == sector).to_numpy(dtype=bool)
@@ -73,7 +80,11 @@ def scope_positions(organizations: pd.DataFrame, parents: Parents, settings, sec
     member_kept = member_org >= 0
     account_member = parents.within("accounts", member_kept)
     account_kept = account_member >= 0
-    return org_kept, member_org[member_kept], member_kept, account_member[account_kept], account_kept
+    return ScopeRows(org_kept, member_kept, account_kept, member_org[member_kept], account_member[account_kept])
+
+
+def _scope_rows(dataset: Dataset, sector: str, segment: str | None) -> ScopeRows:
+    return scope_rows(dataset.organizations, dataset.parents(), dataset.settings, sector, segment)
 
 
 def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -85,7 +96,9 @@ def sector_scope(dataset: Dataset, sector: str, segment: str | None = None) -> t
         Rows of the dataset's tables, in file order, restricted to the scope (new frames: when the
         scope is the whole table they share its data, which copy-on-write keeps safe).
     """
-    return _scope(dataset, sector, segment)[:3]
+    rows = _scope_rows(dataset, sector, segment)
+    return (_rows(dataset.organizations, rows.org_kept), _rows(dataset.members, rows.member_kept),
+            _rows(dataset.accounts, rows.account_kept))
 
 
 def score_posts(dataset: Dataset, sector: str, period: Period,
@@ -123,23 +136,85 @@ def score_posts(dataset: Dataset, sector: str, period: Period,
         ``has_empty_count`` (likes, comments or shares empty) and ``score``, in the dataset's row
         order.
     """
-    orgs, members, accounts, member_org, account_member, account_kept = _scope_rows(dataset, sector, segment)
-    found = count_posts(dataset.post_arrays(), dataset.parents(), account_kept, account_member,
+    rows = _scope_rows(dataset, sector, segment)
+    found = count_posts(dataset.post_arrays(), dataset.parents(), rows.account_kept, rows.account_member,
                         dataset.account_arrays().platform, period, methodology)
-    posts = dataset.posts
+    return counted_posts_frame(dataset.posts, found, _rows(dataset.organizations, rows.org_kept),
+                               _rows(dataset.members, rows.member_kept), rows.member_org, columns)
+
+
+def counted_posts_frame(posts: pd.DataFrame, found: CountedPosts, organizations: pd.DataFrame, members: pd.DataFrame,
+                        member_org: np.ndarray, columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The table of :func:`score_posts` from the counted posts found on arrays (:func:`count_posts`).
+
+    ``organizations`` and ``members`` are the scope's, ``member_org`` the position of each
+    member's organisation among them (:class:`ScopeRows`).
+    """
     kept = list(posts.columns) if columns is None else [c for c in posts.columns if c in columns]
     counted = _rows(posts[kept], found.rows)
     # codes in range by construction (positions in these very tables): not checked again
     counted["member_id"] = pd.Categorical.from_codes(found.member, dtype=pd.CategoricalDtype(members["member_id"]),
                                                      validate=False)
     counted["org_id"] = pd.Categorical.from_codes(member_org.astype(np.int32)[found.member],
-                                                  dtype=pd.CategoricalDtype(orgs["org_id"]), validate=False)
+                                                  dtype=pd.CategoricalDtype(organizations["org_id"]), validate=False)
     counted["platform"] = pd.Categorical.from_codes(found.platform, categories=PLATFORMS)
     counted["engagement"] = found.engagement
     counted["has_empty_count"] = found.has_empty_count
     # the score is the engagement itself unless posts are capped or transformed: then the columns share it
     counted["score"] = counted["engagement"] if found.score is found.engagement else found.score
     return counted
+
+
+@dataclass(frozen=True)
+class ScopeScores:
+    """A scope scored on arrays (:func:`score_scope`).
+
+    Attributes
+    ----------
+    posts : CountedPosts
+    member_score, member_engagement, member_posts : numpy.ndarray
+        Per member of the scope (:func:`member_totals`).
+    directions : dict
+        Per Direction of the scope (:func:`direction_totals`).
+    """
+
+    posts: CountedPosts
+    member_score: np.ndarray
+    member_engagement: np.ndarray
+    member_posts: np.ndarray
+    directions: dict
+
+
+def score_scope(posts: PostArrays, accounts: AccountArrays, parents: Parents, rows: ScopeRows, period: Period,
+                methodology: Methodology) -> ScopeScores:
+    """Score a scope on arrays: its counted posts, then sums per member, then each Direction's score.
+
+    The composition every ranking goes through (:func:`influence_lib.scope.score_period` builds
+    its tables from it): posts are scored over the whole scope (a ``post_cap`` is its quantile),
+    members sum their posts, Directions their members.
+
+    Parameters
+    ----------
+    posts : PostArrays
+    accounts : AccountArrays
+    parents : Parents
+    rows : ScopeRows
+        The scope (:func:`scope_rows`).
+    period : Period
+    methodology : Methodology
+
+    Returns
+    -------
+    ScopeScores
+    """
+    found = count_posts(posts, parents, rows.account_kept, rows.account_member, accounts.platform, period, methodology)
+    score, engagement, counts = member_totals(found.member, found.engagement, found.score, rows.members)
+    followers = None
+    if methodology.normalization == "per_1000_followers":
+        followers = followers_per_member(rows.account_member, accounts.followers[rows.account_kept], rows.members)
+    directions = direction_totals(rows.member_org, score, engagement, counts, rows.organizations, methodology,
+                                  followers, found.member, found.score)
+    return ScopeScores(found, score, engagement, counts, directions)
 
 
 def _values(column: pd.Series):
@@ -175,13 +250,19 @@ def score_members(members: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     engagement = posts["engagement"].to_numpy()
     score, engagement, counts = member_totals(codes, engagement, engagement if same else posts["score"].to_numpy(),
                                               len(members))
+    return member_scores_frame(members, score, engagement, counts)
+
+
+def member_scores_frame(members: pd.DataFrame, score: np.ndarray, engagement: np.ndarray,
+                        posts: np.ndarray) -> pd.DataFrame:
+    """The table of :func:`score_members` from the members' sums (:func:`member_totals`)."""
     return pd.DataFrame({
         "member_id": _values(members["member_id"]),
         "full_name": _values(members["full_name"]),
         "org_id": _values(members["org_id"]),
         "score": score,
         "engagement": engagement,
-        "posts": counts,
+        "posts": posts,
     })
 
 
@@ -257,13 +338,17 @@ def score_directions(organizations: pd.DataFrame, member_scores: pd.DataFrame,
     totals = direction_totals(codes, member_scores["score"].to_numpy(), member_scores["engagement"].to_numpy(),
                               member_scores["posts"].to_numpy(), len(organizations), methodology, followers,
                               post_member, None if posts is None else posts["score"].to_numpy())
-    frame = pd.DataFrame({
+    return direction_scores_frame(organizations, totals)
+
+
+def direction_scores_frame(organizations: pd.DataFrame, totals: dict) -> pd.DataFrame:
+    """The table of :func:`score_directions` from the Directions' totals (:func:`direction_totals`)."""
+    return pd.DataFrame({
         "org_id": _values(organizations["org_id"]),
         "name": _values(organizations["name"]),
         "segment": _values(organizations["segment"]),
         **totals,
     })
-    return frame
 
 
 def direction_totals(codes: np.ndarray, member_score: np.ndarray, member_engagement: np.ndarray,

@@ -37,8 +37,8 @@ def _cli_csv(*args) -> pd.DataFrame:
 
 def test_a_section_scores_once_per_period(monkeypatch):
     calls = []
-    original = scope_module.score_posts
-    monkeypatch.setattr(scope_module, "score_posts", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    original = scope_module.score_scope
+    monkeypatch.setattr(scope_module, "score_scope", lambda *a, **k: calls.append(a[4]) or original(*a, **k))
     ctx = sections.open_section(TrendsParameters())
     assert len(calls) == 2  # the edition and the previous one
     focus = ctx.scope.focus_segment
