@@ -77,13 +77,8 @@ def load_for_computing(args, load=None, free_text=True):
     on_error = "reject" if args.on_error == "reject" else "raise"
     dataset = (load(_data_dir(args), on_error=on_error) if load is not None
                else load_dataset(_data_dir(args), on_error=on_error, free_text=free_text))
-    if dataset.opt_out.file is not None:
-        print(f"{'warning' if dataset.opt_out.unmatched else 'note'}: {dataset.opt_out.describe()}", file=sys.stderr)
     report = dataset.report
-    if len(report.warnings):
-        n = len(report.warnings)
-        print(f"note: {n} warning{'s' if n != 1 else ''} about the data (run `influence validate` to list them)",
-              file=sys.stderr)
+    print_load_notes(dataset.opt_out, report)
     if args.on_error == "reject":
         # written even when empty, so that a file left by an earlier run is never mistaken for this one's
         path = write_rejected_rows(report, args.rejected, keep_texts=getattr(args, "keep_texts", False))
@@ -97,6 +92,16 @@ def load_for_computing(args, load=None, free_text=True):
             file=sys.stderr,
         )
     return dataset
+
+
+def print_load_notes(opt_out, report) -> None:
+    """What loading a dataset tells on stderr: who the opt-out list left out, how many warnings."""
+    if opt_out.file is not None:
+        print(f"{'warning' if opt_out.unmatched else 'note'}: {opt_out.describe()}", file=sys.stderr)
+    if len(report.warnings):
+        n = len(report.warnings)
+        print(f"note: {n} warning{'s' if n != 1 else ''} about the data (run `influence validate` to list them)",
+              file=sys.stderr)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -206,18 +211,28 @@ def cmd_rank(args) -> int:
     movements = args.movements if args.movements is not None else args.format != "csv"
     if args.scheduler is not None and args.engine != "dask":
         raise UsageError("--scheduler goes with --engine dask")
-    if args.engine == "dask":  # the posts are read, checked and summed on a Dask cluster
-        if args.intervals:
-            raise UsageError("--intervals goes with the pandas engine (the bootstrap needs every post on one machine)")
-        scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
+    found = None
+    if args.engine != "dask" and not args.intervals and not movements and args.on_error != "reject":
+        # the methodology loop: data already validated, one ranking, read from the snapshot's arrays
+        from influence_lib.snapshot_rank import snapshot_ranking
+        found = snapshot_ranking(_data_dir(args), settings, sector, period, methodology, args.level, args.segment,
+                                 args.top)
+    if found is not None:
+        print_load_notes(found.opt_out, found.report)
+        ranking = found.ranking
     else:
-        dataset = load_for_computing(args, free_text=False)
-        # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
-        scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
-                            post_columns=["post_id"] if args.intervals else [])
-    ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
-    if not movements:  # the previous period was not even scored
-        ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
+        if args.engine == "dask":  # the posts are read, checked and summed on a Dask cluster
+            if args.intervals:
+                raise UsageError("--intervals goes with the pandas engine (the bootstrap needs every post on one machine)")
+            scope = _dask_scope(args, sector, period, methodology, previous if movements else None)
+        else:
+            dataset = load_for_computing(args, free_text=False)
+            # only the scores are needed (and the posts' ids, which key the bootstrap): no text is copied
+            scope = build_scope(dataset, sector, period, methodology, previous if movements else None,
+                                post_columns=["post_id"] if args.intervals else [])
+        ranking, _ = scope.ranking_with_movements(args.level, args.segment, args.top)
+        if not movements:  # the previous period was not even scored
+            ranking = ranking.drop(columns=MOVEMENT_COLUMNS)
     uncertainty = None
     if args.intervals:  # on the full ranking; the four columns go after every other one
         from influence_lib.parameters import SEED

@@ -166,9 +166,10 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
     key = store.fingerprint() if store is not None else None
     found = store.load(key, free_text) if store is not None else None
     if found is not None:
-        tables, files, report, opt_out, parents = found
+        tables, files, report, opt_out, arrays = found
         dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
-        dataset._derived["parents"] = Parents(**parents)
+        dataset._derived.update(parents=Parents(**arrays["parents"]), post_arrays=arrays["posts"],
+                                account_arrays=arrays["accounts"])
         return dataset
     frames, files = read_tables(folder, free_text)
     frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
@@ -181,5 +182,7 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
     if parents:
         dataset._derived["parents"] = Parents(**parents)
     if store is not None:  # written by a thread while the caller computes; the process waits for it at exit
-        store.save_in_background(key, tables, files, report, opt_out, free_text, asdict(dataset.parents()))
+        arrays = {"parents": asdict(dataset.parents()), "posts": dataset.post_arrays().arrays(),
+                  "accounts": dataset.account_arrays().arrays()}  # computed here: the caller scores with them
+        store.save_in_background(key, tables, files, report, opt_out, free_text, arrays)
     return dataset

@@ -30,13 +30,34 @@ def table_to_csv(frame: pd.DataFrame) -> str:
     floats = {c: _float_text(frame[c]) for c in frame.columns if frame[c].dtype.kind == "f"}
     quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
     buffer = io.StringIO()
-    frame.assign(**floats).to_csv(buffer, index=False, lineterminator="\n", na_rep="", quoting=quoting)
+    frame = frame.assign(**floats)
+    if len(frame.columns) and all(_plain_cells(frame[c].dtype) for c in frame.columns):
+        # the cells pandas' writer would hand to Python's CSV writer (missing -> ""), without its
+        # per-chunk conversions: the same bytes, several times faster on large rankings
+        writer = csv.writer(buffer, lineterminator="\n", quoting=quoting)
+        writer.writerow(frame.columns)
+        writer.writerows(zip(*(_cells(frame[c]) for c in frame.columns)))
+    else:  # dates and other types pandas formats itself
+        frame.to_csv(buffer, index=False, lineterminator="\n", na_rep="", quoting=quoting)
     return buffer.getvalue()
 
 
+def _plain_cells(dtype) -> bool:
+    """True for the column types whose CSV cells are their Python values: text, integers, booleans, text categories."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _plain_cells(dtype.categories.dtype)
+    return isinstance(dtype, pd.StringDtype) or dtype == object or dtype.kind in "iub"
+
+
+def _cells(values: pd.Series) -> list:
+    cells = values.to_numpy(dtype=object, copy=True)
+    cells[values.isna().to_numpy(dtype=bool)] = ""
+    return cells.tolist()
+
+
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
-    return any(isinstance(v, str) and "\r" in v
-               for c in frame.columns if _is_text_column(frame[c]) for v in frame[c].to_numpy(dtype=object))
+    return any(frame[c].astype("str").str.contains("\r", regex=False).any()
+               for c in frame.columns if _is_text_column(frame[c]))
 
 
 def _float_text(values: pd.Series) -> pd.Series:

@@ -22,12 +22,6 @@ def _weights_are_integers(methodology: Methodology) -> bool:
     return all(float(w).is_integer() for w in weights)
 
 
-def _as_number(values: np.ndarray, methodology: Methodology) -> np.ndarray:
-    if not _weights_are_integers(methodology):
-        return values
-    return np.rint(values, out=values).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class CountedPosts:
     """The counted posts of a scope, as arrays (see :func:`count_posts`).
@@ -132,23 +126,25 @@ def post_engagement(posts: PostArrays, rows: np.ndarray | None, platform: np.nda
         ``bool``: likes, comments or shares empty (or not collected).
     """
     n = len(posts)
-    engagement, empty = np.zeros(n), np.zeros(n, dtype=bool)
+    whole = _weights_are_integers(methodology)  # then summed as integers: exact, and no conversion
+    number = int if whole else float
+    engagement, empty = np.zeros(n, dtype=np.int64 if whole else float), np.zeros(n, dtype=bool)
     for metric in METRICS:
         if metric not in posts.counts:
             empty |= metric in REQUIRED_METRICS
             continue
-        weight = methodology.metric_weight(metric)
+        weight = number(methodology.metric_weight(metric))
         if weight:
             counts = posts.counts[metric]
-            engagement += counts if weight == 1 else counts * float(weight)
+            engagement += counts if weight == 1 else counts * weight
         if metric in REQUIRED_METRICS and metric in posts.empty:
             empty |= posts.empty[metric]
     if rows is not None:
         engagement, empty = engagement[rows], empty[rows]
-    platform_weights = np.array([methodology.platform_weight(p) for p in PLATFORMS])
+    platform_weights = np.array([number(methodology.platform_weight(p)) for p in PLATFORMS])
     if (platform_weights != 1).any():
         engagement *= platform_weights[platform]
-    return _as_number(engagement, methodology), empty
+    return engagement, empty
 
 
 def post_cap(engagement: np.ndarray, methodology: Methodology) -> float | None:

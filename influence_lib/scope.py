@@ -136,20 +136,8 @@ class ScoredScope:
         key = (level, segment, previous)
         if key not in self._rankings:
             scores = self.scores(previous)
-            if level == "direction":
-                frame = scores.directions
-                if segment is not None:
-                    self.sector.segment(segment)  # KeyError naming the known segments
-                    frame = frame.loc[(frame["segment"] == segment).to_numpy()].reset_index(drop=True)
-                extra = [c for c in FOLLOWER_COLUMNS if c in frame.columns]  # per_1000_followers
-                ranked = rank_directions(frame)[DIRECTION_RANK_COLUMNS + extra]
-            else:
-                frame = scores.members
-                if segment is not None:
-                    frame = frame.loc[frame["org_id"].isin(self._segment_org_ids(segment)).to_numpy()]
-                    frame = frame.reset_index(drop=True)
-                ranked = rank_members(frame)[MEMBER_RANK_COLUMNS]
-            self._rankings[key] = ranked
+            self._rankings[key] = rank_scores(scores.directions if level == "direction" else scores.members,
+                                              level, self.sector, self.organizations, segment)
         return top_n(self._rankings[key], top)
 
     def ranking_with_movements(self, level: str = "direction", segment: str | None = None,
@@ -187,9 +175,46 @@ class ScoredScope:
                              "best_member_engagement": first["engagement"].to_numpy()})
 
     def _segment_org_ids(self, segment: str) -> np.ndarray:
-        self.sector.segment(segment)  # KeyError naming the known segments
-        orgs = self.organizations
-        return orgs.loc[(orgs["segment"] == segment).to_numpy(), "org_id"].to_numpy()
+        return _segment_org_ids(self.sector, self.organizations, segment)
+
+
+def _segment_org_ids(sector: Sector, organizations: pd.DataFrame, segment: str) -> np.ndarray:
+    sector.segment(segment)  # KeyError naming the known segments
+    return organizations.loc[(organizations["segment"] == segment).to_numpy(), "org_id"].to_numpy()
+
+
+def rank_scores(scores: pd.DataFrame, level: str, sector: Sector, organizations: pd.DataFrame,
+                segment: str | None = None) -> pd.DataFrame:
+    """The full ranking of a sector, or of one of its segments, from its Direction or member scores.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        The sector's Direction scores (``level="direction"``, :func:`influence_lib.scoring.score_directions`)
+        or member scores (``level="member"``, :func:`influence_lib.scoring.score_members`).
+    level : {"direction", "member"}
+    sector : Sector
+        The sector's settings (``KeyError`` naming the known segments for an unknown one).
+    organizations : pandas.DataFrame
+        The sector's organisations (their segments place the members).
+    segment : str, optional
+        Rank within this segment (default: the whole sector).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :meth:`ScoredScope.ranking`.
+    """
+    if level == "direction":
+        if segment is not None:
+            sector.segment(segment)  # KeyError naming the known segments
+            scores = scores.loc[(scores["segment"] == segment).to_numpy()].reset_index(drop=True)
+        extra = [c for c in FOLLOWER_COLUMNS if c in scores.columns]  # per_1000_followers
+        return rank_directions(scores)[DIRECTION_RANK_COLUMNS + extra]
+    if segment is not None:
+        scores = scores.loc[scores["org_id"].isin(_segment_org_ids(sector, organizations, segment)).to_numpy()]
+        scores = scores.reset_index(drop=True)
+    return rank_members(scores)[MEMBER_RANK_COLUMNS]
 
 
 def score_period(dataset: Dataset, sector: str, period: Period, methodology: Methodology,

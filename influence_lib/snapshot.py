@@ -29,7 +29,7 @@ import shutil
 import threading
 import uuid
 import zlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,17 +37,20 @@ import pandas as pd
 import pyarrow as pa
 
 from influence_lib.optout import OPT_OUT_FILE, OptOut
+from influence_lib.post_arrays import AccountArrays, PostArrays
 from influence_lib.readers import HIVE_TABLE, TableFile
 from influence_lib.schema import TABLE_NAMES, TABLES
 from influence_lib.validation import ValidationReport
 
 CACHE_ENV = "INFLUENCE_CACHE_DIR"
-FORMAT = 1  # bump when the layout of a snapshot changes
+FORMAT = 2  # bump when the layout of a snapshot changes
 _DISABLED = {"", "0", "off", "no", "none", "false"}
 _REPORT_FRAMES = ("problems", "counts", "rejected")
 # the modules whose code decides what a validated table holds: a change in any of them is a new snapshot
 _CODE = ("readers.py", "validation.py", "schema.py", "optout.py", "settings.py", "arrow.py", "inputs.py",
-         "dataset.py", "snapshot.py", "hive_folder.py")
+         "dataset.py", "snapshot.py", "hive_folder.py", "post_arrays.py")
+# the numpy arrays kept beside the tables: parent positions, and the columns scoring reads (post_arrays)
+_ARRAYS = {"parents": None, "posts": PostArrays, "accounts": AccountArrays}
 _CHUNK = 16 << 20
 
 
@@ -159,16 +162,36 @@ class SnapshotStore:
         Returns
         -------
         tuple or None
-            ``(tables, files, report, opt_out, parents)`` as :func:`influence_lib.dataset.load_dataset`
-            builds them (``parents``: the arrays of :meth:`influence_lib.dataset.Dataset.parents`).
+            ``(tables, files, report, opt_out, arrays)`` as :func:`influence_lib.dataset.load_dataset`
+            builds them; ``arrays``: ``parents`` (the arrays of
+            :meth:`influence_lib.dataset.Dataset.parents`), ``posts`` (a :class:`PostArrays`) and
+            ``accounts`` (an :class:`AccountArrays`), memory-mapped.
         """
         try:
-            pointer = json.loads((self.where / "current.json").read_text(encoding="utf-8"))
-            if pointer.get("key") != key or (free_text and not pointer.get("free_text")):
+            pointer = self._pointer(key)
+            if pointer is None or (free_text and not pointer.get("free_text")):
                 return None
             return self._read(self.where / pointer["snapshot"], pointer, free_text)
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None  # no snapshot, or one being replaced: the caller loads the files
+
+    def load_view(self, key: dict) -> SnapshotView | None:
+        """What a ranking reads of the snapshot made for ``key`` (see :class:`SnapshotView`), or None."""
+        try:
+            pointer = self._pointer(key)
+            if pointer is None:
+                return None
+            where = self.where / pointer["snapshot"]
+            report = ValidationReport(**{name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES},
+                                      files={})
+            return SnapshotView(where, _read_frame(where / "organizations.arrow"), _read_arrays(where, pointer["arrays"]),
+                                report, _opt_out(pointer))
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            return None
+
+    def _pointer(self, key: dict) -> dict | None:
+        pointer = json.loads((self.where / "current.json").read_text(encoding="utf-8"))
+        return pointer if pointer.get("key") == key else None
 
     def _read(self, where: Path, pointer: dict, free_text: bool):
         skip = () if free_text else tuple(TABLES["posts"].free_text_columns)
@@ -184,10 +207,7 @@ class SnapshotStore:
                                     extra.get("row_parts"))
         frames = {name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES}
         report = ValidationReport(**frames, files=files)
-        opt_out = OptOut(**{**pointer["opt_out"], "unmatched_lines": tuple(pointer["opt_out"]["unmatched_lines"])})
-        with np.load(where / "parents.npz") as stored:
-            parents = {name: stored[name] for name in stored.files}
-        return tables, files, report, opt_out, parents
+        return tables, files, report, _opt_out(pointer), _read_arrays(where, pointer["arrays"])
 
     def save_in_background(self, *args) -> threading.Thread:
         """:meth:`save` in a (non-daemon) thread: the caller goes on, the interpreter waits for it at exit.
@@ -208,15 +228,20 @@ class SnapshotStore:
         return thread
 
     def save(self, key: dict, tables: dict, files: dict, report: ValidationReport, opt_out: OptOut,
-             free_text: bool, parents: dict) -> None:
+             free_text: bool, arrays: dict) -> None:
         """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
 
-        ``parents``: the arrays of :meth:`influence_lib.dataset.Dataset.parents`, by table.
+        ``arrays``: by group (``parents``, ``posts``, ``accounts``), the named numpy arrays of
+        :meth:`influence_lib.dataset.Dataset.parents`, :meth:`PostArrays.arrays` and
+        :meth:`AccountArrays.arrays`.
         """
         target = self.where / f"snap-{uuid.uuid4().hex}"
         try:
             target.mkdir(parents=True)
-            np.savez(target / "parents.npz", **parents)
+            for group, named in arrays.items():
+                for name, values in named.items():
+                    np.save(target / f"array.{group}.{name}.npy", values)
+            arrays_index = {group: sorted(named) for group, named in arrays.items()}
             for name in TABLE_NAMES:
                 _write_frame(tables[name], target / f"{name}.arrow")
             for name in _REPORT_FRAMES:
@@ -231,7 +256,7 @@ class SnapshotStore:
                     if getattr(source, extra) is not None:
                         np.save(target / f"{name}.{extra}.npy", getattr(source, extra))
             pointer = {"key": key, "snapshot": target.name, "free_text": free_text, "files": info,
-                       "opt_out": asdict(opt_out)}
+                       "opt_out": asdict(opt_out), "arrays": arrays_index}
             staged = self.where / f".current.{target.name}.json"
             staged.write_text(json.dumps(pointer), encoding="utf-8")
             os.replace(staged, self.where / "current.json")
@@ -244,6 +269,47 @@ class SnapshotStore:
         for old in self.where.glob("snap-*"):  # readers that mapped them keep their pages (POSIX)
             if old.name != target.name:
                 _remove(old)
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    """What a ranking reads of a snapshot: the organisations, the arrays scoring reads, the problems, the opt-out.
+
+    Attributes
+    ----------
+    where : Path
+        The snapshot's folder.
+    organizations : pandas.DataFrame
+        The typed organisations table.
+    arrays : dict
+        ``parents``, ``posts``, ``accounts``: as :meth:`SnapshotStore.load` returns them.
+    report : ValidationReport
+        The validation report, without its ``files`` (which name the files the tables were read from).
+    opt_out : OptOut
+    """
+
+    where: Path
+    organizations: pd.DataFrame
+    arrays: dict
+    report: ValidationReport
+    opt_out: OptOut
+
+    def members(self) -> pd.DataFrame:
+        """The typed members table (read on demand: a Direction ranking does not need it)."""
+        return _read_frame(self.where / "members.arrow")
+
+
+def _read_arrays(where: Path, index: dict) -> dict:
+    """The arrays a pointer lists (``{group: [names]}``), memory-mapped read-only: parents as a dict, posts and accounts as objects."""
+    arrays = {}
+    for group, kind in _ARRAYS.items():
+        named = {name: np.load(where / f"array.{group}.{name}.npy", mmap_mode="r") for name in index[group]}
+        arrays[group] = named if kind is None else kind.from_arrays(named)
+    return arrays
+
+
+def _opt_out(pointer: dict) -> OptOut:
+    return OptOut(**{**pointer["opt_out"], "unmatched_lines": tuple(pointer["opt_out"]["unmatched_lines"])})
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:

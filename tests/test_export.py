@@ -187,3 +187,32 @@ def test_unknown_dialect_is_refused_before_anything_is_written(tmp_path, capsys)
     with pytest.raises(SystemExit) as exc:
         main(["report", "--sector", "sante", "--out", str(tmp_path), "--csv-dialect", "excel-us"])
     assert exc.value.code == 2 and "invalid choice: 'excel-us'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("carriage_return", [False, True])
+def test_table_to_csv_writes_the_bytes_pandas_writes(carriage_return):
+    """The direct writer hands Python's CSV writer the cells pandas' to_csv would: same bytes, every type."""
+    from influence_lib.export import _float_text, _has_carriage_return
+
+    texts = ["a", None, "=1+2", "x,y", 'q"uote', "line\nbreak", " lead", "é", "\t", "", "c\rr" if carriage_return else "z"]
+    n = len(texts)
+    frame = pd.DataFrame({
+        "text": pd.Series(texts, dtype="str"), "object": pd.Series(texts, dtype=object), "int": np.arange(n) - 3,
+        "Int64": pd.array([1, None] + list(range(n - 2)), dtype="Int64"), "bool": np.arange(n) % 2 == 0,
+        "boolean": pd.array([True, None] + [False] * (n - 2), dtype="boolean"), "float": np.linspace(0, 1, n),
+        "Float64": pd.array([0.5, None] + [1.0] * (n - 2), dtype="Float64"), "category": pd.Categorical(texts),
+        "uint8": np.arange(n, dtype=np.uint8), "mixed": pd.Series([1, 2.5, None, "x", True] + ["y"] * (n - 5), dtype=object),
+        "when": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),  # pandas formats dates itself
+    })
+
+    def by_pandas(table):
+        floats = {c: _float_text(table[c]) for c in table.columns if table[c].dtype.kind == "f"}
+        quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(table) else csv.QUOTE_MINIMAL
+        buffer = io.StringIO()
+        table.assign(**floats).to_csv(buffer, index=False, lineterminator="\n", na_rep="", quoting=quoting)
+        return buffer.getvalue()
+
+    assert ('"' in table_to_csv(frame[["int"]])) is False
+    for columns in [list(frame.columns), list(frame.columns[:-1])] + [[c] for c in frame.columns]:
+        for table in (frame[columns], frame[columns].iloc[0:0]):
+            assert table_to_csv(table) == by_pandas(table), columns

@@ -67,6 +67,12 @@ def assert_same_dataset(a, b):
     assert a.opt_out == b.opt_out
     for name in ("members", "accounts", "posts"):
         np.testing.assert_array_equal(getattr(a.parents(), name), getattr(b.parents(), name))
+    for found, expected in ((a.post_arrays().arrays(), b.post_arrays().arrays()),
+                            (a.account_arrays().arrays(), b.account_arrays().arrays())):
+        assert found.keys() == expected.keys()
+        for name in found:
+            np.testing.assert_array_equal(found[name], expected[name])
+            assert found[name].dtype == expected[name].dtype
 
 
 def refer_to_an_unknown_account(folder):

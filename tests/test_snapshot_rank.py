@@ -1,0 +1,110 @@
+"""Rankings read from a snapshot's arrays: the same tables, bytes and notes as a ranking of the loaded dataset."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from influence_lib import cli, snapshot
+from influence_lib import dataset as dataset_module
+from influence_lib.dataset import SAMPLE_DIR, load_dataset
+from influence_lib.export import table_to_csv
+from influence_lib.scope import build_scope
+from influence_lib.settings import Period, load_dataset_settings, load_methodology, shipped_methodologies
+from influence_lib.snapshot_rank import snapshot_ranking
+
+
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture()
+def sample(tmp_path):
+    """The sample, plus an opt-out list (a member with an account left out) and a warning (an unknown country)."""
+    target = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, target)
+    (target / "opt-out.csv").write_text("member_id\nmbr-00002\n", encoding="utf-8")
+    organizations = target / "organizations.csv"
+    text = organizations.read_text(encoding="utf-8")
+    organizations.write_text(text.replace("org-0002,Laboratoires Selecia,sante,laboratoires-biotech,FR",
+                                          "org-0002,Laboratoires Selecia,sante,laboratoires-biotech,France"), encoding="utf-8")
+    return target
+
+
+def _loaded(folder):
+    found = load_dataset(folder)
+    snapshot.wait_for_writers()
+    return found
+
+
+@pytest.mark.parametrize("name", list(shipped_methodologies()))
+def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, cache, name):
+    dataset = _loaded(sample)
+    assert len(dataset.report.warnings) == 1 and dataset.opt_out.file is not None
+    methodology = load_methodology(name)
+    editions = [dataset.settings.period(key) for key in dataset.settings.editions]
+    # a period whose bounds fall between two microseconds, and one cut in the middle of a day
+    odd = Period(start=pd.Timestamp("2021-03-01T00:00:00.0000005Z"), end=pd.Timestamp("2021-09-15T13:30:00Z"))
+    for period in editions + [odd]:
+        scope = build_scope(dataset, "sante", period, methodology, post_columns=[])
+        for level in ("direction", "member"):
+            for segment in (None, "laboratoires-biotech", "e-sante"):
+                for top in (None, 10):
+                    expected = scope.ranking(level, segment, top)
+                    found = snapshot_ranking(sample, dataset.settings, "sante", period, methodology, level, segment, top)
+                    assert found is not None, "the snapshot was not used"
+                    pd.testing.assert_frame_equal(found.ranking, expected)
+                    assert table_to_csv(found.ranking) == table_to_csv(expected)
+                    assert found.opt_out == dataset.opt_out
+                    pd.testing.assert_frame_equal(found.report.problems, dataset.report.problems)
+
+
+def test_no_snapshot_or_a_changed_input_gives_none(sample, cache):
+    settings = load_dataset_settings(sample / "dataset.yml")
+    arguments = (settings, "sante", settings.period(), load_methodology(None))
+    assert snapshot_ranking(sample, *arguments) is None  # never loaded: no snapshot yet
+    _loaded(sample)
+    assert snapshot_ranking(sample, *arguments) is not None
+    posts = sample / "posts.csv"
+    stat = posts.stat()
+    raw = posts.read_bytes()
+    old = b",22,4,3,,,,https://www.linkedin.com/feed/update/urn:li:activity:6821165251082354336/"
+    assert raw.count(old) == 1
+    posts.write_bytes(raw.replace(old, old.replace(b",22,", b",23,")))  # one byte: same size, same time
+    os.utime(posts, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert snapshot_ranking(sample, *arguments) is None
+
+
+def _rank(arguments):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(arguments)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("extra", [["--format", "csv"], ["--format", "json", "--no-movements", "--level", "member"],
+                                   ["--format", "table", "--no-movements", "--segment", "e-sante", "--top", "5"]])
+def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, cache, monkeypatch, extra):
+    arguments = ["rank", "--data", str(sample), "--sector", "sante", "--methodology", "per-active-member"] + extra
+    monkeypatch.setenv(snapshot.CACHE_ENV, "off")
+    without = _rank(arguments)
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(cache))
+    first = _rank(arguments)  # loads the files, writes the snapshot
+    snapshot.wait_for_writers()
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the dataset was loaded although its snapshot is current")
+
+    monkeypatch.setattr(dataset_module, "load_dataset", no_load)
+    monkeypatch.setattr(cli, "load_for_computing", no_load)
+    again = _rank(arguments)
+    assert without == first == again
+    assert without[0] == 0 and "1 warning about the data" in without[2] and "opt-out.csv" in without[2]
