@@ -490,6 +490,9 @@ COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, 
             "methodologies": cmd_methodologies, "compare": cmd_compare}
 
 
+PREFETCHING = {"rank", "summary", "compare"}  # commands that check their dataset's snapshot first
+
+
 def _use_jemalloc() -> None:
     """Let Arrow allocate with jemalloc where available.
 
@@ -509,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in PREFETCHING and getattr(args, "data", None) is not None and args.data.is_dir():
+        from influence_lib.checksums import prefetch
+        prefetch(args.data)  # the snapshot's key: read while the imports run
     _use_jemalloc()
     handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
     terminated = []

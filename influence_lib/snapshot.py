@@ -28,7 +28,6 @@ import os
 import shutil
 import threading
 import uuid
-import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from influence_lib.checksums import file_checksum
 from influence_lib.optout import OPT_OUT_FILE, OptOut
 from influence_lib.post_arrays import AccountArrays, PostArrays
 from influence_lib.readers import HIVE_TABLE, TableFile
@@ -48,10 +48,9 @@ _DISABLED = {"", "0", "off", "no", "none", "false"}
 _REPORT_FRAMES = ("problems", "counts", "rejected")
 # the modules whose code decides what a validated table holds: a change in any of them is a new snapshot
 _CODE = ("readers.py", "validation.py", "schema.py", "optout.py", "settings.py", "arrow.py", "inputs.py",
-         "dataset.py", "snapshot.py", "hive_folder.py", "post_arrays.py")
+         "dataset.py", "snapshot.py", "hive_folder.py", "post_arrays.py", "checksums.py")
 # the numpy arrays kept beside the tables: parent positions, and the columns scoring reads (post_arrays)
 _ARRAYS = {"parents": None, "posts": PostArrays, "accounts": AccountArrays}
-_CHUNK = 16 << 20
 
 
 _WRITERS: set[threading.Thread] = set()
@@ -73,14 +72,6 @@ def cache_root() -> Path | None:
         return None if value.strip().lower() in _DISABLED else Path(value).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "influence" / "snapshots"
-
-
-def _crc32(path: Path) -> int:
-    crc = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-    return crc
 
 
 def _input_files(folder: Path) -> list[Path]:
@@ -107,7 +98,7 @@ def input_fingerprint(folder: str | Path) -> list[list]:
         except OSError:
             found.append([name, None, None, None, None])
             continue
-        found.append([name, mode, stat.st_size, stat.st_mtime_ns, _crc32(path) if path.is_file() else None])
+        found.append([name, mode, stat.st_size, stat.st_mtime_ns, list(file_checksum(path)) if path.is_file() else None])
     return found
 
 
