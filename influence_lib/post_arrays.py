@@ -33,6 +33,14 @@ def period_bounds(period: Period) -> tuple[int, int]:
     return -(-period.start.value // 1000), -(-period.end.value // 1000)
 
 
+def _narrow(counts: np.ndarray) -> np.ndarray:
+    """``int32`` when every count fits (half the bytes to read at each ranking), ``int64`` otherwise."""
+    limits = np.iinfo(np.int32)
+    if len(counts) == 0 or (counts.min() >= limits.min and counts.max() <= limits.max):
+        return counts.astype(np.int32)
+    return counts
+
+
 @dataclass(frozen=True)
 class PostArrays:
     """The posts' columns the scoring rules read, one value per post, in the table's order.
@@ -44,7 +52,8 @@ class PostArrays:
     published_at : numpy.ndarray
         ``int64``: microseconds since 1970-01-01 UTC (the smallest int64 when missing: never in a period).
     counts : dict[str, numpy.ndarray]
-        Per metric present in the table: ``int64`` counts, an empty count read as 0.
+        Per metric present in the table: integer counts (``int64``, or ``int32`` as kept in a
+        snapshot), an empty count read as 0.
     empty : dict[str, numpy.ndarray]
         Per metric present with at least one empty count: ``bool``, true where it is empty.
     """
@@ -77,9 +86,10 @@ class PostArrays:
                    stamps.to_numpy(dtype="datetime64[us]").view(np.int64), counts, empty)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every array by a flat name (see :meth:`from_arrays`)."""
+        """Every array by a flat name (see :meth:`from_arrays`); counts that fit in 32 bits are kept in 32 bits."""
         return {"kind": self.kind, "published_at": self.published_at,
-                **{f"count.{m}": v for m, v in self.counts.items()}, **{f"empty.{m}": v for m, v in self.empty.items()}}
+                **{f"count.{m}": _narrow(v) for m, v in self.counts.items()},
+                **{f"empty.{m}": v for m, v in self.empty.items()}}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> PostArrays:

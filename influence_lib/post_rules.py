@@ -15,6 +15,7 @@ from influence_lib.post_arrays import PostArrays, period_bounds
 from influence_lib.settings import KINDS, METRICS, PLATFORMS, Methodology, Period
 
 REQUIRED_METRICS = ("likes", "comments", "shares")  # an empty one is reported (has_empty_count)
+_BLOCK = 1 << 18  # posts summed at a time (2 MB of int64 per column)
 
 
 def _weights_are_integers(methodology: Methodology) -> bool:
@@ -107,8 +108,7 @@ def post_engagement(posts: PostArrays, rows: np.ndarray | None, platform: np.nda
 
     A post's engagement is the weighted sum of its metrics (an empty count, or a metric not
     collected, adds nothing) times its platform's weight: whole numbers (``int64``) when every
-    weight is one, ``float64`` otherwise. The weighted counts are summed over every post, column
-    by column, and the chosen posts taken once at the end.
+    weight is one, ``float64`` otherwise.
 
     Parameters
     ----------
@@ -125,22 +125,30 @@ def post_engagement(posts: PostArrays, rows: np.ndarray | None, platform: np.nda
     has_empty_count : numpy.ndarray
         ``bool``: likes, comments or shares empty (or not collected).
     """
-    n = len(posts)
     whole = _weights_are_integers(methodology)  # then summed as integers: exact, and no conversion
     number = int if whole else float
-    engagement, empty = np.zeros(n, dtype=np.int64 if whole else float), np.zeros(n, dtype=bool)
-    for metric in METRICS:
-        if metric not in posts.counts:
-            empty |= metric in REQUIRED_METRICS
-            continue
-        weight = number(methodology.metric_weight(metric))
-        if weight:
-            counts = posts.counts[metric]
-            engagement += counts if weight == 1 else counts * weight
-        if metric in REQUIRED_METRICS and metric in posts.empty:
-            empty |= posts.empty[metric]
-    if rows is not None:
-        engagement, empty = engagement[rows], empty[rows]
+    weights = {m: number(methodology.metric_weight(m)) for m in METRICS if m in posts.counts}
+    always_empty = any(m not in posts.counts for m in REQUIRED_METRICS)
+    empties = [posts.empty[m] for m in REQUIRED_METRICS if m in posts.empty]
+    n = len(posts)
+    wanted = n if rows is None else int(np.count_nonzero(rows))
+    engagement = np.empty(wanted, dtype=np.int64 if whole else float)
+    empty = np.full(wanted, always_empty)
+    done = 0
+    for start in range(0, n, _BLOCK):  # block by block: the sums stay in cache, no full-size temporaries
+        block = slice(start, min(start + _BLOCK, n))
+        chosen = None if rows is None else rows[block]
+        total = np.zeros(block.stop - block.start, dtype=engagement.dtype)
+        for metric, weight in weights.items():
+            if weight:
+                counts = posts.counts[metric][block]
+                total += counts if weight == 1 else counts * weight
+        taken = len(total) if chosen is None else int(np.count_nonzero(chosen))
+        engagement[done:done + taken] = total if chosen is None else total[chosen]
+        if not always_empty:
+            for missing in empties:
+                empty[done:done + taken] |= missing[block] if chosen is None else missing[block][chosen]
+        done += taken
     platform_weights = np.array([number(methodology.platform_weight(p)) for p in PLATFORMS])
     if (platform_weights != 1).any():
         engagement *= platform_weights[platform]
