@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from influence_lib.names import name_sort_key
 from influence_lib.scoring import DIRECTION_SCORE_COLUMNS, MEMBER_SCORE_COLUMNS
@@ -60,8 +62,24 @@ def competition_rank(scores) -> np.ndarray:
 
 
 def _ordered(frame: pd.DataFrame, keys: list[str], ascending: list[bool]) -> pd.DataFrame:
-    # The last key is a unique id, so the order is total and does not depend on row order.
-    return frame.sort_values(keys, ascending=ascending, kind="stable").reset_index(drop=True)
+    """The rows sorted on ``keys`` as a stable ``sort_values`` sorts them, missing values last.
+
+    The last key is a unique id, so the order is total and does not depend on row order. Sorted
+    by Arrow (text in code-point order, as pandas sorts it), several times faster than pandas on
+    text keys; a key with missing values is preceded by a key "is missing" (missing last).
+    """
+    columns, sort_keys = {}, []
+    for i, (key, up) in enumerate(zip(keys, ascending)):
+        values = frame[key]
+        missing = values.isna().to_numpy(dtype=bool)
+        if missing.any():
+            columns[f"m{i}"] = pa.array(missing)
+            sort_keys.append((f"m{i}", "ascending"))
+            values = values.fillna("" if values.dtype.kind in "OUT" or isinstance(values.dtype, pd.StringDtype) else 0)
+        columns[f"k{i}"] = pa.array(values.to_numpy() if values.dtype.kind in "iufb" else values)
+        sort_keys.append((f"k{i}", "ascending" if up else "descending"))
+    order = pc.sort_indices(pa.table(columns), sort_keys=sort_keys)
+    return frame.take(order.to_numpy()).reset_index(drop=True)
 
 
 def top_n(ranking: pd.DataFrame, n: int | None) -> pd.DataFrame:
