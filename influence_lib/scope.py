@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -40,7 +42,8 @@ class PeriodScores:
     ----------
     period : Period
     posts : pandas.DataFrame
-        The counted posts (:func:`influence_lib.scoring.score_posts`), in the dataset's order.
+        The counted posts (:func:`influence_lib.scoring.score_posts`), in the dataset's order;
+        built on first use when given as a function (a ranking alone never needs them).
     members : pandas.DataFrame
         Every member's score (:func:`influence_lib.scoring.score_members`), members' order.
     directions : pandas.DataFrame
@@ -48,9 +51,14 @@ class PeriodScores:
     """
 
     period: Period
-    posts: pd.DataFrame
+    counted: pd.DataFrame | Callable[[], pd.DataFrame]
     members: pd.DataFrame
     directions: pd.DataFrame
+
+    @cached_property
+    def posts(self) -> pd.DataFrame:
+        """The counted posts (see the class)."""
+        return self.counted() if callable(self.counted) else self.counted
 
 
 @dataclass(frozen=True)
@@ -244,7 +252,8 @@ def score_period(dataset: Dataset, sector: str, period: Period, methodology: Met
     """
     rows = scope_rows(dataset.organizations, dataset.parents(), dataset.settings, sector)
     scores = score_scope(dataset.post_arrays(), dataset.account_arrays(), dataset.parents(), rows, period, methodology)
-    posts = counted_posts_frame(dataset.posts, scores.posts, organizations, members, rows.member_org, post_columns)
+    posts = partial(counted_posts_frame, dataset.posts, scores.posts, organizations, members, rows.member_org,
+                    post_columns)  # built when a section asks for the posts
     member_scores = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
     return PeriodScores(period, posts, member_scores, direction_scores_frame(organizations, scores.directions))
 
