@@ -86,3 +86,21 @@ def _close_figures():
     yield
     import matplotlib.pyplot as plt
     plt.close("all")
+
+
+@pytest.fixture()
+def snapshot_cache(tmp_path, monkeypatch):
+    """A snapshot folder of this test alone (``INFLUENCE_CACHE_DIR``)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("INFLUENCE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture()
+def sample_copy(tmp_path):
+    """A copy of the embedded sample, which a test may change."""
+    from influence_lib.dataset import SAMPLE_DIR
+
+    target = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target

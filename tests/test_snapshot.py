@@ -22,20 +22,6 @@ from influence_lib.engines.hive import convert_dataset
 TABLES = ("organizations", "members", "accounts", "posts")
 
 
-@pytest.fixture()
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(snapshot.CACHE_ENV, str(folder))
-    return folder
-
-
-@pytest.fixture()
-def sample(tmp_path):
-    target = tmp_path / "data"
-    shutil.copytree(SAMPLE_DIR, target)
-    return target
-
-
 class ReadCounter:
     """Counts the loads that read the files (a snapshot hit reads none)."""
 
@@ -98,21 +84,21 @@ def hive(tmp_path):
     return folder
 
 
-def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample, cache, monkeypatch):
+def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample_copy, snapshot_cache, monkeypatch):
     reads = ReadCounter(monkeypatch)
-    first = load(sample)
-    second = load(sample)
+    first = load(sample_copy)
+    second = load(sample_copy)
     assert reads.calls == 1
     assert_same_dataset(first, second)
-    fresh = load(sample, snapshot=False)
+    fresh = load(sample_copy, snapshot=False)
     assert_same_dataset(fresh, second)
     assert reads.calls == 2
     looked_up = dataclasses.replace(fresh, posts=fresh.posts)  # a new Dataset: its parents looked up again
     assert "parents" not in looked_up._derived
     for name in ("members", "accounts", "posts"):  # the positions validation found are the same
         np.testing.assert_array_equal(getattr(looked_up.parents(), name), getattr(fresh.parents(), name))
-    assert not any(p.is_relative_to(sample) for p in cache.rglob("*"))
-    assert sorted(p.name for p in sample.iterdir()) == sorted(p.name for p in SAMPLE_DIR.iterdir())
+    assert not any(p.is_relative_to(sample_copy) for p in snapshot_cache.rglob("*"))
+    assert sorted(p.name for p in sample_copy.iterdir()) == sorted(p.name for p in SAMPLE_DIR.iterdir())
 
 
 @pytest.mark.parametrize("table, old, new", [
@@ -121,10 +107,10 @@ def test_a_second_load_maps_the_snapshot_and_gives_the_same_dataset(sample, cach
     ("members.csv", b"Yves Vincent", b"Yves Vincenz"),  # a name
     ("dataset.yml", b"title: Classement", b"title: Klassement"),  # the settings
 ])
-def test_one_byte_changed_rebuilds_the_snapshot(sample, cache, monkeypatch, table, old, new):
+def test_one_byte_changed_rebuilds_the_snapshot(sample_copy, snapshot_cache, monkeypatch, table, old, new):
     reads = ReadCounter(monkeypatch)
-    load(sample)
-    path = sample / table
+    load(sample_copy)
+    path = sample_copy / table
     stat = path.stat()
     raw = path.read_bytes()
     assert raw.count(old) == 1 and len(old) == len(new)
@@ -132,19 +118,19 @@ def test_one_byte_changed_rebuilds_the_snapshot(sample, cache, monkeypatch, tabl
     path.write_bytes(raw.replace(old, new))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
-    changed = load(sample)
+    changed = load(sample_copy)
     assert reads.calls == 2, "the snapshot of the old bytes was reused"
-    assert_same_dataset(changed, load(sample, snapshot=False))
+    assert_same_dataset(changed, load(sample_copy, snapshot=False))
 
 
-def test_deleting_the_snapshot_gives_the_same_results(sample, cache, tmp_path):
-    command = [sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(sample), "--sector", "sante",
+def test_deleting_the_snapshot_gives_the_same_results(sample_copy, snapshot_cache, tmp_path):
+    command = [sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(sample_copy), "--sector", "sante",
                "--segment", "laboratoires-biotech", "--methodology", "per-member", "--format", "csv"]
-    env = {**os.environ, snapshot.CACHE_ENV: str(cache)}
+    env = {**os.environ, snapshot.CACHE_ENV: str(snapshot_cache)}
     first = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
-    assert any(cache.rglob("current.json"))
+    assert any(snapshot_cache.rglob("current.json"))
     again = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
-    shutil.rmtree(cache)
+    shutil.rmtree(snapshot_cache)
     rebuilt = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     off = subprocess.run(command, capture_output=True, text=True, env={**env, snapshot.CACHE_ENV: "off"},
                          check=True).stdout
@@ -152,49 +138,49 @@ def test_deleting_the_snapshot_gives_the_same_results(sample, cache, tmp_path):
     assert len(first.splitlines()) > 100
 
 
-def test_a_snapshot_without_texts_does_not_serve_a_load_with_texts(sample, cache, monkeypatch):
+def test_a_snapshot_without_texts_does_not_serve_a_load_with_texts(sample_copy, snapshot_cache, monkeypatch):
     reads = ReadCounter(monkeypatch)
-    lean = load(sample, free_text=False)
+    lean = load(sample_copy, free_text=False)
     assert "text" not in lean.posts.columns and lean.files["posts"].skipped == ("text", "url")
-    full = load(sample)
+    full = load(sample_copy)
     assert reads.calls == 2 and "text" in full.posts.columns
-    lean_again = load(sample, free_text=False)  # the full snapshot serves it, without the texts
+    lean_again = load(sample_copy, free_text=False)  # the full snapshot serves it, without the texts
     assert reads.calls == 2
     pd.testing.assert_frame_equal(lean_again.posts, lean.posts)
 
 
-def test_rejected_rows_come_back_from_the_snapshot(sample, cache, monkeypatch):
-    refer_to_an_unknown_account(sample)
+def test_rejected_rows_come_back_from_the_snapshot(sample_copy, snapshot_cache, monkeypatch):
+    refer_to_an_unknown_account(sample_copy)
     reads = ReadCounter(monkeypatch)
-    first = load(sample, on_error="reject")
-    second = load(sample, on_error="reject")
+    first = load(sample_copy, on_error="reject")
+    second = load(sample_copy, on_error="reject")
     assert reads.calls == 1
     assert int(first.report.counts["rejected"].sum()) == 1
     assert_same_dataset(first, second)
     with pytest.raises(Exception, match="no-such-account"):  # "raise" keeps its own snapshots: none with errors
-        load(sample)
+        load(sample_copy)
 
 
-def test_new_code_or_snapshots_off_never_reuse(sample, cache, monkeypatch):
+def test_new_code_or_snapshots_off_never_reuse(sample_copy, snapshot_cache, monkeypatch):
     reads = ReadCounter(monkeypatch)
-    load(sample)
+    load(sample_copy)
     monkeypatch.setattr(snapshot, "code_fingerprint", lambda: "another version of the loader")
-    load(sample)
+    load(sample_copy)
     assert reads.calls == 2
     monkeypatch.setenv(snapshot.CACHE_ENV, "off")
-    shutil.rmtree(cache)
-    load(sample)
-    load(sample)
-    assert reads.calls == 4 and not cache.exists()
+    shutil.rmtree(snapshot_cache)
+    load(sample_copy)
+    load(sample_copy)
+    assert reads.calls == 4 and not snapshot_cache.exists()
 
 
-def test_a_cache_inside_the_dataset_is_never_written(sample, monkeypatch):
-    monkeypatch.setenv(snapshot.CACHE_ENV, str(sample / "cache"))
-    load(sample)
-    assert not (sample / "cache").exists()
+def test_a_cache_inside_the_dataset_is_never_written(sample_copy, monkeypatch):
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(sample_copy / "snapshot_cache"))
+    load(sample_copy)
+    assert not (sample_copy / "snapshot_cache").exists()
 
 
-def test_a_hive_posts_folder_loads_like_the_single_file(hive, cache):
+def test_a_hive_posts_folder_loads_like_the_single_file(hive, snapshot_cache):
     flat, parts = load(SAMPLE_DIR, snapshot=False), load(hive)
     assert parts.files["posts"].format == "hive" and len(parts.files["posts"].parts) > 12
     order = ["post_id"]
@@ -203,7 +189,7 @@ def test_a_hive_posts_folder_loads_like_the_single_file(hive, cache):
     assert_same_dataset(parts, load(hive))  # and through its snapshot
 
 
-def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(hive, cache):
+def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(hive, snapshot_cache):
     files = month_files(hive)
     moved, into = files[3], files[5]
     table = pq.read_table(moved)
@@ -220,8 +206,8 @@ def test_a_hive_row_in_the_wrong_month_is_an_error_naming_its_file_and_row(hive,
     assert rejected["file"].tolist() == [str(into)] and rejected["line"].tolist() == [rows]
 
 
-def test_rank_reads_a_hive_folder_with_the_pandas_engine(hive, cache):
-    env = {**os.environ, snapshot.CACHE_ENV: str(cache)}
+def test_rank_reads_a_hive_folder_with_the_pandas_engine(hive, snapshot_cache):
+    env = {**os.environ, snapshot.CACHE_ENV: str(snapshot_cache)}
     for extra in (["--level", "member", "--top", "20"], ["--segment", "e-sante", "--movements"]):
         outputs = [subprocess.run([sys.executable, "-m", "influence_lib.cli", "rank", "--data", str(folder),
                                    "--sector", "sante", "--format", "csv", *extra],
@@ -230,17 +216,17 @@ def test_rank_reads_a_hive_folder_with_the_pandas_engine(hive, cache):
         assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) > 10
 
 
-def test_the_folder_as_written_is_part_of_the_key(sample, cache, monkeypatch):
-    posts = refer_to_an_unknown_account(sample)
-    monkeypatch.chdir(sample.parent)
-    relative = load(sample.name, on_error="reject")
-    absolute = load(sample, on_error="reject")  # the same folder written another way: its own snapshot
-    again = load(sample.name, on_error="reject")
-    assert relative.report.rejected["file"].tolist() == again.report.rejected["file"].tolist() == [f"{sample.name}/posts.csv"]
+def test_the_folder_as_written_is_part_of_the_key(sample_copy, snapshot_cache, monkeypatch):
+    posts = refer_to_an_unknown_account(sample_copy)
+    monkeypatch.chdir(sample_copy.parent)
+    relative = load(sample_copy.name, on_error="reject")
+    absolute = load(sample_copy, on_error="reject")  # the same folder written another way: its own snapshot
+    again = load(sample_copy.name, on_error="reject")
+    assert relative.report.rejected["file"].tolist() == again.report.rejected["file"].tolist() == [f"{sample_copy.name}/posts.csv"]
     assert absolute.report.rejected["file"].tolist() == [str(posts)]
 
 
-def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(hive, cache):
+def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(hive, snapshot_cache):
     files = month_files(hive)
     first, later = files[2], files[4]
     original = pq.read_table(first)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 
 import pandas as pd
 import pytest
 
 from influence_lib import cli, snapshot
 from influence_lib import dataset as dataset_module
-from influence_lib.dataset import SAMPLE_DIR, load_dataset
+from influence_lib.dataset import load_dataset
 from influence_lib.export import table_to_csv
 from influence_lib.scope import build_scope
 from influence_lib.settings import Period, load_dataset_settings, load_methodology, shipped_methodologies
@@ -20,23 +19,15 @@ from influence_lib.snapshot_rank import snapshot_ranking
 
 
 @pytest.fixture()
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(snapshot.CACHE_ENV, str(folder))
-    return folder
-
-
-@pytest.fixture()
-def sample(tmp_path):
+def sample(sample_copy):
     """The sample, plus an opt-out list (a member with an account left out) and a warning (an unknown country)."""
-    target = tmp_path / "data"
-    shutil.copytree(SAMPLE_DIR, target)
-    (target / "opt-out.csv").write_text("member_id\nmbr-00002\n", encoding="utf-8")
-    organizations = target / "organizations.csv"
+    (sample_copy / "opt-out.csv").write_text("member_id\nmbr-00002\n", encoding="utf-8")
+    organizations = sample_copy / "organizations.csv"
     text = organizations.read_text(encoding="utf-8")
     organizations.write_text(text.replace("org-0002,Laboratoires Selecia,sante,laboratoires-biotech,FR",
-                                          "org-0002,Laboratoires Selecia,sante,laboratoires-biotech,France"), encoding="utf-8")
-    return target
+                                          "org-0002,Laboratoires Selecia,sante,laboratoires-biotech,France"),
+                             encoding="utf-8")
+    return sample_copy
 
 
 def _loaded(folder):
@@ -46,7 +37,7 @@ def _loaded(folder):
 
 
 @pytest.mark.parametrize("name", list(shipped_methodologies()))
-def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, cache, name):
+def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, name):
     dataset = _loaded(sample)
     assert len(dataset.report.warnings) == 1 and dataset.opt_out.file is not None
     methodology = load_methodology(name)
@@ -67,7 +58,7 @@ def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, cache, nam
                     pd.testing.assert_frame_equal(found.report.problems, dataset.report.problems)
 
 
-def test_no_snapshot_or_a_changed_input_gives_none(sample, cache):
+def test_no_snapshot_or_a_changed_input_gives_none(sample, snapshot_cache):
     settings = load_dataset_settings(sample / "dataset.yml")
     arguments = (settings, "sante", settings.period(), load_methodology(None))
     assert snapshot_ranking(sample, *arguments) is None  # never loaded: no snapshot yet
@@ -92,11 +83,11 @@ def _rank(arguments):
 
 @pytest.mark.parametrize("extra", [["--format", "csv"], ["--format", "json", "--no-movements", "--level", "member"],
                                    ["--format", "table", "--no-movements", "--segment", "e-sante", "--top", "5"]])
-def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, cache, monkeypatch, extra):
+def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, snapshot_cache, monkeypatch, extra):
     arguments = ["rank", "--data", str(sample), "--sector", "sante", "--methodology", "per-active-member"] + extra
     monkeypatch.setenv(snapshot.CACHE_ENV, "off")
     without = _rank(arguments)
-    monkeypatch.setenv(snapshot.CACHE_ENV, str(cache))
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(snapshot_cache))
     first = _rank(arguments)  # loads the files, writes the snapshot
     snapshot.wait_for_writers()
 
