@@ -166,8 +166,11 @@ class SnapshotStore:
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None  # no snapshot, or one being replaced: the caller loads the files
 
-    def load_view(self, key: dict) -> SnapshotView | None:
-        """What a ranking reads of the snapshot made for ``key`` (see :class:`SnapshotView`), or None."""
+    def load_view(self, key: dict, members: bool = False) -> SnapshotView | None:
+        """What a ranking reads of the snapshot made for ``key`` (see :class:`SnapshotView`), or None.
+
+        ``members``: read the members table too (a member ranking needs their names).
+        """
         try:
             pointer = self._pointer(key)
             if pointer is None:
@@ -175,8 +178,9 @@ class SnapshotStore:
             where = self.where / pointer["snapshot"]
             report = ValidationReport(**{name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES},
                                       files={})
-            return SnapshotView(where, _read_frame(where / "organizations.arrow"), _read_arrays(where, pointer["arrays"]),
-                                report, _opt_out(pointer))
+            return SnapshotView(_read_frame(where / "organizations.arrow"),
+                                _read_frame(where / "members.arrow") if members else None,
+                                _read_arrays(where, pointer["arrays"]), report, _opt_out(pointer))
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None
 
@@ -266,12 +270,14 @@ class SnapshotStore:
 class SnapshotView:
     """What a ranking reads of a snapshot: the organisations, the arrays scoring reads, the problems, the opt-out.
 
+    Everything is read (or mapped) at once: a newer snapshot may replace this one meanwhile.
+
     Attributes
     ----------
-    where : Path
-        The snapshot's folder.
     organizations : pandas.DataFrame
         The typed organisations table.
+    members : pandas.DataFrame or None
+        The typed members table, when asked for.
     arrays : dict
         ``parents``, ``posts``, ``accounts``: as :meth:`SnapshotStore.load` returns them.
     report : ValidationReport
@@ -279,15 +285,11 @@ class SnapshotView:
     opt_out : OptOut
     """
 
-    where: Path
     organizations: pd.DataFrame
+    members: pd.DataFrame | None
     arrays: dict
     report: ValidationReport
     opt_out: OptOut
-
-    def members(self) -> pd.DataFrame:
-        """The typed members table (read on demand: a Direction ranking does not need it)."""
-        return _read_frame(self.where / "members.arrow")
 
 
 def _read_arrays(where: Path, index: dict) -> dict:

@@ -76,7 +76,7 @@ def snapshot_ranking(folder: str | Path, settings: DatasetSettings, sector: str,
     if level not in LEVELS:
         raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
     store = SnapshotStore.for_dataset(folder, "raise")
-    view = store.load_view(store.fingerprint()) if store is not None else None
+    view = store.load_view(store.fingerprint(), members=level == "member") if store is not None else None
     if view is None:
         return None
     parents = Parents(**view.arrays["parents"])
@@ -86,7 +86,7 @@ def snapshot_ranking(folder: str | Path, settings: DatasetSettings, sector: str,
     if level == "direction":
         frame = direction_scores_frame(organizations, scores.directions)
     else:
-        frame = member_scores_frame(take_rows(view.members(), rows.member_kept), scores.member_score,
+        frame = member_scores_frame(take_rows(view.members, rows.member_kept), scores.member_score,
                                     scores.member_engagement, scores.member_posts)
     ranking = rank_scores(frame, level, settings.sector(sector), organizations, segment)
     return SnapshotRanking(top_n(ranking, top), view.report, view.opt_out)
