@@ -53,7 +53,7 @@ class CountedPosts:
 
 def count_posts(posts: PostArrays, parents: Parents, account_kept: np.ndarray, account_member: np.ndarray,
                 account_platform: np.ndarray, period: Period, methodology: Methodology) -> CountedPosts:
-    """The rules of :func:`score_posts` on arrays: which posts of a scope count, their engagement and score.
+    """The rules of :func:`influence_lib.scoring.score_posts` on arrays: which posts of a scope count, their engagement and score.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def count_posts(posts: PostArrays, parents: Parents, account_kept: np.ndarray, a
     parents : Parents
         The dataset's parent positions.
     account_kept : numpy.ndarray
-        ``bool`` over the dataset's accounts: in the scope (:func:`scope_positions`).
+        ``bool`` over the dataset's accounts: in the scope (:func:`influence_lib.scoring.scope_rows`).
     account_member : numpy.ndarray
         Position, among the scope's members, of each kept account's member.
     account_platform : numpy.ndarray
