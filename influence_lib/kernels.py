@@ -48,6 +48,7 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel s
 # with JPY_PARENT_PID set to this process's pid, as jupyter_client starts a kernel (ipykernel reads it
 # at import: its kernels end if this process dies), and matplotlib with MPLBACKEND set as ipykernel sets it.
 IGNORED_ENV = frozenset({"JPY_PARENT_PID", "MPLBACKEND"})
+KERNEL_NAME = "python3"  # the kernelspec the report's notebooks run in
 FORK_SWITCH = "INFLUENCE_FORK_KERNELS"  # "0": start every kernel as a new process (the fork server is off)
 
 
@@ -292,8 +293,14 @@ class KernelForkServer:
         return answer.get("pid")
 
     def close(self) -> None:
-        """Stop the server (its kernels run on until their managers stop them)."""
+        """Stop the server (its kernels run on until their managers stop them).
+
+        A server still importing has started no kernel: it is killed rather than waited for (a
+        command that stopped before its first notebook, a usage error).
+        """
         try:
+            if not self._ready:
+                self.process.kill()
             self._reader.close()
             self._sock.close()
         finally:
@@ -305,7 +312,7 @@ class KernelForkServer:
 
 
 @contextmanager
-def fork_server(kernel_name: str = "python3"):
+def fork_server(kernel_name: str = KERNEL_NAME):
     """Kernels of this process started from a :class:`KernelForkServer` inside the block.
 
     Does nothing (kernels start as new processes) when :data:`FORK_SWITCH` is ``0``, without

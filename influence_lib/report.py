@@ -43,7 +43,7 @@ from influence_lib.settings import (
     methodology_reference,
 )
 
-KERNEL_NAME = "python3"
+KERNEL_NAME = kernels.KERNEL_NAME
 CELL_TIMEOUT = 600
 SEGMENT_TEMPLATE = "02_segment-ranking"
 
