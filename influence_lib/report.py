@@ -45,6 +45,11 @@ from influence_lib.settings import (
 
 KERNEL_NAME = kernels.KERNEL_NAME
 CELL_TIMEOUT = 600
+# Seconds a kernel has to answer once started (papermill's default: 60). A kernel started as a new
+# process (a Dask worker's, or with the fork server off) imports ipykernel before it answers; on a
+# machine that runs other work besides (a test suite, a cluster's other workers) this once took
+# more than a minute. A kernel that dies is noticed at once all the same.
+KERNEL_START_TIMEOUT = 300
 SEGMENT_TEMPLATE = "02_segment-ranking"
 
 
@@ -154,7 +159,7 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
     def execute():
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
-            kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
+            kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout, start_timeout=KERNEL_START_TIMEOUT,
             log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
             shutdown_kernel="immediate",  # every output has arrived: the kernel is stopped, not asked to stop
         )
