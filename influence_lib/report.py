@@ -45,10 +45,8 @@ from influence_lib.settings import (
 
 KERNEL_NAME = kernels.KERNEL_NAME
 CELL_TIMEOUT = 600
-# Seconds a kernel has to answer once started (papermill's default: 60). A kernel started as a new
-# process (a Dask worker's, or with the fork server off) imports ipykernel before it answers; on a
-# machine that runs other work besides (a test suite, a cluster's other workers) this once took
-# more than a minute. A kernel that dies is noticed at once all the same.
+# Seconds a kernel has to answer once started (papermill's: 60, which a kernel started as a new process on a
+# Dask worker once missed while the test suite ran beside it). A kernel that dies is noticed at once.
 KERNEL_START_TIMEOUT = 300
 SEGMENT_TEMPLATE = "02_segment-ranking"
 
