@@ -375,14 +375,17 @@ def _report_options(args) -> dict:
 
 def cmd_report(args) -> int:
     """``influence report``: the full report of one sector."""
-    from influence_lib.report import run_report
+    from influence_lib import kernels
 
-    settings = _settings(args)
-    check_sector(settings, args.sector)
-    if args.edition is not None and args.edition not in settings.editions:
-        raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    _methodology(args.methodology)  # refused before anything runs
-    result = run_report(args.sector, methodology_file=args.methodology, **_report_options(args))
+    with kernels.fork_server():  # started first: its imports overlap this process's own, the checks and the data's loading
+        from influence_lib.report import run_report
+
+        settings = _settings(args)
+        check_sector(settings, args.sector)
+        if args.edition is not None and args.edition not in settings.editions:
+            raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
+        _methodology(args.methodology)  # refused before anything runs
+        result = run_report(args.sector, methodology_file=args.methodology, **_report_options(args))
     print(f"report written to {result.folder} in {result.seconds:.1f} s")
     for name, seconds in result.durations.items():
         print(f"  {name:<45} {seconds:6.1f} s")
@@ -391,20 +394,26 @@ def cmd_report(args) -> int:
 
 def cmd_batch(args) -> int:
     """``influence batch``: the report of every sector, in parallel."""
-    from influence_lib.report import run_batch
+    from contextlib import nullcontext
 
-    settings = _settings(args)
-    for sector in args.sectors or []:
-        check_sector(settings, sector)
-    if args.edition is not None and args.edition not in settings.editions:
-        raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
-    if args.scheduler is not None:
-        from influence_lib.scheduling import SchedulerError, parse_scheduler
-        try:
-            parse_scheduler(args.scheduler)
-        except SchedulerError as exc:
-            raise UsageError(str(exc)) from None
-    summary = run_batch(sectors=args.sectors, scheduler=args.scheduler, **_report_options(args))
+    from influence_lib import kernels
+
+    # local runs only (a Dask cluster's workers start their own kernels): started first, as for report
+    with kernels.fork_server() if args.scheduler is None else nullcontext():
+        from influence_lib.report import run_batch
+
+        settings = _settings(args)
+        for sector in args.sectors or []:
+            check_sector(settings, sector)
+        if args.edition is not None and args.edition not in settings.editions:
+            raise UsageError(f"unknown edition '{args.edition}'; known: {', '.join(settings.editions_by_start())}")
+        if args.scheduler is not None:
+            from influence_lib.scheduling import SchedulerError, parse_scheduler
+            try:
+                parse_scheduler(args.scheduler)
+            except SchedulerError as exc:
+                raise UsageError(str(exc)) from None
+        summary = run_batch(sectors=args.sectors, scheduler=args.scheduler, **_report_options(args))
     print(summary.to_string(index=False))
     failed = int((summary["status"] != "ok").sum())
     if failed:

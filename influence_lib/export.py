@@ -258,6 +258,12 @@ def save_figure(fig, out_dir: str | Path | None, name: str) -> list[Path]:
     """Save a figure as ``OUT/figures/<name>.png`` and ``.svg`` without timestamps in their metadata.
 
     Does nothing when ``out_dir`` is empty. The figure stays open (the notebook shows it).
+
+    Returns
+    -------
+    list of Path
+        The files written (none without ``out_dir``): :func:`influence_lib.html.figure` shows the
+        SVG file instead of drawing the figure once more.
     """
     if not out_dir:
         return []

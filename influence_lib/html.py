@@ -288,7 +288,7 @@ def describe_figure(fig) -> str:
     return text
 
 
-def figure(fig, alt: str = "") -> str:
+def figure(fig, alt: str = "", saved=()) -> str:
     """A matplotlib figure as an inline SVG ``<img>`` (sharp on screen and in print), then closed.
 
     For figures inside HTML blocks. The SVG is written with a fixed id salt and no date, so the
@@ -299,18 +299,29 @@ def figure(fig, alt: str = "") -> str:
     fig : matplotlib.figure.Figure
     alt : str
         French description for readers who cannot see it; empty: :func:`describe_figure`.
+    saved : list of Path
+        The files :func:`influence_lib.export.save_figure` has just written for this figure,
+        unchanged since: its SVG file is shown as it is, instead of drawing the figure again (the
+        same bytes: both are written with the theme's id salt and no date). Empty (a notebook
+        run without ``out_dir``): the figure is drawn.
     """
     import base64
     import io
+    from pathlib import Path
 
     import matplotlib.pyplot as plt
 
     description = alt or describe_figure(fig)
-    buffer = io.BytesIO()
-    with plt.rc_context({"svg.hashsalt": "influence"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = next((Path(f) for f in saved if Path(f).suffix == ".svg"), None)
+    if svg is not None and plt.rcParams["svg.hashsalt"] == "influence":
+        content = svg.read_bytes()
+    else:
+        buffer = io.BytesIO()
+        with plt.rc_context({"svg.hashsalt": "influence"}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        content = buffer.getvalue()
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(content).decode("ascii")
     return f'<img class="figure" src="data:image/svg+xml;base64,{data}" alt="{escape(description)}">'
 
 

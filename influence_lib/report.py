@@ -43,8 +43,11 @@ from influence_lib.settings import (
     methodology_reference,
 )
 
-KERNEL_NAME = "python3"
+KERNEL_NAME = kernels.KERNEL_NAME
 CELL_TIMEOUT = 600
+# Seconds a kernel has to answer once started (papermill's: 60, which a kernel started as a new process on a
+# Dask worker once missed while the test suite ran beside it). A kernel that dies is noticed at once.
+KERNEL_START_TIMEOUT = 300
 SEGMENT_TEMPLATE = "02_segment-ranking"
 
 
@@ -154,7 +157,7 @@ def execute_run(run: NotebookRun, folder: Path, timeout: int = CELL_TIMEOUT) -> 
     def execute():
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.template}.ipynb"), str(target), parameters=run.parameters,
-            kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout,
+            kernel_name=KERNEL_NAME, progress_bar=False, execution_timeout=timeout, start_timeout=KERNEL_START_TIMEOUT,
             log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
             shutdown_kernel="immediate",  # every output has arrived: the kernel is stopped, not asked to stop
         )

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from influence_lib import booklet, html, report
+from influence_lib import booklet, export, html, report
 from influence_lib.booklet import BookletError, print_ready, write_booklet
 
 A4_POINTS = tuple(mm / 25.4 * 72 for mm in booklet.PAGE_SIZE_MM)
@@ -143,6 +144,23 @@ def test_figure_is_svg_described_and_the_same_bytes_twice():
     assert html.describe_figure(fig) == "Graphique : Posts par jour et par heure"
     plt.close(fig)
     assert 'alt="Carte"' in html.figure(draw(), alt="Carte")
+
+
+def test_figure_shows_the_saved_svg_file_as_drawing_it_would(tmp_path):
+    from influence_lib import plots
+
+    def draw():
+        monthly = pd.DataFrame({"org_id": ["o1"] * 3, "month": pd.to_datetime(["2020-06-01", "2020-07-01", "2020-08-01"]),
+                                "platform": ["linkedin"] * 3, "posts": [3, 1, 2], "engagement": [30, 5, 12]})
+        return plots.plot_direction_activity(monthly, "o1")
+
+    drawn = html.figure(draw())
+    fig = draw()
+    files = export.save_figure(fig, tmp_path, "profile_o1")
+    assert html.figure(fig, saved=files) == drawn  # the file's bytes, not a new drawing
+    assert not plt.get_fignums()  # closed all the same
+    fig = draw()
+    assert html.figure(fig, saved=export.save_figure(fig, "", "x")) == drawn  # nothing saved: drawn
 
 
 def test_print_ready_takes_the_svg_file_and_nothing_outside_the_folder(tmp_path):
