@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -515,16 +516,52 @@ def _use_jemalloc() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``influence`` console script; returns the exit status."""
+def run() -> None:
+    """The ``influence`` console script: :func:`main`, then the process ends with its status.
+
+    After ``rank``, ``summary`` and ``compare`` (computations that leave nothing to clean up) it
+    ends at once, once its output is flushed and its snapshot written, instead of freeing every
+    table first: on 10^7 posts that teardown took a noticeable share of a ranking.
+    """
+    sys.exit(main(quick_exit=True))
+
+
+QUICK_EXIT = {"rank", "summary", "compare"}
+
+
+def _exit_now(status: int) -> None:
+    snapshot = sys.modules.get("influence_lib.snapshot")
+    if snapshot is not None:
+        snapshot.wait_for_writers()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe, or a stream already closed
+            pass
+    os._exit(status)
+
+
+def main(argv: list[str] | None = None, quick_exit: bool = False) -> int:
+    """Entry point of the ``influence`` command; returns the exit status.
+
+    ``quick_exit`` (the console script's): end the process right after ``rank``, ``summary`` or
+    ``compare`` (see :func:`run`).
+    """
+    args = build_parser().parse_args(argv)
+    status = _run_command(args)
+    if quick_exit and args.command in QUICK_EXIT:
+        _exit_now(status)
+    return status
+
+
+def _run_command(args) -> int:
     from influence_lib.errors import DataValidationError, InfluenceError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     if args.command in PREFETCHING and getattr(args, "data", None) is not None and args.data.is_dir():
         from influence_lib.checksums import prefetch
         prefetch(args.data)  # the snapshot's key: read while the imports run
-    _use_jemalloc()
+    if args.command not in ("report", "batch"):  # their kernels compute; pyarrow would delay the fork server
+        _use_jemalloc()
     handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
     terminated = []
     previous = _stop_on_sigterm(terminated)
@@ -576,4 +613,4 @@ def _stop_on_sigterm(terminated: list):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -381,3 +381,29 @@ def test_terminal_tables_show_hostile_names_on_one_line_without_escape_sequences
     status, out, _ = run("rank", "--sector", "sante", "--format", "table", "--data", folder)
     assert "Gamma\ufffd[2J\ufffd]0;owned\ufffd FAKE ROW 999 evil" in out
     assert out.splitlines()[0].startswith("Santé\ufffd[31m rouge — ")
+
+
+# --- the console script ------------------------------------------------------------------------
+
+
+def test_the_console_script_ends_rank_at_once_with_its_status_and_whole_output(tiny_dir, tmp_path):
+    """``run`` (the console script) ends rank/summary/compare without teardown: same bytes, same status."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "INFLUENCE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def script(*args):
+        done = subprocess.run([sys.executable, "-c", "from influence_lib.cli import run; run()", *map(str, args)],
+                              capture_output=True, text=True, env=env)
+        return done.returncode, done.stdout, done.stderr
+
+    status, out, err = script("rank", "--data", tiny_dir, "--sector", "sante", "--edition", "2021", "--format", "csv")
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [DIRECTION_HEADER] + DIRECTIONS_2021
+    assert list((tmp_path / "cache").rglob("current.json")), "the snapshot was not written before the end"
+    again = script("rank", "--data", tiny_dir, "--sector", "sante", "--edition", "2021", "--format", "csv")
+    assert again == (status, out, err)  # from the snapshot, same bytes
+    status, out, err = script("rank", "--data", tiny_dir, "--sector", "nope")
+    assert status == 2 and "unknown sector" in err and out == ""
