@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import threading
@@ -296,9 +297,32 @@ def _read_arrays(where: Path, index: dict) -> dict:
     """The arrays a pointer lists (``{group: [names]}``), memory-mapped read-only: parents as a dict, posts and accounts as objects."""
     arrays = {}
     for group, kind in _ARRAYS.items():
-        named = {name: np.load(where / f"array.{group}.{name}.npy", mmap_mode="r") for name in index[group]}
+        named = {name: _map_npy(where / f"array.{group}.{name}.npy") for name in index[group]}
         arrays[group] = named if kind is None else kind.from_arrays(named)
     return arrays
+
+
+def _map_npy(path: Path) -> np.ndarray:
+    """A ``.npy`` file as a read-only array over its memory-mapped bytes, its pages mapped at once.
+
+    Like ``numpy.load(mmap_mode="r")``, with ``MAP_POPULATE`` where the system has it: a ranking
+    reads every page, and mapping them in one call spares a page fault per page (a third of the
+    loop's time on 10^7 posts went to the kernel). A plain ``ndarray``: slicing a ``numpy.memmap``
+    costs more.
+    """
+    with path.open("rb") as fh:
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(np.lib.format.read_magic(fh))
+        if read_header is None:  # a layout np.save does not write for plain arrays
+            return np.load(path, mmap_mode="r")
+        shape, fortran, dtype = read_header(fh)
+        offset = fh.tell()
+        count = int(np.prod(shape, dtype=np.int64))
+        if count == 0 or dtype.hasobject or fortran:
+            return np.load(path, mmap_mode="r") if count else np.load(path)
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        mapped = mmap.mmap(fh.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+    return np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
 
 
 def _opt_out(pointer: dict) -> OptOut:
