@@ -108,7 +108,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timed command and version (median reported)")
     parser.add_argument("--no-batch", action="store_true", help="time the report only")
     args = parser.parse_args()
-    influence = str(VENV_BIN / "influence")
+    # the module, not the console script: each version runs its own entry point (the script names one)
+    influence = [str(VENV_BIN / "python"), "-m", "influence_lib.cli"]
     commit = git("rev-parse", "--verify", f"{args.baseline}^{{commit}}")
     head = git("rev-parse", "--short", "HEAD")
     dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
@@ -138,7 +139,7 @@ def main() -> int:
             for i in range(args.repeat):
                 for name, root in versions.items():
                     out = tmp / "out" / name / f"{measure}-{i}"
-                    seconds, stdout = timed([influence, *command, "--out", str(out), "--no-progress"], root)
+                    seconds, stdout = timed([*influence, *command, "--out", str(out), "--no-progress"], root)
                     if measure == "report":
                         results.setdefault("parts_s", {})[name] = parts(stdout)
                     times[name].setdefault(measure, []).append(round(seconds, 2))
