@@ -500,7 +500,9 @@ COMMANDS = {"validate": cmd_validate, "summary": cmd_summary, "rank": cmd_rank, 
             "methodologies": cmd_methodologies, "compare": cmd_compare}
 
 
-PREFETCHING = {"rank", "summary", "compare"}  # commands that check their dataset's snapshot first
+# computations on one dataset: they check its snapshot first (checksums read ahead), and leave
+# nothing to clean up at the end (the console script ends them at once)
+COMPUTING = {"rank", "summary", "compare"}
 
 
 def run() -> None:
@@ -513,9 +515,6 @@ def run() -> None:
     sys.exit(main(quick_exit=True))
 
 
-QUICK_EXIT = {"rank", "summary", "compare"}
-
-
 def main(argv: list[str] | None = None, quick_exit: bool = False) -> int:
     """Entry point of the ``influence`` command; returns the exit status.
 
@@ -524,7 +523,7 @@ def main(argv: list[str] | None = None, quick_exit: bool = False) -> int:
     """
     args = build_parser().parse_args(argv)
     status = _run_command(args)
-    if quick_exit and args.command in QUICK_EXIT:
+    if quick_exit and args.command in COMPUTING:
         exit_now(status)
     return status
 
@@ -532,7 +531,7 @@ def main(argv: list[str] | None = None, quick_exit: bool = False) -> int:
 def _run_command(args) -> int:
     from influence_lib.errors import DataValidationError, InfluenceError
 
-    if args.command in PREFETCHING and getattr(args, "data", None) is not None and args.data.is_dir():
+    if args.command in COMPUTING and getattr(args, "data", None) is not None and args.data.is_dir():
         from influence_lib.checksums import prefetch
         prefetch(args.data)  # the snapshot's key: read while the imports run
     if args.command not in ("report", "batch"):  # their kernels compute; pyarrow would delay the fork server

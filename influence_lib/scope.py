@@ -116,7 +116,7 @@ class ScoredScope:
         posts = self.scores(previous).posts
         if segment is None:
             return posts
-        orgs = self._segment_org_ids(segment)
+        orgs = _segment_org_ids(self.sector, self.organizations, segment)
         return posts.loc[posts["org_id"].astype("str").isin(orgs).to_numpy()].reset_index(drop=True)
 
     def ranking(self, level: str = "direction", segment: str | None = None, top: int | None = None,
@@ -181,9 +181,6 @@ class ScoredScope:
         first = members.loc[(members["engagement"] > 0).to_numpy()].drop_duplicates("org_id", keep="first")
         return pd.DataFrame({"org_id": first["org_id"].to_numpy(), "best_member": first["full_name"].to_numpy(),
                              "best_member_engagement": first["engagement"].to_numpy()})
-
-    def _segment_org_ids(self, segment: str) -> np.ndarray:
-        return _segment_org_ids(self.sector, self.organizations, segment)
 
 
 def _segment_org_ids(sector: Sector, organizations: pd.DataFrame, segment: str) -> np.ndarray:

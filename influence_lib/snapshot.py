@@ -177,8 +177,7 @@ class SnapshotStore:
             if pointer is None:
                 return None
             where = self.where / pointer["snapshot"]
-            report = ValidationReport(**{name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES},
-                                      files={})
+            report = _read_report(where, files={})
             return SnapshotView(_read_frame(where / "organizations.arrow"),
                                 _read_frame(where / "members.arrow") if members else None,
                                 _read_arrays(where, pointer["arrays"]), report, _opt_out(pointer))
@@ -201,8 +200,7 @@ class SnapshotStore:
             files[name] = TableFile(name, self.folder / info["path"], info["format"], info["rows"],
                                     extra.get("lines"), skipped, tuple(self.folder / p for p in info["parts"]),
                                     extra.get("row_parts"))
-        frames = {name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES}
-        report = ValidationReport(**frames, files=files)
+        report = _read_report(where, files)
         return tables, files, report, _opt_out(pointer), _read_arrays(where, pointer["arrays"])
 
     def save_in_background(self, *args) -> threading.Thread:
@@ -323,6 +321,11 @@ def _map_npy(path: Path) -> np.ndarray:
         flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
         mapped = mmap.mmap(fh.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
     return np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
+
+
+def _read_report(where: Path, files: dict) -> ValidationReport:
+    return ValidationReport(**{name: _read_frame(where / f"report-{name}.arrow") for name in _REPORT_FRAMES},
+                            files=files)
 
 
 def _opt_out(pointer: dict) -> OptOut:

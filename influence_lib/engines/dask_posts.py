@@ -26,7 +26,7 @@ from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import WRONG_MONTH
-from influence_lib.post_arrays import PostArrays
+from influence_lib.post_arrays import PostArrays, choice_codes
 from influence_lib.post_rules import counted_posts, post_engagement
 from influence_lib.schema import TABLES
 from influence_lib.settings import PLATFORMS, DatasetSettings, Methodology, Period
@@ -136,7 +136,7 @@ def account_lookup(all_ids: pa.Array, ok_ids: pa.Array, sector_accounts: pd.Data
     member = np.full(len(all_ids), -1, dtype=np.int32)
     member[inside] = account_member.astype(np.int32)[where[inside]]
     platform = np.full(len(all_ids), -1, dtype=np.int8)
-    platform[inside] = codes_in(sector_accounts["platform"], list(PLATFORMS)).astype(np.int8)[where[inside]]
+    platform[inside] = choice_codes(sector_accounts["platform"], PLATFORMS)[where[inside]]
     ok = pc.is_in(all_ids, value_set=ok_ids).to_numpy(zero_copy_only=False).astype(bool)
     return AccountLookup(pd.Index(stable_keys(all_ids)), all_ids, ok, member, platform)
 
