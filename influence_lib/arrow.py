@@ -1,8 +1,10 @@
-"""Arrow helpers for pandas columns: text without copies, lookups and row filters with Arrow's kernels.
+"""Arrow helpers for pandas and Arrow columns: text without copies, lookups and row filters with Arrow's kernels.
 
 pandas ``str`` columns hold their text in Arrow buffers; these helpers hand those buffers to Arrow's
 compute kernels as they are (no copy, no Python objects), which on 10^7 rows is several times
-faster than pandas' own hashing and masking of text. Validation and scoring both build on them.
+faster than pandas' own hashing and masking of text. Arrow columns (tables as read, before any
+pandas frame is built) go to the same kernels; a dictionary column is looked up through its
+dictionaries (one lookup per distinct value, not per row). Validation and scoring both build on them.
 """
 
 from __future__ import annotations
@@ -27,17 +29,63 @@ def as_text(values: pd.Series) -> pd.Series:
     return values if is_arrow_text(values.dtype) else values.astype("str")
 
 
-def arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """A column's text as an Arrow ``large_string`` array (no copy for a pandas ``str`` column)."""
-    found = pa.array(as_text(values), type=TEXT)
+Column = pd.Series | pa.ChunkedArray  # a pandas column, or an Arrow one (a table as read)
+
+
+def arrow_text(values: Column) -> pa.ChunkedArray:
+    """A column's text as an Arrow ``large_string`` array.
+
+    No copy for a pandas ``str`` column; an Arrow column is cast (dictionaries decoded, integers
+    written out, as pandas writes them).
+    """
+    found = values.cast(TEXT) if isinstance(values, pa.ChunkedArray) else pa.array(as_text(values), type=TEXT)
     return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=TEXT)
 
 
-def text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    """A pandas ``str`` Series over an Arrow text array (no copy of the text)."""
-    series = values.to_pandas()
-    series.index = index
-    return series
+def is_dictionary(values: Column) -> bool:
+    """True for an Arrow dictionary column (Parquet's repeated texts, read as such)."""
+    return isinstance(values, pa.ChunkedArray) and pa.types.is_dictionary(values.type)
+
+
+def per_value(values: Column, compute) -> pa.ChunkedArray:
+    """``compute`` (a function of a ``large_string`` array) applied to a column's text.
+
+    For a dictionary column it is computed once over the chunks' dictionaries, then spread to the
+    rows by their indices (a missing value stays missing): on repeated values (kinds, formats, the
+    account of each post) that is a fraction of the rows.
+    """
+    if not is_dictionary(values) or values.num_chunks == 0:
+        found = compute(arrow_text(values))
+        return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
+    dictionaries = [chunk.dictionary for chunk in values.chunks]
+    computed = compute(pa.chunked_array(dictionaries).cast(TEXT))
+    computed = computed.combine_chunks() if isinstance(computed, pa.ChunkedArray) else computed
+    offsets = np.cumsum([0] + [len(d) for d in dictionaries[:-1]])
+    return pa.chunked_array([computed.take(pc.add(chunk.indices.cast(pa.int64()), int(offset)))
+                             for chunk, offset in zip(values.chunks, offsets)], type=computed.type)
+
+
+def _integer_type(arrow_type: pa.DataType):
+    return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a pandas frame: text as ``str``, integers as nullable ``Int64``.
+
+    Dictionary columns are decoded; timestamps and floating-point numbers keep their types. The
+    frame's index is a ``RangeIndex``; a pandas index saved in the table's metadata is a column like
+    the others (never lost).
+    """
+    columns = []
+    for column in table.columns:  # a loop over columns, not rows
+        stored = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if pa.types.is_string(stored) or pa.types.is_large_string(stored):
+            column = column.cast(TEXT)
+        elif stored != column.type:
+            column = column.cast(stored)
+        columns.append(column)
+    table = pa.table(columns, names=table.column_names)
+    return table.to_pandas(types_mapper=_integer_type, ignore_metadata=True, split_blocks=True)
 
 
 def to_bool(values: pa.ChunkedArray | pa.Array, null: bool = False) -> np.ndarray:
@@ -47,14 +95,14 @@ def to_bool(values: pa.ChunkedArray | pa.Array, null: bool = False) -> np.ndarra
     return values.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
-def is_in(values: pd.Series, value_set: pd.Series | Iterable[str]) -> np.ndarray:
+def is_in(values: Column, value_set: Column | Iterable[str]) -> np.ndarray:
     """``values.isin(value_set)`` as a numpy ``bool`` array, with Arrow's hash kernel.
 
     Parameters
     ----------
-    values : pandas.Series
+    values : pandas.Series or pyarrow.ChunkedArray
         Text (or values read as text).
-    value_set : pandas.Series or iterable of str
+    value_set : pandas.Series, pyarrow.ChunkedArray or iterable of str
         The values to look for: another column, or a few choices.
 
     Returns
@@ -64,14 +112,14 @@ def is_in(values: pd.Series, value_set: pd.Series | Iterable[str]) -> np.ndarray
     """
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
-    if isinstance(value_set, pd.Series):
+    if isinstance(value_set, (pd.Series, pa.ChunkedArray)):
         wanted = arrow_text(value_set)
     else:
         wanted = pa.array(list(value_set), type=TEXT)
-    return to_bool(pc.is_in(arrow_text(values), value_set=wanted, skip_nulls=True))
+    return to_bool(per_value(values, lambda text: pc.is_in(text, value_set=wanted, skip_nulls=True)))
 
 
-def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+def positions(values: Column, keys: Column) -> np.ndarray:
     """Position of each of ``values`` in ``keys`` (-1 when absent), vectorised.
 
     Uses Arrow's hash kernel, which is several times faster than pandas' object hashing on
@@ -80,9 +128,9 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
     Parameters
     ----------
-    values : pandas.Series
-        The values to look up (text, or a categorical of text).
-    keys : pandas.Series
+    values : pandas.Series or pyarrow.ChunkedArray
+        The values to look up (text, a categorical or a dictionary of text).
+    keys : pandas.Series or pyarrow.ChunkedArray
         The keys to find them in; the first position counts when a key repeats.
 
     Returns
@@ -92,11 +140,12 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         within = positions(pd.Series(values.cat.categories), keys)
         codes = values.cat.codes.to_numpy()
         return np.append(within, -1)[codes]  # code -1 (missing) picks the appended -1
-    found = pc.index_in(arrow_text(values), value_set=arrow_text(keys))
+    wanted = arrow_text(keys)
+    found = per_value(values, lambda text: pc.index_in(text, value_set=wanted))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 

@@ -113,7 +113,7 @@ def cmd_validate(args) -> int:
 
     from influence_lib.errors import DatasetError, SettingsError
     from influence_lib.optout import remove_opted_out
-    from influence_lib.readers import read_table
+    from influence_lib.readers import read_stored_table
     from influence_lib.schema import TABLE_NAMES
     from influence_lib.validation import validate_tables
 
@@ -126,7 +126,7 @@ def cmd_validate(args) -> int:
         faults.append(str(exc))
     for name in TABLE_NAMES:  # every unreadable file is listed, not only the first one
         try:
-            frames[name], files[name] = read_table(folder, name)
+            frames[name], files[name] = read_stored_table(folder, name)
         except DatasetError as exc:
             faults.append(str(exc))
     if faults:
@@ -215,8 +215,8 @@ def cmd_rank(args) -> int:
     found = None
     if args.engine != "dask" and not args.intervals and not movements and args.on_error != "reject":
         # the methodology loop: data already validated, one ranking, read from the snapshot's arrays
-        from influence_lib.snapshot_rank import snapshot_ranking
-        found = snapshot_ranking(_data_dir(args), settings, sector, period, methodology, args.level, args.segment,
+        from influence_lib.snapshot_rank import array_ranking
+        found = array_ranking(_data_dir(args), settings, sector, period, methodology, args.level, args.segment,
                                  args.top)
     if found is not None:
         print_load_notes(found.opt_out, found.report)

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from influence_lib.arrow import positions
+from influence_lib.arrow import frame_of, positions
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import OptOut, remove_opted_out
 from influence_lib.post_arrays import AccountArrays, PostArrays
-from influence_lib.readers import TableFile, read_tables
+from influence_lib.readers import TableFile, read_stored_tables
+from influence_lib.schema import TABLE_NAMES
 from influence_lib.settings import DatasetSettings, load_dataset_settings
 from influence_lib.snapshot import SnapshotStore
 from influence_lib.validation import ValidationReport, validate_tables
@@ -69,11 +70,7 @@ class Dataset:
             in ``accounts`` of each post's account. ``int32``, -1 where there is none.
         """
         if "parents" not in self._derived:
-            self._derived["parents"] = Parents(
-                members=positions(self.members["org_id"], self.organizations["org_id"]).astype(np.int32),
-                accounts=positions(self.accounts["member_id"], self.members["member_id"]).astype(np.int32),
-                posts=positions(self.posts["account_id"], self.accounts["account_id"]).astype(np.int32),
-            )
+            self._derived["parents"] = parents_of({name: self.table(name) for name in TABLE_NAMES})
         return self._derived["parents"]
 
     def post_arrays(self) -> PostArrays:
@@ -87,6 +84,55 @@ class Dataset:
         if "account_arrays" not in self._derived:
             self._derived["account_arrays"] = AccountArrays.from_table(self.accounts)
         return self._derived["account_arrays"]
+
+
+def parents_of(tables) -> Parents:
+    """Where each row's parent row is (see :meth:`Dataset.parents`), in four tables (pandas or Arrow) by name."""
+    return Parents(members=positions(tables["members"]["org_id"], tables["organizations"]["org_id"]).astype(np.int32),
+                   accounts=positions(tables["accounts"]["member_id"], tables["members"]["member_id"]).astype(np.int32),
+                   posts=positions(tables["posts"]["account_id"], tables["accounts"]["account_id"]).astype(np.int32))
+
+
+@dataclass(frozen=True)
+class CheckedTables:
+    """A dataset folder read and validated, its typed tables still Arrow tables (see :func:`check_tables`).
+
+    Attributes
+    ----------
+    tables : dict of pyarrow.Table
+        The typed tables, by name (see :func:`influence_lib.validation.validate_tables`).
+    files : dict of TableFile
+        The file each table was read from.
+    report : ValidationReport
+    opt_out : OptOut
+    parents : Parents
+        Where each row's parent row is, in ``tables``.
+    """
+
+    tables: dict
+    files: dict
+    report: ValidationReport
+    opt_out: OptOut
+    parents: Parents
+
+    def arrays(self) -> dict:
+        """What scoring reads, by group as a snapshot keeps them: ``parents`` (a dict of arrays), ``posts`` and ``accounts``."""
+        return {"parents": asdict(self.parents), "posts": PostArrays.from_arrow(self.tables["posts"]),
+                "accounts": AccountArrays.from_arrow(self.tables["accounts"])}
+
+
+def check_tables(folder: Path, settings: DatasetSettings, free_text: bool) -> CheckedTables:
+    """Read a dataset folder's tables, remove the people of its opt-out list, type and check every rule.
+
+    The tables stay Arrow tables: a caller that needs only some of them as pandas frames (a
+    ranking needs the organisations, and the arrays scoring reads) builds only those.
+    """
+    frames, files = read_stored_tables(folder, free_text)
+    frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
+    found = {}  # found by checking the references (when no row was set aside)
+    tables, report = validate_tables(frames, kept, settings, found)
+    del frames  # the tables as read: the typed ones share their buffers, or replace them
+    return CheckedTables(tables, files, report, opt_out, Parents(**found) if found else parents_of(tables))
 
 
 @dataclass(frozen=True)
@@ -167,22 +213,18 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
     found = store.load(key, free_text) if store is not None else None
     if found is not None:
         tables, files, report, opt_out, arrays = found
-        dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
+        dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out,
+                          **{name: frame_of(table) for name, table in tables.items()})
         dataset._derived.update(parents=Parents(**arrays["parents"]), post_arrays=arrays["posts"],
                                 account_arrays=arrays["accounts"])
         return dataset
-    frames, files = read_tables(folder, free_text)
-    frames, kept, opt_out = remove_opted_out(folder, frames, files)  # people who asked to be left out
-    parents = {}  # found by checking the references (when no row was set aside)
-    tables, report = validate_tables(frames, kept, settings, parents)
-    del frames  # the tables as read: the typed ones share their buffers, or replace them
-    if on_error == "raise" and report.has_errors:
-        raise DataValidationError(report.describe(), report)
-    dataset = Dataset(folder, settings, files=files, report=report, opt_out=opt_out, **tables)
-    if parents:
-        dataset._derived["parents"] = Parents(**parents)
+    checked = check_tables(folder, settings, free_text)
+    if on_error == "raise" and checked.report.has_errors:
+        raise DataValidationError(checked.report.describe(), checked.report)
+    arrays = checked.arrays()
+    dataset = Dataset(folder, settings, files=checked.files, report=checked.report, opt_out=checked.opt_out,
+                      **{name: frame_of(table) for name, table in checked.tables.items()})
+    dataset._derived.update(parents=checked.parents, post_arrays=arrays["posts"], account_arrays=arrays["accounts"])
     if store is not None:  # written by a thread while the caller computes; the process waits for it at exit
-        arrays = {"parents": asdict(dataset.parents()), "posts": dataset.post_arrays().arrays(),
-                  "accounts": dataset.account_arrays().arrays()}  # computed here: the caller scores with them
-        store.save_in_background(key, tables, files, report, opt_out, free_text, arrays)
+        store.save_in_background(key, checked, free_text, arrays)
     return dataset

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from influence_lib.arrow import TEXT, frame_of, per_value, to_bool
 from influence_lib.errors import DatasetError
 from influence_lib.inputs import read_input_bytes
 
@@ -239,14 +240,12 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("str").fillna("").str.strip()
 
 
-def _isin(values: pd.Series, keys: set[str]) -> np.ndarray:
-    """``values`` (stripped text) found in ``keys``, with Arrow's kernels (no copy of a text column)."""
+def _isin(values: pa.ChunkedArray, keys: set[str]) -> np.ndarray:
+    """``values`` (an Arrow column, as stripped text) found in ``keys``, with Arrow's kernels."""
     if not keys or not len(values):
         return np.zeros(len(values), dtype=bool)
-    text = pa.array(values if pd.api.types.is_string_dtype(values.dtype) else values.astype("str"))
-    text = pc.utf8_trim_whitespace(text.cast(pa.large_string()))
-    found = pc.is_in(text, value_set=pa.array(sorted(keys), type=pa.large_string()))
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    wanted = pa.array(sorted(keys), type=TEXT)
+    return to_bool(per_value(values, lambda text: pc.is_in(pc.utf8_trim_whitespace(text), value_set=wanted)))
 
 
 def _account_index(accounts: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
@@ -282,8 +281,8 @@ def _person(row: OptOutRow, member_ids: set[str], handles: dict) -> tuple[str | 
     return (owners.pop() if owners else None), None
 
 
-def remove_opted_out(folder: str | Path, frames: dict[str, pd.DataFrame], files: dict
-                     ) -> tuple[dict[str, pd.DataFrame], dict, OptOut]:
+def remove_opted_out(folder: str | Path, frames: dict[str, pa.Table], files: dict
+                     ) -> tuple[dict[str, pa.Table], dict, OptOut]:
     """Remove the people of ``opt-out.csv`` from a dataset's tables, before validation and scoring.
 
     A row names one person: by ``member_id``, by ``handle`` (see :func:`handle_key`; the handle of
@@ -295,14 +294,14 @@ def remove_opted_out(folder: str | Path, frames: dict[str, pd.DataFrame], files:
     ----------
     folder : str or Path
         The dataset folder (where ``opt-out.csv`` is looked for).
-    frames : dict of pandas.DataFrame
-        The four tables as read (see :func:`influence_lib.dataset.read_tables`).
+    frames : dict of pyarrow.Table
+        The four tables as read (see :func:`influence_lib.readers.read_stored_tables`).
     files : dict of TableFile
         Where each table was read from; the line numbers of the rows kept stay those of the file.
 
     Returns
     -------
-    frames : dict of pandas.DataFrame
+    frames : dict of pyarrow.Table
         The tables without those rows (the same objects when nothing was removed).
     files : dict of TableFile
         With ``rows`` and line numbers of the rows kept.
@@ -319,7 +318,7 @@ def remove_opted_out(folder: str | Path, frames: dict[str, pd.DataFrame], files:
     rows = read_opt_out(folder)
     if rows is None:
         return frames, files, OptOut()
-    members, accounts = frames["members"], frames["accounts"]
+    members, accounts = (frame_of(frames[name]) for name in ("members", "accounts"))  # the people: a few rows
     member_ids = set(_text(members["member_id"])) if "member_id" in members.columns else set()
     handles = _account_index(accounts) if any(r.handle for r in rows) else {}
     people, unmatched, problems = set(), [], []
@@ -333,18 +332,18 @@ def remove_opted_out(folder: str | Path, frames: dict[str, pd.DataFrame], files:
             people.add(person)
     if problems:
         raise _refuse(path, problems)
-    drop = {"members": _isin(members["member_id"], people) if "member_id" in members.columns else None,
-            "accounts": _isin(accounts["member_id"], people) if "member_id" in accounts.columns else None}
+    drop = {name: _isin(frames[name]["member_id"], people) if "member_id" in frames[name].column_names else None
+            for name in ("members", "accounts")}
     gone_accounts = set(_text(accounts["account_id"])[drop["accounts"]]) if drop["accounts"] is not None else set()
     posts = frames["posts"]
-    drop["posts"] = _isin(posts["account_id"], gone_accounts) if "account_id" in posts.columns else None
+    drop["posts"] = _isin(posts["account_id"], gone_accounts) if "account_id" in posts.column_names else None
     frames, files, removed = dict(frames), dict(files), dict.fromkeys(TABLES_REMOVED_FROM, 0)
     for name, mask in drop.items():
         if mask is None or not mask.any():
             continue
         keep = ~mask
         source = files[name]
-        frames[name] = frames[name].loc[keep].reset_index(drop=True)
+        frames[name] = frames[name].filter(pa.array(keep))
         files[name] = source.subset(keep)
         removed[name] = int(mask.sum())
     return frames, files, OptOut(OPT_OUT_FILE, hashlib.sha256(path.read_bytes()).hexdigest(), len(rows),

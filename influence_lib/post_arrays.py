@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from influence_lib.arrow import positions
+from influence_lib.arrow import positions, to_bool
 from influence_lib.settings import KINDS, METRICS, PLATFORMS, Period
 
 NO_CODE = -1  # a value outside the known choices (or missing)
 
 
-def choice_codes(values: pd.Series, choices: tuple[str, ...]) -> np.ndarray:
+def choice_codes(values: pd.Series | pa.ChunkedArray, choices: tuple[str, ...]) -> np.ndarray:
     """Position of each value in ``choices`` (``int8``; -1 when absent or missing)."""
     return positions(values, pd.Series(list(choices), dtype="str")).astype(np.int8)
 
@@ -68,22 +69,31 @@ class PostArrays:
         return len(self.kind)
 
     @classmethod
+    def from_arrow(cls, posts: pa.Table) -> PostArrays:
+        """The arrays of a typed posts table as validation gives it (see :func:`influence_lib.validation.validate_tables`).
+
+        ``published_at`` is a timestamp in microseconds (UTC); counts are integers (an empty one is null).
+        """
+        counts, empty = {}, {}
+        for metric in METRICS:
+            if metric not in posts.column_names:
+                continue
+            column = posts[metric]
+            counts[metric] = np.asarray(column.fill_null(0).to_numpy(), dtype=np.int64)
+            if column.null_count:
+                empty[metric] = to_bool(column.is_null())
+        stamps = np.asarray(posts["published_at"].to_numpy(), dtype="datetime64[us]")  # UTC; NaT when missing
+        return cls(choice_codes(posts["kind"], KINDS), stamps.view(np.int64), counts, empty)
+
+    @classmethod
     def from_table(cls, posts: pd.DataFrame) -> PostArrays:
-        """The arrays of a typed posts table (counts without empty values are not copied)."""
+        """The arrays of a typed posts table as a pandas frame (see :meth:`from_arrow`)."""
         stamps = posts["published_at"]
         if len(stamps) and getattr(stamps.dtype, "tz", None) is not None:
             stamps = stamps.dt.tz_convert("UTC")
-        counts, empty = {}, {}
-        for metric in METRICS:
-            if metric not in posts.columns:
-                continue
-            column = posts[metric]
-            missing = column.isna().to_numpy()
-            counts[metric] = column.to_numpy(dtype=np.int64, na_value=0)
-            if missing.any():
-                empty[metric] = missing
-        return cls(choice_codes(posts["kind"], KINDS),
-                   stamps.to_numpy(dtype="datetime64[us]").view(np.int64), counts, empty)
+        columns = {"kind": pa.array(posts["kind"]), "published_at": pa.array(stamps.to_numpy(dtype="datetime64[us]"))}
+        columns.update({metric: pa.array(posts[metric]) for metric in METRICS if metric in posts.columns})
+        return cls.from_arrow(pa.table(columns))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by a flat name (see :meth:`from_arrays`); counts that fit in 32 bits are kept in 32 bits."""
@@ -115,11 +125,17 @@ class AccountArrays:
     followers: np.ndarray
 
     @classmethod
-    def from_table(cls, accounts: pd.DataFrame) -> AccountArrays:
-        """The arrays of a typed accounts table."""
-        followers = (accounts["followers"].to_numpy(dtype=float, na_value=np.nan) if "followers" in accounts.columns
-                     else np.full(len(accounts), np.nan))
+    def from_arrow(cls, accounts: pa.Table) -> AccountArrays:
+        """The arrays of a typed accounts table as validation gives it."""
+        followers = (np.asarray(accounts["followers"].cast(pa.float64()).to_numpy(), dtype=float)
+                     if "followers" in accounts.column_names else np.full(accounts.num_rows, np.nan))
         return cls(choice_codes(accounts["platform"], PLATFORMS), followers)
+
+    @classmethod
+    def from_table(cls, accounts: pd.DataFrame) -> AccountArrays:
+        """The arrays of a typed accounts table as a pandas frame."""
+        columns = {name: pa.array(accounts[name]) for name in ("platform", "followers") if name in accounts.columns}
+        return cls.from_arrow(pa.table(columns))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array by name (see :meth:`from_arrays`)."""

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from influence_lib.arrow import frame_of
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import POSTS_FOLDER, list_month_files
 from influence_lib.inputs import check_input_file, decode_text, line_of, looks_like_utf16, read_input_bytes
@@ -264,7 +265,7 @@ def _parse_csv(data: bytes, names: list[str], sep: str, block_size: int) -> tupl
     return table, bad
 
 
-def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_csv(path: Path, folder: Path) -> tuple[pa.Table, np.ndarray]:
     """Read a CSV table: every column as text, and the spreadsheet line number of each row.
 
     Lines may end with LF, CR LF or a lone CR (Excel for Mac); the file may be UTF-8 (with or
@@ -287,7 +288,7 @@ def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
     names = _header_names(path, header, sep)
     del header
     if end < 0 or not _NOT_SPACE.search(text, end + 1):  # a header and nothing else: a table without rows
-        return pd.DataFrame({n: pd.Series(dtype="str") for n in names}), np.zeros(0, dtype=np.int64)
+        return pa.table([pa.array([], pa.string())] * len(names), names=names), np.zeros(0, dtype=np.int64)
     del text
     try:
         try:
@@ -318,13 +319,7 @@ def _read_csv(path: Path, folder: Path) -> tuple[pd.DataFrame, np.ndarray]:
         blank &= pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
     if blank.any():  # empty lines are not rows, but they keep their place in the line numbers
         table, lines = table.filter(pa.array(~blank)), lines[~blank]
-    return table.to_pandas(), lines
-
-
-def _arrow_types(arrow_type: pa.DataType):
-    if pa.types.is_integer(arrow_type):
-        return pd.Int64Dtype()
-    return None
+    return table, lines
 
 
 def _is_text_type(t: pa.DataType) -> bool:
@@ -348,12 +343,6 @@ _PARQUET_TYPES = {
 def _stored_type(arrow_type: pa.DataType) -> pa.DataType:
     """The type of a column's values: a dictionary column's value type, else the type itself."""
     return arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
-
-
-def _pandas_type(arrow_type: pa.DataType) -> pa.DataType:
-    """The Arrow type a column is handed to pandas in: dictionaries decoded, text as large_string."""
-    arrow_type = _stored_type(arrow_type)
-    return pa.large_string() if pa.types.is_string(arrow_type) else arrow_type
 
 
 _PLAIN_TEXT_BYTES = 4  # a text value stored plainly in a Parquet page takes its length (4 bytes) + its bytes
@@ -380,28 +369,25 @@ def _dictionary_columns(parquet: pq.ParquetFile) -> list[str]:
     return [name for name in size if name in names and size[name] < _PLAIN_TEXT_BYTES * count[name]]
 
 
-def _read_column(path: Path, meta: pq.FileMetaData, name: str, arrow_type: pa.DataType,
-                 dictionary: list[str]) -> pd.Series:
-    """Read one column of a Parquet file as a pandas Series (see :func:`_read_parquet`)."""
+def _read_column(path: Path, meta: pq.FileMetaData, name: str, dictionary: list[str]) -> pa.ChunkedArray:
+    """Read one column of a Parquet file (see :func:`_read_parquet`)."""
     parquet = pq.ParquetFile(path, metadata=meta, read_dictionary=dictionary, pre_buffer=True)
-    target = _pandas_type(arrow_type)
-    chunks = [batch.column(0).cast(target)  # decoded a batch at a time: no copy of the whole column
+    chunks = [batch.column(0)
               for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False)]
-    table = pa.table({name: pa.chunked_array(chunks, type=target)})
-    del chunks
-    # ignore_metadata: a pandas index saved in the file comes back as a visible column, never lost
-    frame = table.to_pandas(types_mapper=_arrow_types, ignore_metadata=True, split_blocks=True, self_destruct=True)
-    return frame.iloc[:, 0]
+    if not chunks:
+        return pa.chunked_array([], type=parquet.schema_arrow.field(name).type)
+    # plain text as large_string (the type every text has here), a batch at a time: never a whole copy
+    return pa.chunked_array([c.cast(pa.large_string()) if pa.types.is_string(c.type) else c for c in chunks])
 
 
-def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pa.Table:
     """Read a Parquet table: check its columns' stored types, then read every column but ``skip``.
 
     The types are checked on the file's schema, before any value is read. The columns are then
     read in parallel, one per thread (Arrow decodes without holding the interpreter), each a batch
-    of rows at a time, and handed to pandas as they are: text stays in Arrow's buffers behind
-    pandas ``str``, so no table is ever held twice (Arrow's copy and pandas'). Text columns that
-    Parquet stored as dictionaries are read as such, then decoded once.
+    of rows at a time. Text columns that Parquet stored as dictionaries are read as such: their
+    checks and lookups run once per distinct value, and they are decoded only when a pandas frame
+    is built (:func:`influence_lib.arrow.frame_of`).
     """
     try:
         parquet = pq.ParquetFile(path)
@@ -431,7 +417,7 @@ def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pd.DataF
         )
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(pa.cpu_count(), len(schema)))) as pool:
-            futures = {f.name: pool.submit(_read_column, path, meta, f.name, f.type, dictionary)
+            futures = {f.name: pool.submit(_read_column, path, meta, f.name, dictionary)
                        for f in schema if f.name not in skip}
             columns = {column: future.result() for column, future in futures.items()}
     except (pa.ArrowException, OSError) as exc:
@@ -439,11 +425,21 @@ def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pd.DataF
             f"{path}: not a readable Parquet file ({exc}); write it again (e.g. with pandas "
             f"DataFrame.to_parquet) or provide {name}.csv instead."
         ) from None
-    return pd.DataFrame(columns, index=pd.RangeIndex(meta.num_rows), copy=False)
+    return pa.table(list(columns.values()), names=list(columns))
 
 
 def read_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[pd.DataFrame, TableFile]:
-    """Read one table of a dataset as stored, without validating its values.
+    """Read one table of a dataset as stored, without validating its values, as a pandas frame.
+
+    :func:`read_stored_table` as a frame (:func:`influence_lib.arrow.frame_of`): text as ``str``,
+    integers as ``Int64``, dictionary columns decoded. Same parameters, same errors.
+    """
+    table, source = read_stored_table(folder, name, free_text)
+    return frame_of(table), source
+
+
+def read_stored_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[pa.Table, TableFile]:
+    """Read one table of a dataset as stored, without validating its values, as an Arrow table.
 
     Parameters
     ----------
@@ -460,10 +456,11 @@ def read_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[p
 
     Returns
     -------
-    frame : pandas.DataFrame
+    table : pyarrow.Table
         CSV: every column as text, empty cells as ``""``; lines that are empty (or hold only
         separators) are not rows, but keep their place in ``source.line_numbers()``. Parquet: the
-        stored types (dictionary columns decoded, a saved pandas index kept as a column).
+        stored types (text as ``large_string`` or, where the file stored it so, as a dictionary; a
+        saved pandas index kept as a column).
     source : TableFile
 
     Raises
@@ -482,19 +479,19 @@ def read_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[p
     path, fmt = _find_table_file(folder, name)
     parts, row_parts = (), None
     if fmt == "csv":
-        frame, lines = _read_csv(path, folder)
-        frame = frame.drop(columns=[c for c in skip if c in frame.columns])
+        table, lines = _read_csv(path, folder)
+        table = table.drop_columns([c for c in skip if c in table.column_names])
     elif fmt == "hive":
-        frame, parts, row_parts = _read_hive(path, folder, name, skip)
+        table, parts, row_parts = _read_hive(path, folder, name, skip)
         lines = _rows_within_parts(row_parts)
     else:
         check_input_file(path, folder, DatasetError)
-        frame, lines = _read_parquet(path, name, skip), None
-    missing = [c for c in spec.required_columns if c not in frame.columns]
+        table, lines = _read_parquet(path, name, skip), None
+    missing = [c for c in spec.required_columns if c not in table.column_names]
     if missing:
-        found = ", ".join(short_name(str(c)) for c in frame.columns) or "none"
+        found = ", ".join(short_name(str(c)) for c in table.column_names) or "none"
         hint = ""
-        if fmt == "csv" and len(frame.columns) == 1:
+        if fmt == "csv" and table.num_columns == 1:
             hint = " Only one column was found: separate the columns with ',' or ';'."
         plural = len(missing) > 1
         raise DatasetError(
@@ -502,31 +499,37 @@ def read_table(folder: str | Path, name: str, free_text: bool = True) -> tuple[p
             f"{'are' if plural else 'is'} missing (columns found: {found}); add {'them' if plural else 'it'} "
             f"{'to the header row' if fmt == 'csv' else 'to the file'} (names are case-sensitive).{hint}"
         )
-    frame = frame.reset_index(drop=True)
-    return frame, TableFile(name, path, fmt, len(frame), lines, skip, parts, row_parts)
+    return table, TableFile(name, path, fmt, table.num_rows, lines, skip, parts, row_parts)
 
 
-def read_tables(folder: str | Path, free_text: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, TableFile]]:
-    """Read the four tables of a dataset folder as stored (see :func:`read_table`)."""
-    frames, files = {}, {}
+def read_stored_tables(folder: str | Path, free_text: bool = True) -> tuple[dict[str, pa.Table], dict[str, TableFile]]:
+    """Read the four tables of a dataset folder as stored, as Arrow tables (see :func:`read_stored_table`)."""
+    tables, files = {}, {}
     for name in TABLE_NAMES:
-        frames[name], files[name] = read_table(folder, name, free_text)
-    return frames, files
+        tables[name], files[name] = read_stored_table(folder, name, free_text)
+    return tables, files
 
 
-def _read_hive(path: Path, folder: Path, name: str, skip: tuple[str, ...]) -> tuple[pd.DataFrame, tuple, np.ndarray]:
+def _read_hive(path: Path, folder: Path, name: str, skip: tuple[str, ...]) -> tuple[pa.Table, tuple, np.ndarray]:
     """Read a hive posts folder: each ``month=YYYY-MM/*.parquet`` file in turn (types checked per file).
 
     Returns the rows of every file, by month then file name; the files; and each row's file (index).
+    Files may store a column in different types (``int32`` here, ``int64`` there, a dictionary or
+    not): their frames are put together by pandas, which gives each column one type.
     """
     files = list_month_files(path)
-    frames = []
+    tables = []
     for month_file in files:
         check_input_file(month_file.path, folder, DatasetError)
-        frames.append(_read_parquet(month_file.path, name, skip))
-    sizes = np.array([len(f) for f in frames], dtype=np.int64)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return frame, tuple(f.path for f in files), np.repeat(np.arange(len(files), dtype=np.int32), sizes)
+        tables.append(_read_parquet(month_file.path, name, skip))
+    sizes = np.array([t.num_rows for t in tables], dtype=np.int64)
+    table = tables[0]
+    if len(tables) > 1:
+        frame = pd.concat([frame_of(t) for t in tables], ignore_index=True)
+        mixed = [c for c in frame.columns if frame[c].dtype == object]  # a column of texts here, numbers there
+        frame[mixed] = frame[mixed].astype("str")
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table, tuple(f.path for f in files), np.repeat(np.arange(len(files), dtype=np.int32), sizes)
 
 
 def _rows_within_parts(row_parts: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ from influence_lib.schema import TABLE_NAMES, TABLES
 from influence_lib.validation import ValidationReport
 
 CACHE_ENV = "INFLUENCE_CACHE_DIR"
-FORMAT = 2  # bump when the layout of a snapshot changes
+FORMAT = 3  # bump when the layout of a snapshot changes
 _DISABLED = {"", "0", "off", "no", "none", "false"}
 _REPORT_FRAMES = ("problems", "counts", "rejected")
 # the modules whose code decides what a validated table holds: a change in any of them is a new snapshot
@@ -154,8 +154,8 @@ class SnapshotStore:
         Returns
         -------
         tuple or None
-            ``(tables, files, report, opt_out, arrays)`` as :func:`influence_lib.dataset.load_dataset`
-            builds them; ``arrays``: ``parents`` (the arrays of
+            ``(tables, files, report, opt_out, arrays)``: the typed tables as Arrow tables, the rest
+            as :func:`influence_lib.dataset.load_dataset` builds them; ``arrays``: ``parents`` (the arrays of
             :meth:`influence_lib.dataset.Dataset.parents`), ``posts`` (a :class:`PostArrays`) and
             ``accounts`` (an :class:`AccountArrays`), memory-mapped.
         """
@@ -178,8 +178,8 @@ class SnapshotStore:
                 return None
             where = self.where / pointer["snapshot"]
             report = _read_report(where, files={})
-            return SnapshotView(_read_frame(where / "organizations.arrow"),
-                                _read_frame(where / "members.arrow") if members else None,
+            return SnapshotView(_read_table(where / "organizations.arrow"),
+                                _read_table(where / "members.arrow") if members else None,
                                 _read_arrays(where, pointer["arrays"]), report, _opt_out(pointer))
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None
@@ -190,7 +190,7 @@ class SnapshotStore:
 
     def _read(self, where: Path, pointer: dict, free_text: bool):
         skip = () if free_text else tuple(TABLES["posts"].free_text_columns)
-        tables = {name: _read_frame(where / f"{name}.arrow", skip if name == "posts" else ())
+        tables = {name: _read_table(where / f"{name}.arrow", skip if name == "posts" else ())
                   for name in TABLE_NAMES}
         files = {}
         for name, info in pointer["files"].items():
@@ -203,18 +203,17 @@ class SnapshotStore:
         report = _read_report(where, files)
         return tables, files, report, _opt_out(pointer), _read_arrays(where, pointer["arrays"])
 
-    def save_in_background(self, *args) -> threading.Thread:
+    def save_in_background(self, key: dict, checked, free_text: bool, arrays: dict) -> threading.Thread:
         """:meth:`save` in a (non-daemon) thread: the caller goes on, the interpreter waits for it at exit.
 
-        :func:`wait_for_writers` waits for every such thread of the process. The thread writes
-        shallow copies of the frames (copy-on-write: no data copied), so a caller that adds a column
-        to a table meanwhile changes neither what is written nor the writer's view of it.
+        :func:`wait_for_writers` waits for every such thread of the process. The tables are Arrow
+        tables (never changed in place); the thread writes shallow copies of the report's frames
+        (copy-on-write: no data copied), so a caller that changes them meanwhile changes nothing written.
         """
-        key, tables, files, report, *rest = args
-        tables = {name: frame.copy(deep=False) for name, frame in tables.items()}
+        report = checked.report
         report = ValidationReport(**{name: getattr(report, name).copy(deep=False) for name in _REPORT_FRAMES},
                                   files=dict(report.files))
-        args = (key, tables, dict(files), report, *rest)
+        args = (key, dict(checked.tables), dict(checked.files), report, checked.opt_out, free_text, arrays)
         thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
         with _WRITERS_LOCK:
             _WRITERS.add(thread)
@@ -225,19 +224,20 @@ class SnapshotStore:
              free_text: bool, arrays: dict) -> None:
         """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
 
-        ``arrays``: by group (``parents``, ``posts``, ``accounts``), the named numpy arrays of
-        :meth:`influence_lib.dataset.Dataset.parents`, :meth:`PostArrays.arrays` and
-        :meth:`AccountArrays.arrays`.
+        ``tables``: the typed Arrow tables (see :func:`influence_lib.validation.validate_tables`).
+        ``arrays``: as :meth:`influence_lib.dataset.CheckedTables.arrays` gives them (``parents``
+        a dict of numpy arrays, ``posts`` a :class:`PostArrays`, ``accounts`` an :class:`AccountArrays`).
         """
         target = self.where / f"snap-{uuid.uuid4().hex}"
         try:
             target.mkdir(parents=True)
+            arrays = {group: found if isinstance(found, dict) else found.arrays() for group, found in arrays.items()}
             for group, named in arrays.items():
                 for name, values in named.items():
                     np.save(target / f"array.{group}.{name}.npy", values)
             arrays_index = {group: sorted(named) for group, named in arrays.items()}
             for name in TABLE_NAMES:
-                _write_frame(tables[name], target / f"{name}.arrow")
+                _write_table(tables[name], target / f"{name}.arrow")
             for name in _REPORT_FRAMES:
                 _write_frame(getattr(report, name), target / f"report-{name}.arrow")
             info = {}
@@ -273,9 +273,9 @@ class SnapshotView:
 
     Attributes
     ----------
-    organizations : pandas.DataFrame
+    organizations : pyarrow.Table
         The typed organisations table.
-    members : pandas.DataFrame or None
+    members : pyarrow.Table or None
         The typed members table, when asked for.
     arrays : dict
         ``parents``, ``posts``, ``accounts``: as :meth:`SnapshotStore.load` returns them.
@@ -284,8 +284,8 @@ class SnapshotView:
     opt_out : OptOut
     """
 
-    organizations: pd.DataFrame
-    members: pd.DataFrame | None
+    organizations: pa.Table
+    members: pa.Table | None
     arrays: dict
     report: ValidationReport
     opt_out: OptOut
@@ -338,11 +338,24 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
         writer.write_table(table)
 
 
-def _read_frame(path: Path, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+def _write_table(table: pa.Table, path: Path) -> None:
+    """A typed table as an Arrow file, dictionary columns decoded a batch at a time (what a pandas frame holds)."""
+    schema = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                        for f in table.schema])
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for batch in table.to_batches(max_chunksize=1 << 20):
+            writer.write_batch(pa.record_batch([c.cast(f.type) for c, f in zip(batch.columns, schema)], schema=schema))
+
+
+def _read_table(path: Path, skip: tuple[str, ...] = ()) -> pa.Table:
     with pa.memory_map(str(path)) as source:
         table = pa.ipc.open_file(source).read_all()
-    table = table.drop_columns([c for c in skip if c in table.column_names])
-    return table.to_pandas(split_blocks=True)
+    return table.drop_columns([c for c in skip if c in table.column_names])
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all().to_pandas(split_blocks=True)
 
 
 def _remove(path: Path) -> None:

@@ -1,12 +1,13 @@
-"""Rankings straight from a dataset's validated snapshot: the methodology loop without building the tables again.
+"""Rankings from the arrays scoring reads: the methodology loop and the first run, without a pandas table of posts.
 
-A user who changes a methodology reruns ``influence rank`` on data already validated. When the
-dataset's snapshot is current (:mod:`influence_lib.snapshot`: same inputs, same code), a ranking
-needs only the organisations (or the members), the parent positions and the columns scoring
-reads, all memory-mapped: no table of posts, accounts or members is built. The numbers come from
-the same functions as every other ranking (:func:`influence_lib.scoring.score_scope`,
-:func:`influence_lib.scope.rank_scores`), so they are the same to the last byte; the tests compare
-both ways on every shipped methodology.
+A ranking needs only the organisations (or the members), the parent positions and the columns
+scoring reads. When the dataset's snapshot is current (:mod:`influence_lib.snapshot`: same inputs,
+same code), they are memory-mapped from it: the methodology loop. Otherwise the folder is read and
+validated as Arrow tables (:func:`influence_lib.dataset.check_tables`), the snapshot written in the
+background, and only the organisations (or the members) become a pandas frame: no frame of posts
+or accounts is built. The numbers come from the same functions as every other ranking
+(:func:`influence_lib.scoring.score_scope`, :func:`influence_lib.scope.rank_scores`), so they are
+the same to the last byte; the tests compare the ways on every shipped methodology.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
-from influence_lib.arrow import take_rows
-from influence_lib.dataset import Parents
+from influence_lib.arrow import frame_of, take_rows
+from influence_lib.dataset import Parents, check_tables
+from influence_lib.errors import DataValidationError
 from influence_lib.optout import OptOut
 from influence_lib.ranking import top_n
 from influence_lib.scope import LEVELS, rank_scores
 from influence_lib.scoring import direction_scores_frame, member_scores_frame, scope_rows, score_scope
 from influence_lib.settings import DatasetSettings, Methodology, Period
-from influence_lib.snapshot import SnapshotStore
+from influence_lib.snapshot import SnapshotStore, SnapshotView
 from influence_lib.validation import ValidationReport
 
 
 @dataclass(frozen=True)
-class SnapshotRanking:
+class ArrayRanking:
     """A ranking computed from a snapshot, with what the load would have reported.
 
     Attributes
@@ -47,14 +50,14 @@ class SnapshotRanking:
     opt_out: OptOut
 
 
-def snapshot_ranking(folder: str | Path, settings: DatasetSettings, sector: str, period: Period,
+def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, period: Period,
                      methodology: Methodology, level: str = "direction", segment: str | None = None,
-                     top: int | None = None) -> SnapshotRanking | None:
-    """A sector's ranking (or one segment's) from the dataset's current snapshot, or None when there is none.
+                     top: int | None = None) -> ArrayRanking:
+    """A sector's ranking (or one segment's), from the dataset's current snapshot or from its files.
 
-    None also when snapshots are off, or when the inputs or the code changed since the snapshot
-    was written: the caller then loads the dataset (which validates it and writes a new one).
-    Only snapshots of loads that refuse data with errors are used (``on_error="raise"``).
+    From the snapshot when it is current (same inputs, same code). Otherwise the files are read
+    and validated (every rule, as :func:`influence_lib.dataset.load_dataset` does with
+    ``on_error="raise"``), and their snapshot is written in the background (when snapshots are on).
 
     Parameters
     ----------
@@ -71,22 +74,41 @@ def snapshot_ranking(folder: str | Path, settings: DatasetSettings, sector: str,
 
     Returns
     -------
-    SnapshotRanking or None
+    ArrayRanking
+
+    Raises
+    ------
+    DatasetError, DataValidationError
+        As :func:`influence_lib.dataset.load_dataset` raises them.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
     store = SnapshotStore.for_dataset(folder, "raise")
-    view = store.load_view(store.fingerprint(), members=level == "member") if store is not None else None
+    key = store.fingerprint() if store is not None else None
+    view = store.load_view(key, members=level == "member") if store is not None else None
     if view is None:
-        return None
+        view = _checked_view(Path(folder), settings, store, key)
     parents = Parents(**view.arrays["parents"])
-    rows = scope_rows(view.organizations, parents, settings, sector)
+    organizations = frame_of(view.organizations)
+    rows = scope_rows(organizations, parents, settings, sector)
     scores = score_scope(view.arrays["posts"], view.arrays["accounts"], parents, rows, period, methodology)
-    organizations = take_rows(view.organizations, rows.org_kept)
+    organizations = take_rows(organizations, rows.org_kept)
     if level == "direction":
         frame = direction_scores_frame(organizations, scores.directions)
     else:
-        frame = member_scores_frame(take_rows(view.members, rows.member_kept), scores.member_score,
-                                    scores.member_engagement, scores.member_posts)
+        members = frame_of(view.members.filter(pa.array(rows.member_kept)))
+        frame = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
     ranking = rank_scores(frame, level, settings.sector(sector), organizations, segment)
-    return SnapshotRanking(top_n(ranking, top), view.report, view.opt_out)
+    return ArrayRanking(top_n(ranking, top), view.report, view.opt_out)
+
+
+def _checked_view(folder: Path, settings: DatasetSettings, store: SnapshotStore | None, key: dict | None) -> SnapshotView:
+    """What a ranking reads, from the files read and validated now; their snapshot written in the background."""
+    checked = check_tables(folder, settings, free_text=False)  # a ranking never reads the posts' texts
+    if checked.report.has_errors:
+        raise DataValidationError(checked.report.describe(), checked.report)
+    arrays = checked.arrays()
+    if store is not None:
+        store.save_in_background(key, checked, False, arrays)
+    return SnapshotView(checked.tables["organizations"], checked.tables["members"],
+                        arrays, checked.report, checked.opt_out)

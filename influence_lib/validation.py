@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import TEXT, arrow_text, as_text, is_in, positions, text_series, to_bool
+from influence_lib.arrow import TEXT, arrow_text, as_text, frame_of, is_dictionary, is_in, per_value, positions, to_bool
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import WRONG_MONTH, month_bounds
 from influence_lib.readers import TableFile, short_name
@@ -92,47 +92,76 @@ class ValidationReport:
 
 
 # --- typing of one column -------------------------------------------------------------------
+#
+# A column arrives as read (Arrow: text, a dictionary of text, numbers, timestamps) and leaves typed:
+# text as ``large_string`` (or a dictionary of text, decoded when a pandas frame is built), counts
+# as ``int64``, instants as ``timestamp[us, UTC]``. A column already of its type is checked with
+# Arrow's kernels (a dictionary once per distinct value); any other goes through pandas, whose
+# parsers own the rules for values written by hand (numbers, dates).
 
-def _is_missing(values: pd.Series) -> np.ndarray:
-    """Missing cells: NA/None, or text that is empty or only spaces."""
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        text = arrow_text(values)
-        blank = pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))  # null where NA
-        if text.null_count == 0 and not pc.any(blank).as_py():
-            return np.zeros(len(text), dtype=bool)
-        return to_bool(blank, null=True)
-    return values.isna().to_numpy(dtype=bool)
-
-
-def _null_count(text: pd.Series) -> int:
-    return int(pa.array(text).null_count) if len(text) else 0
+def _is_text(values: pa.ChunkedArray) -> bool:
+    stored = values.type.value_type if pa.types.is_dictionary(values.type) else values.type
+    return pa.types.is_string(stored) or pa.types.is_large_string(stored) or pa.types.is_null(stored)
 
 
-def _blank_to_na(text: pd.Series, missing: np.ndarray) -> pd.Series:
-    """``text`` with its blank cells (empty or only spaces) as NA; no copy when every missing cell is NA already."""
-    if int(missing.sum()) == _null_count(text):
+def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as text: a dictionary of text as it is, anything else as ``large_string`` (ids stored as integers written out)."""
+    return values if is_dictionary(values) and _is_text(values) else arrow_text(values)
+
+
+def _series(values: pa.ChunkedArray) -> pd.Series:
+    """A column as the pandas Series of the table as read (see :func:`influence_lib.arrow.frame_of`)."""
+    return frame_of(pa.table([values], names=["values"]))["values"]
+
+
+def _column(values) -> pa.ChunkedArray:
+    """A pandas Series (or an Arrow array) as a chunked Arrow column."""
+    found = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
+    return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
+
+
+def _blank(text):
+    return pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))  # null where null
+
+
+def _is_missing(values: pa.ChunkedArray) -> np.ndarray:
+    """Missing cells: null, or text that is empty or only spaces."""
+    if not _is_text(values):
+        return to_bool(values.is_null())
+    blank = per_value(values, _blank)
+    if blank.null_count == 0 and not pc.any(blank).as_py():
+        return np.zeros(len(values), dtype=bool)
+    return to_bool(blank, null=True)
+
+
+_NULL_TEXT = pa.scalar(None, type=TEXT)
+
+
+def _blank_to_null(text: pa.ChunkedArray, missing: np.ndarray) -> pa.ChunkedArray:
+    """``text`` with its blank cells (empty or only spaces) as null; as it is when every missing cell is null already."""
+    if int(missing.sum()) == text.null_count:
         return text
-    return text.mask(missing)
+    return _column(pc.if_else(pa.array(missing), _NULL_TEXT, arrow_text(text).combine_chunks()))
 
 
 def _type_text(values, spec, missing):
-    return _blank_to_na(as_text(values), missing), None, None
+    return _blank_to_null(_as_text(values), missing), None, None
 
 
 def _type_enum(values, spec, missing):
-    text = as_text(values)
+    text = _as_text(values)
     known = is_in(text, spec.choices)
     odd = ~missing & ~known
     if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
-        normal = text.where(known)
-        fixed = text[odd].str.strip().str.lower()
-        normal.loc[odd] = fixed.where(fixed.isin(spec.choices))
-        bad = ~missing & normal.isna().to_numpy()
+        plain = arrow_text(text).combine_chunks()
+        fixed = pc.utf8_lower(pc.utf8_trim_whitespace(plain.take(pa.array(np.flatnonzero(odd)))))
+        fixed = pc.if_else(pc.is_in(fixed, value_set=pa.array(spec.choices, type=TEXT)), fixed, _NULL_TEXT)
+        normal = pc.replace_with_mask(pc.if_else(pa.array(known), plain, _NULL_TEXT), pa.array(odd), fixed)
+        normal, bad = _column(normal), ~missing & to_bool(normal.is_null())
     else:  # every value is one of the choices as written, or missing
-        normal, bad = _blank_to_na(text, missing), None
-    if spec.default is not None and missing.any():
-        blank = arrow_text(normal)  # every missing cell is NA in ``normal``
-        normal = text_series(pc.fill_null(blank, pa.scalar(spec.default, type=TEXT)), text.index)
+        normal, bad = _blank_to_null(text, missing), None
+    if spec.default is not None and missing.any():  # every missing cell is null in ``normal``
+        normal = _column(pc.fill_null(arrow_text(normal), pa.scalar(spec.default, type=TEXT)))
     return normal, bad, f"unknown {spec.name}: use one of {', '.join(spec.choices)}"
 
 
@@ -142,25 +171,19 @@ _TOO_LARGE = "too large to be a count; check the value (integers >= 0, or empty 
 _MAX_COUNT = 2 ** 53  # beyond this a count cannot be stored exactly
 
 
-def _count_fast_path(values: pd.Series) -> pd.Series | None:
-    """Integer counts that are all in ``[0, 2**53)``: the column as ``Int64``, else ``None``."""
-    if not pd.api.types.is_signed_integer_dtype(values.dtype):
-        return None
-    bounds = pc.min_max(pa.array(values))  # the column's own buffers; NA skipped
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    if low is not None and (low < 0 or high >= _MAX_COUNT):
-        return None
-    return values if values.dtype == pd.Int64Dtype() else values.astype("Int64")
-
-
 def _type_count(values, spec, missing):
-    typed = _count_fast_path(values)
-    if typed is not None:
-        return typed, None, None
-    if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
-        numbers = values.astype("Float64")
+    if pa.types.is_null(values.type):
+        return values.cast(pa.int64()), None, None
+    if pa.types.is_integer(values.type):  # integer counts, all in [0, 2**53): as they are
+        bounds = pc.min_max(values)  # nulls skipped
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        if low is None or (low >= 0 and high < _MAX_COUNT):
+            return values.cast(pa.int64()), None, None
+    series = _series(values)
+    if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
+        numbers = series.astype("Float64")
     else:
-        text = as_text(values).str.strip()
+        text = as_text(series).str.strip()
         numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
     arr = numbers.to_numpy(dtype=float, na_value=np.nan)
     finite = np.isfinite(arr)
@@ -169,37 +192,40 @@ def _type_count(values, spec, missing):
     fractional = finite & (np.floor(arr) != arr)
     too_large = finite & (arr >= _MAX_COUNT)
     bad = unparsed | negative | fractional | too_large
-    typed = pd.array(np.where(bad | ~finite, 0, arr).astype("int64"), dtype="Int64")
-    typed[bad | ~finite] = pd.NA
+    typed = pa.array(np.where(bad | ~finite, 0, arr).astype("int64"), mask=bad | ~finite)
     reason = None
     if bad.any():  # filled only where a value is bad
         reason = np.full(len(arr), "", dtype=object)
         reason[unparsed | fractional] = _WHOLE_NUMBER
         reason[negative] = _NEGATIVE
         reason[too_large] = _TOO_LARGE
-    return pd.Series(typed, index=values.index), bad, reason
+    return _column(typed), bad, reason
+
+
+_INSTANT = pa.timestamp("us", tz="UTC")
 
 
 def _type_timestamp(values, spec, missing):
-    if values.dtype == "datetime64[us, UTC]":
-        return values, None, None  # a timestamp column: every value is a valid instant, or NA
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        stamps = values.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(values.dtype):
-        stamps = values.dt.tz_localize("UTC")
+    if values.type == _INSTANT:
+        return values, None, None  # a timestamp column: every value is a valid instant, or null
+    series = _series(values)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        stamps = series.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_dtype(series.dtype):
+        stamps = series.dt.tz_localize("UTC")
     else:
-        stamps = pd.to_datetime(as_text(values).str.strip(), format="ISO8601", utc=True, errors="coerce")
+        stamps = pd.to_datetime(as_text(series).str.strip(), format="ISO8601", utc=True, errors="coerce")
     if stamps.dtype != "datetime64[us, UTC]":
         stamps = stamps.astype("datetime64[us, UTC]")
     bad = ~missing & stamps.isna().to_numpy()
-    return stamps, bad, ("not an ISO 8601 date and time; write it like 2021-03-04T09:15:00Z or "
-                         "2021-03-04 10:15:00+01:00 (no offset means UTC)")
+    return _column(stamps), bad, ("not an ISO 8601 date and time; write it like 2021-03-04T09:15:00Z or "
+                                  "2021-03-04 10:15:00+01:00 (no offset means UTC)")
 
 
 def _type_country(values, spec, missing):
     text, _, _ = _type_text(values, spec, missing)
-    odd = text.notna().to_numpy() & ~text.str.fullmatch(r"[A-Z]{2}").fillna(False).to_numpy(dtype=bool)
-    return text, odd, "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
+    code = per_value(text, lambda t: pc.match_substring_regex(t, "^[A-Z]{2}$"))
+    return text, to_bool(pc.invert(code)), "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
 
 
 _TYPERS = {
@@ -208,13 +234,14 @@ _TYPERS = {
 }
 
 
-def _absent_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
+def _absent_column(spec: ColumnSpec, rows: int) -> pa.ChunkedArray:
     """An optional column missing from the file: every value empty, or the column's default."""
     if spec.kind == "count":
-        return pd.Series(pd.NA, index=index, dtype="Int64")
-    if spec.default is not None:
-        return pd.Series(spec.default, index=index, dtype="str")
-    return pd.Series(np.nan, index=index, dtype="str")
+        return _column(pa.nulls(rows, type=pa.int64()))
+    if spec.default is not None:  # one value, as a dictionary: nothing repeated in memory
+        return _column(pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype=np.int8)),
+                                                      pa.array([spec.default], type=TEXT)))
+    return _column(pa.nulls(rows, type=TEXT))
 
 
 # --- problem collection ----------------------------------------------------------------------
@@ -222,10 +249,10 @@ def _absent_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
 class _Problems:
     """Accumulates problems of one table as vectors, then builds one frame."""
 
-    def __init__(self, spec: TableSpec, source: TableFile, raw: pd.DataFrame):
+    def __init__(self, spec: TableSpec, source: TableFile, raw: pa.Table):
         self.spec, self.source, self.raw = spec, source, raw
         self.parts: list[pd.DataFrame] = []
-        self.error_rows = np.zeros(len(raw), dtype=bool)
+        self.error_rows = np.zeros(raw.num_rows, dtype=bool)
 
     def add(self, column: str | None, mask: np.ndarray | None, reason, severity: str = "error", values=None):
         """Record a problem on every row of ``mask`` (``None``: no row has it)."""
@@ -235,9 +262,12 @@ class _Problems:
         if not mask.any():
             return
         rows = np.flatnonzero(mask)
+        if values is None and column in self.raw.column_names:
+            values = self.raw[column]
         if values is None:
-            values = self.raw[column] if column in self.raw.columns else pd.Series([""] * len(self.raw))
-        shown = pd.Series(values).iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
+            shown = np.full(len(rows), "", dtype=object)
+        else:  # the values as read, as pandas writes them
+            shown = _series(values.take(pa.array(rows))).astype("string").fillna("").to_numpy(dtype=object)
         reasons = np.asarray(reason)[rows] if np.ndim(reason) else np.full(len(rows), reason, dtype=object)
         self.parts.append(pd.DataFrame({
             "table": self.spec.name, "file": self.source.files_of(rows),
@@ -265,7 +295,7 @@ def _empty_problems() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
 
 
-def _all_distinct(keys: pd.Series) -> bool:
+def _all_distinct(keys: pa.ChunkedArray) -> bool:
     """True when no value of ``keys`` appears twice (NA ignored).
 
     Cheap first: ids in strictly increasing order (as many exports write them) are distinct, which
@@ -280,9 +310,10 @@ def _all_distinct(keys: pd.Series) -> bool:
     return len(pc.unique(text)) - (1 if text.null_count else 0) == valid
 
 
-def _duplicate_reasons(keys: pd.Series, source: TableFile, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _duplicate_reasons(keys: pa.ChunkedArray, source: TableFile, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
     if _all_distinct(keys):
         return None, None
+    keys = _series(keys)
     dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
     reasons = np.full(len(keys), "", dtype=object)
     if dup.any():
@@ -301,14 +332,14 @@ def _duplicate_reasons(keys: pd.Series, source: TableFile, name: str) -> tuple[n
     return dup, reasons
 
 
-def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple[pd.DataFrame, _Problems]:
+def _check_table(spec: TableSpec, raw: pa.Table, source: TableFile) -> tuple[pa.Table, _Problems]:
     problems = _Problems(spec, source, raw)
     typed = {}
     for col in spec.columns:
         if col.name in source.skipped:  # a free-text column left unread on purpose (no rule but its type)
             continue
-        if col.name not in raw.columns:  # optional column: all empty (required ones were checked on reading)
-            typed[col.name] = _absent_column(col, raw.index)
+        if col.name not in raw.column_names:  # optional column: all empty (required ones were checked on reading)
+            typed[col.name] = _absent_column(col, raw.num_rows)
             continue
         values = raw[col.name]
         missing = _is_missing(values)
@@ -318,20 +349,20 @@ def _check_table(spec: TableSpec, raw: pd.DataFrame, source: TableFile) -> tuple
         if col.value_required:
             problems.add(col.name, missing, f"required value is missing: every row needs a {col.name}")
         typed[col.name] = series
-    for extra in [c for c in raw.columns if c not in spec.column_names]:
+    for extra in [c for c in raw.column_names if c not in spec.column_names]:
         problems.add_file_level(short_name(str(extra)), f"unknown column, ignored (the columns of {spec.name} are "
                                              f"{', '.join(spec.column_names)}; check its spelling)")
-    frame = pd.DataFrame(typed, index=raw.index, copy=False)
+    frame = pa.table(list(typed.values()), names=list(typed))
     dup, reasons = _duplicate_reasons(frame[spec.key], source, spec.key)
     problems.add(spec.key, dup, reasons)
     return frame, problems
 
 
-def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd.Series,
-                     parent_ok: pd.Series, parent_file: TableFile) -> np.ndarray:
+def _check_reference(frame: pa.Table, problems: _Problems, col: ColumnSpec, parent_all: pa.ChunkedArray,
+                     parent_ok: pa.ChunkedArray, parent_file: TableFile) -> np.ndarray:
     """Check a reference column; returns the position of each row's parent in ``parent_all`` (-1: none)."""
     values = frame[col.name]
-    present = values.notna().to_numpy()
+    present = ~to_bool(values.is_null())
     found = positions(values, parent_all)
     known_all = (found >= 0) & present
     if present.any() and not known_all.any():
@@ -346,7 +377,7 @@ def _check_reference(frame, problems: _Problems, col: ColumnSpec, parent_all: pd
             )
         raise DatasetError(
             f"{problems.source.path}: none of its {int(present.sum())} {col.name} values is found in the "
-            f"{col.name} column of {parent_file.path.name} (the first is {values.iloc[first]!r}, on {where}); "
+            f"{col.name} column of {parent_file.path.name} (the first is {values[first].as_py()!r}, on {where}); "
             f"the two files do not seem to belong to the same dataset: check that --data names the right "
             f"folder and that both files come from the same export, with the ids in the {col.name} column."
         )
@@ -366,8 +397,8 @@ def _check_months(frame, problems: _Problems) -> None:
     source = problems.source
     months, starts, ends = month_bounds(source.parts)
     stamps = frame["published_at"]
-    present = stamps.notna().to_numpy()
-    at = stamps.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")).view(np.int64)
+    present = ~to_bool(stamps.is_null())
+    at = np.asarray(stamps.to_numpy(), dtype="datetime64[us]").view(np.int64)
     outside = present & ((at < starts[source.row_parts]) | (at >= ends[source.row_parts]))
     if outside.any():
         reasons = np.full(len(frame), "", dtype=object)
@@ -376,18 +407,18 @@ def _check_months(frame, problems: _Problems) -> None:
         problems.add("published_at", outside, reasons)
 
 
-def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> None:
-    sectors = frame["sector"]
+def _check_sectors(frame: pa.Table, problems: _Problems, settings: DatasetSettings) -> None:
+    sectors, segment = _series(frame["sector"]), _series(frame["segment"])
     known_sector = sectors.isin(list(settings.sectors)).to_numpy()
     problems.add("sector", sectors.notna().to_numpy() & ~known_sector,
                  f"unknown sector: use a sector key of dataset.yml ({', '.join(settings.sectors)}) "
                  f"or add this sector there")
     pairs = {(s, seg.key) for s, sector in settings.sectors.items() for seg in sector.segments}
-    key = frame["sector"].astype("str") + "\x1f" + frame["segment"].astype("str")
+    key = sectors.astype("str") + "\x1f" + segment.astype("str")
     known_pair = key.isin([f"{s}\x1f{g}" for s, g in sorted(pairs)]).to_numpy()
     segments = pd.Series({s: ", ".join(seg.key for seg in sector.segments) for s, sector in settings.sectors.items()},
                          dtype="str")
-    unknown_segment = known_sector & frame["segment"].notna().to_numpy() & ~known_pair
+    unknown_segment = known_sector & segment.notna().to_numpy() & ~known_pair
     reasons = np.full(len(frame), "", dtype=object)
     if unknown_segment.any():
         keys = sectors[unknown_segment]
@@ -396,7 +427,7 @@ def _check_sectors(frame, problems: _Problems, settings: DatasetSettings) -> Non
     problems.add("segment", unknown_segment, reasons)
 
 
-def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.ndarray,
+def _rejected_rows(name: str, raw: pa.Table, source: TableFile, mask: np.ndarray,
                    problems: pd.DataFrame) -> pd.DataFrame:
     if not mask.any():
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "str") for c in REJECTED_COLUMNS})
@@ -408,7 +439,7 @@ def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.nda
     lines, files = source.line_numbers()[rows], source.files_of(rows)
     # the original record as JSON, one line per row (to_json escapes line breaks inside values, and
     # writes "/" as "\/", which JSON allows but nobody wants to read)
-    records = raw.iloc[rows].to_json(orient="records", lines=True, force_ascii=False, date_format="iso",
+    records = frame_of(raw.take(pa.array(rows))).to_json(orient="records", lines=True, force_ascii=False, date_format="iso",
                                      date_unit="us")
     return pd.DataFrame({
         "table": name, "file": files, "line": lines,
@@ -417,14 +448,14 @@ def _rejected_rows(name: str, raw: pd.DataFrame, source: TableFile, mask: np.nda
     })
 
 
-def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile], settings: DatasetSettings,
-                    parents: dict | None = None) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
+def validate_tables(frames: dict[str, pa.Table], files: dict[str, TableFile], settings: DatasetSettings,
+                    parents: dict | None = None) -> tuple[dict[str, pa.Table], ValidationReport]:
     """Type the four tables and check every rule of the contract.
 
     Parameters
     ----------
-    frames : dict of pandas.DataFrame
-        The tables as read (see :func:`influence_lib.readers.read_tables`).
+    frames : dict of pyarrow.Table
+        The tables as read (see :func:`influence_lib.readers.read_stored_tables`).
     files : dict of TableFile
         Where each table was read from (for file names and line numbers).
     settings : DatasetSettings
@@ -436,9 +467,11 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
 
     Returns
     -------
-    tables : dict of pandas.DataFrame
+    tables : dict of pyarrow.Table
         Typed tables holding only the rows without errors (a row whose parent row was rejected
-        is rejected too, so the result is always consistent).
+        is rejected too, so the result is always consistent): text as ``large_string`` or a
+        dictionary of text, counts as ``int64``, ``published_at`` as ``timestamp[us, UTC]``;
+        :func:`influence_lib.arrow.frame_of` makes each the pandas frame of the contract.
     report : ValidationReport
 
     Raises
@@ -461,12 +494,12 @@ def validate_tables(frames: dict[str, pd.DataFrame], files: dict[str, TableFile]
                                                        tables[col.parent][parent.key], files[col.parent])
         found = problems.frame()
         bad = problems.error_rows
-        tables[name] = frame.loc[~bad].reset_index(drop=True) if bad.any() else frame
+        tables[name] = frame.filter(pa.array(~bad)) if bad.any() else frame
         keys = frame[spec.key]
-        all_keys[name] = keys.dropna() if keys.hasnans else keys
+        all_keys[name] = keys.drop_null() if keys.null_count else keys
         problem_frames.append(found)
         rejected.append(_rejected_rows(name, raw, source, bad, found))
-        counts.append({"table": name, "read": len(raw), "used": int((~bad).sum()), "rejected": int(bad.sum())})
+        counts.append({"table": name, "read": raw.num_rows, "used": int((~bad).sum()), "rejected": int(bad.sum())})
     if parents is not None and not any(c["rejected"] for c in counts):  # positions in the final tables
         parents.update({name: found.astype(np.int32) for name, found in found_parents.items()})
     problems_all = pd.concat(problem_frames, ignore_index=True) if problem_frames else _empty_problems()

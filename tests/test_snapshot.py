@@ -27,13 +27,13 @@ class ReadCounter:
 
     def __init__(self, monkeypatch):
         self.calls = 0
-        original = dataset_module.read_tables
+        original = dataset_module.read_stored_tables
 
         def counting(*args, **kwargs):
             self.calls += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(dataset_module, "read_tables", counting)
+        monkeypatch.setattr(dataset_module, "read_stored_tables", counting)
 
 
 def load(folder, **kwargs):

@@ -9,13 +9,14 @@ import os
 import pandas as pd
 import pytest
 
-from influence_lib import cli, snapshot
+from influence_lib import cli, snapshot, snapshot_rank
 from influence_lib import dataset as dataset_module
 from influence_lib.dataset import load_dataset
+from influence_lib.errors import DataValidationError
 from influence_lib.export import table_to_csv
 from influence_lib.scope import build_scope
 from influence_lib.settings import Period, load_dataset_settings, load_methodology, shipped_methodologies
-from influence_lib.snapshot_rank import snapshot_ranking
+from influence_lib.snapshot_rank import array_ranking
 
 
 @pytest.fixture()
@@ -36,9 +37,23 @@ def _loaded(folder):
     return found
 
 
+def _checks(monkeypatch) -> list:
+    """Count the calls that read and validate the files (a ranking from the snapshot makes none)."""
+    calls = []
+    original = snapshot_rank.check_tables
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot_rank, "check_tables", counting)
+    return calls
+
+
 @pytest.mark.parametrize("name", list(shipped_methodologies()))
-def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, name):
+def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, monkeypatch, name):
     dataset = _loaded(sample)
+    checks = _checks(monkeypatch)
     assert len(dataset.report.warnings) == 1 and dataset.opt_out.file is not None
     methodology = load_methodology(name)
     editions = [dataset.settings.period(key) for key in dataset.settings.editions]
@@ -50,20 +65,43 @@ def test_every_ranking_from_the_snapshot_is_the_scored_scopes(sample, snapshot_c
             for segment in (None, "laboratoires-biotech", "e-sante"):
                 for top in (None, 10):
                     expected = scope.ranking(level, segment, top)
-                    found = snapshot_ranking(sample, dataset.settings, "sante", period, methodology, level, segment, top)
-                    assert found is not None, "the snapshot was not used"
+                    found = array_ranking(sample, dataset.settings, "sante", period, methodology, level, segment, top)
                     pd.testing.assert_frame_equal(found.ranking, expected)
                     assert table_to_csv(found.ranking) == table_to_csv(expected)
                     assert found.opt_out == dataset.opt_out
                     pd.testing.assert_frame_equal(found.report.problems, dataset.report.problems)
+    assert not checks, "the snapshot was not used"
 
 
-def test_no_snapshot_or_a_changed_input_gives_none(sample, snapshot_cache):
+@pytest.mark.parametrize("name", list(shipped_methodologies()))
+def test_every_ranking_from_the_files_is_the_scored_scopes(sample, monkeypatch, name):
+    monkeypatch.setenv(snapshot.CACHE_ENV, "off")  # no snapshot: every ranking reads and checks the files
+    dataset = load_dataset(sample)
+    checks = _checks(monkeypatch)
+    methodology = load_methodology(name)
+    odd = Period(start=pd.Timestamp("2021-03-01T00:00:00.0000005Z"), end=pd.Timestamp("2021-09-15T13:30:00Z"))
+    for period in (dataset.settings.period(), odd):
+        scope = build_scope(dataset, "sante", period, methodology, post_columns=[])
+        for level in ("direction", "member"):
+            for segment in (None, "e-sante"):
+                expected = scope.ranking(level, segment)
+                found = array_ranking(sample, dataset.settings, "sante", period, methodology, level, segment)
+                assert table_to_csv(found.ranking) == table_to_csv(expected)
+                pd.testing.assert_frame_equal(found.ranking, expected)
+                assert found.opt_out == dataset.opt_out
+                pd.testing.assert_frame_equal(found.report.problems, dataset.report.problems)
+    assert len(checks) == 8
+
+
+def test_the_files_are_checked_when_the_snapshot_is_missing_or_stale(sample, snapshot_cache, monkeypatch):
     settings = load_dataset_settings(sample / "dataset.yml")
     arguments = (settings, "sante", settings.period(), load_methodology(None))
-    assert snapshot_ranking(sample, *arguments) is None  # never loaded: no snapshot yet
-    _loaded(sample)
-    assert snapshot_ranking(sample, *arguments) is not None
+    checks = _checks(monkeypatch)
+    first = array_ranking(sample, *arguments)  # no snapshot yet: the files are checked, the snapshot written
+    snapshot.wait_for_writers()
+    again = array_ranking(sample, *arguments)
+    assert len(checks) == 1
+    pd.testing.assert_frame_equal(again.ranking, first.ranking)
     posts = sample / "posts.csv"
     stat = posts.stat()
     raw = posts.read_bytes()
@@ -71,7 +109,24 @@ def test_no_snapshot_or_a_changed_input_gives_none(sample, snapshot_cache):
     assert raw.count(old) == 1
     posts.write_bytes(raw.replace(old, old.replace(b",22,", b",23,")))  # one byte: same size, same time
     os.utime(posts, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert snapshot_ranking(sample, *arguments) is None
+    changed = array_ranking(sample, *arguments)
+    assert len(checks) == 2
+    expected = build_scope(load_dataset(sample), "sante", settings.period(), load_methodology(None)).ranking("direction")
+    pd.testing.assert_frame_equal(changed.ranking, expected)
+
+
+def test_data_with_an_error_is_refused_as_a_load_refuses_it(sample, snapshot_cache):
+    posts = sample / "posts.csv"
+    old = b",22,4,3,,,,https://www.linkedin.com/feed/update/urn:li:activity:6821165251082354336/"
+    posts.write_bytes(posts.read_bytes().replace(old, old.replace(b",22,", b",-22,")))  # a negative count
+    settings = load_dataset_settings(sample / "dataset.yml")
+    with pytest.raises(DataValidationError) as loaded:
+        load_dataset(sample)
+    with pytest.raises(DataValidationError) as ranked:
+        array_ranking(sample, settings, "sante", settings.period(), load_methodology(None))
+    assert str(ranked.value) == str(loaded.value) and "negative" in str(ranked.value)
+    snapshot.wait_for_writers()
+    assert not list(snapshot_cache.rglob("current.json"))  # data with errors: no snapshot
 
 
 def _rank(arguments):
@@ -88,7 +143,7 @@ def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, snapshot_
     monkeypatch.setenv(snapshot.CACHE_ENV, "off")
     without = _rank(arguments)
     monkeypatch.setenv(snapshot.CACHE_ENV, str(snapshot_cache))
-    first = _rank(arguments)  # loads the files, writes the snapshot
+    first = _rank(arguments)  # reads and checks the files, writes the snapshot
     snapshot.wait_for_writers()
 
     def no_load(*args, **kwargs):
@@ -96,6 +151,7 @@ def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, snapshot_
 
     monkeypatch.setattr(dataset_module, "load_dataset", no_load)
     monkeypatch.setattr(cli, "load_for_computing", no_load)
+    monkeypatch.setattr(snapshot_rank, "check_tables", no_load)
     again = _rank(arguments)
     assert without == first == again
     assert without[0] == 0 and "1 warning about the data" in without[2] and "opt-out.csv" in without[2]

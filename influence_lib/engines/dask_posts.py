@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from influence_lib import validation
+from influence_lib.arrow import frame_of
 from influence_lib.dataset import TableFile
 from influence_lib.engines.hive import POSTS_FOLDER, list_month_files, month_end, month_start, months_overlapping
 from influence_lib.errors import DatasetError
@@ -430,7 +431,9 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
     check : PieceCheck
     """
     source = TableFile("posts", Path(piece.path), "parquet", len(raw), lines)
-    typed, problems = validation._check_table(SPEC, raw, source)
+    raw_table = pa.Table.from_pandas(raw, preserve_index=False)  # validation reads Arrow tables
+    typed, problems = validation._check_table(SPEC, raw_table, source)
+    typed = frame_of(typed)
     problems.parts = [p for p in problems.parts
                       if not (len(p) and p["column"].iloc[0] == "post_id"
                               and str(p["reason"].iloc[0]).startswith("duplicate post_id"))]
@@ -453,7 +456,7 @@ def check_piece(piece: Piece, ctx: PieceContext, raw: pd.DataFrame, lines: np.nd
         problems.add("published_at", outside, WRONG_MONTH.format(month=piece.month))
     found = problems.frame()
     bad = _error_rows(found, lines)
-    rejected = validation._rejected_rows("posts", raw, source, bad, found)
+    rejected = validation._rejected_rows("posts", raw_table, source, bad, found)
     valid = typed.loc[~bad].reset_index(drop=True) if bad.any() else typed
     valid_where = where[~bad] if bad.any() else where
     return valid, valid_where, PieceCheck(found, rejected, len(raw), int(bad.sum()), opted_out,
@@ -509,7 +512,8 @@ def process_piece(piece: Piece, ctx: PieceContext) -> ScoredPiece:
         full, full_lines, _ = _opt_out(full, full_lines, ctx)
         bad = np.isin(full_lines, check.rejected["line"].to_numpy(dtype=np.int64))
         source = TableFile("posts", Path(piece.path), "parquet", len(full), full_lines)
-        check.rejected = validation._rejected_rows("posts", full, source, bad, check.problems)
+        check.rejected = validation._rejected_rows("posts", pa.Table.from_pandas(full, preserve_index=False), source,
+                                                   bad, check.problems)
     return ScoredPiece(check, score_piece_posts(valid, where, ctx), keys)
 
 

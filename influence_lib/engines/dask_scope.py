@@ -26,12 +26,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from influence_lib.arrow import TEXT, arrow_text, frame_of
 from influence_lib.dataset import Dataset
 from influence_lib.engines import dask_posts as dp
 from influence_lib.errors import DatasetError, DataValidationError
 from influence_lib.optout import remove_opted_out
 from influence_lib.post_rules import ordered_quantile, post_scores
-from influence_lib.readers import TableFile, read_table
+from influence_lib.readers import TableFile, read_stored_table
 from influence_lib.schema import TABLES
 from influence_lib.scope import PeriodScores, ScoredScope
 from influence_lib.scoring import member_followers, score_directions, sector_scope
@@ -151,14 +152,16 @@ def _small_tables(folder: Path, settings, kind: str, where: Path):
     """The three small tables read and validated by the pandas reader; opt-outs applied."""
     frames, files = {}, {}
     for name in ("organizations", "members", "accounts"):
-        frames[name], files[name] = read_table(folder, name)
-    frames["posts"] = pd.DataFrame({c: pd.Series(dtype="str") for c in TABLES["posts"].required_columns})
+        frames[name], files[name] = read_stored_table(folder, name)
+    required = TABLES["posts"].required_columns
+    frames["posts"] = pa.table([pa.array([], TEXT)] * len(required), names=required)
     files["posts"] = TableFile("posts", where, "parquet", 0)
     accounts_before = frames["accounts"]
     frames, files, opt_out = remove_opted_out(folder, frames, files)
     tables, report = validate_tables(frames, files, settings)
-    ids = dp._ids_text(accounts_before["account_id"])
-    kept = dp._ids_text(frames["accounts"]["account_id"])
+    tables = {name: frame_of(table) for name, table in tables.items()}
+    ids = arrow_text(accounts_before["account_id"]).combine_chunks()
+    kept = arrow_text(frames["accounts"]["account_id"]).combine_chunks()
     opted_out = pc.filter(ids, pc.invert(pc.is_in(ids, value_set=kept)))
     return tables, files, report, opt_out, kept, opted_out
 

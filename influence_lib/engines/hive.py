@@ -132,8 +132,9 @@ def convert_dataset(source: str | Path, target: str | Path, rows_per_file: int =
     DataValidationError
         When a row of the source breaks a rule (convert valid data only).
     """
+    from influence_lib.arrow import frame_of
     from influence_lib.errors import DataValidationError
-    from influence_lib.readers import read_tables
+    from influence_lib.readers import read_stored_tables
     from influence_lib.settings import load_dataset_settings
     from influence_lib.validation import validate_tables
 
@@ -141,7 +142,7 @@ def convert_dataset(source: str | Path, target: str | Path, rows_per_file: int =
     if target.exists() and any(target.iterdir()):
         raise FileExistsError(f"{target} is not empty: convert into a new folder")
     settings = load_dataset_settings(source / "dataset.yml")
-    frames, files = read_tables(source)
+    frames, files = read_stored_tables(source)
     tables, report = validate_tables(frames, files, settings)
     if report.has_errors:
         raise DataValidationError(report.describe(limit=20), report)
@@ -152,5 +153,5 @@ def convert_dataset(source: str | Path, target: str | Path, rows_per_file: int =
             written.append(Path(shutil.copyfile(source / name, target / name)))
     for name in ("organizations", "members", "accounts"):
         written.append(Path(shutil.copyfile(files[name].path, target / files[name].path.name)))
-    written += write_hive_posts(tables["posts"], target / POSTS_FOLDER, rows_per_file=rows_per_file)
+    written += write_hive_posts(frame_of(tables["posts"]), target / POSTS_FOLDER, rows_per_file=rows_per_file)
     return written
