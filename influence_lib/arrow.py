@@ -47,6 +47,11 @@ def is_dictionary(values: Column) -> bool:
     return isinstance(values, pa.ChunkedArray) and pa.types.is_dictionary(values.type)
 
 
+def dictionary_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The values of a dictionary column's dictionaries, as ``large_string`` (each chunk's, in order)."""
+    return pa.chunked_array([chunk.dictionary for chunk in values.chunks], type=values.type.value_type).cast(TEXT)
+
+
 def per_value(values: Column, compute) -> pa.ChunkedArray:
     """``compute`` (a function of a ``large_string`` array) applied to a column's text.
 
@@ -57,12 +62,27 @@ def per_value(values: Column, compute) -> pa.ChunkedArray:
     if not is_dictionary(values) or values.num_chunks == 0:
         found = compute(arrow_text(values))
         return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
-    dictionaries = [chunk.dictionary for chunk in values.chunks]
-    computed = compute(pa.chunked_array(dictionaries).cast(TEXT))
+    computed = compute(dictionary_text(values))
     computed = computed.combine_chunks() if isinstance(computed, pa.ChunkedArray) else computed
-    offsets = np.cumsum([0] + [len(d) for d in dictionaries[:-1]])
+    offsets = np.cumsum([0] + [len(chunk.dictionary) for chunk in values.chunks[:-1]])
     return pa.chunked_array([computed.take(pc.add(chunk.indices.cast(pa.int64()), int(offset)))
                              for chunk, offset in zip(values.chunks, offsets)], type=computed.type)
+
+
+def _spread(values: pa.ChunkedArray, computed: np.ndarray, missing) -> np.ndarray:
+    """One value per row of a dictionary column, from ``computed`` (one per value of its dictionaries, in order); ``missing`` for a null row."""
+    found = np.empty(len(values), dtype=computed.dtype)
+    row = offset = 0
+    for chunk in values.chunks:  # a loop over chunks, not rows
+        indices = chunk.indices
+        if chunk.null_count:
+            found[row:row + len(chunk)] = np.where(to_bool(indices.is_null()), missing,
+                                                   computed[offset + indices.fill_null(0).to_numpy()])
+        else:
+            found[row:row + len(chunk)] = computed[offset + indices.to_numpy()]
+        row += len(chunk)
+        offset += len(chunk.dictionary)
+    return found
 
 
 def _integer_type(arrow_type: pa.DataType):
@@ -116,7 +136,9 @@ def is_in(values: Column, value_set: Column | Iterable[str]) -> np.ndarray:
         wanted = arrow_text(value_set)
     else:
         wanted = pa.array(list(value_set), type=TEXT)
-    return to_bool(per_value(values, lambda text: pc.is_in(text, value_set=wanted, skip_nulls=True)))
+    if is_dictionary(values):  # once per value of its dictionaries
+        return _spread(values, to_bool(pc.is_in(dictionary_text(values), value_set=wanted, skip_nulls=True)), False)
+    return to_bool(pc.is_in(arrow_text(values), value_set=wanted, skip_nulls=True))
 
 
 def positions(values: Column, keys: Column) -> np.ndarray:
@@ -145,7 +167,10 @@ def positions(values: Column, keys: Column) -> np.ndarray:
         codes = values.cat.codes.to_numpy()
         return np.append(within, -1)[codes]  # code -1 (missing) picks the appended -1
     wanted = arrow_text(keys)
-    found = per_value(values, lambda text: pc.index_in(text, value_set=wanted))
+    if is_dictionary(values):  # once per value of its dictionaries
+        found = pc.index_in(dictionary_text(values), value_set=wanted)
+        return _spread(values, found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
+    found = pc.index_in(arrow_text(values), value_set=wanted)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 

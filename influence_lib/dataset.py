@@ -221,10 +221,8 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
     checked = check_tables(folder, settings, free_text)
     if on_error == "raise" and checked.report.has_errors:
         raise DataValidationError(checked.report.describe(), checked.report)
-    arrays = checked.arrays()
+    arrays = checked.arrays() if store is None else store.save_in_background(key, checked, free_text)
     dataset = Dataset(folder, settings, files=checked.files, report=checked.report, opt_out=checked.opt_out,
                       **{name: frame_of(table) for name, table in checked.tables.items()})
     dataset._derived.update(parents=checked.parents, post_arrays=arrays["posts"], account_arrays=arrays["accounts"])
-    if store is not None:  # written by a thread while the caller computes; the process waits for it at exit
-        store.save_in_background(key, checked, free_text, arrays)
     return dataset

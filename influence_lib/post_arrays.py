@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from influence_lib.arrow import positions, to_bool
 from influence_lib.settings import KINDS, METRICS, PLATFORMS, Period
@@ -34,12 +35,12 @@ def period_bounds(period: Period) -> tuple[int, int]:
     return -(-period.start.value // 1000), -(-period.end.value // 1000)
 
 
-def _narrow(counts: np.ndarray) -> np.ndarray:
-    """``int32`` when every count fits (half the bytes to read at each ranking), ``int64`` otherwise."""
-    limits = np.iinfo(np.int32)
-    if len(counts) == 0 or (counts.min() >= limits.min and counts.max() <= limits.max):
-        return counts.astype(np.int32)
-    return counts
+def _count_array(column: pa.ChunkedArray) -> np.ndarray:
+    """A count column as one numpy array, an empty count as 0: ``int32`` when every count fits (half the bytes to read and write), ``int64`` otherwise."""
+    filled = column.fill_null(0)
+    bounds, limits = pc.min_max(filled), np.iinfo(np.int32)
+    fits = bounds["min"].as_py() is None or limits.min <= bounds["min"].as_py() <= bounds["max"].as_py() <= limits.max
+    return np.asarray(filled.cast(pa.int32() if fits else pa.int64()).to_numpy())
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class PostArrays:
     published_at : numpy.ndarray
         ``int64``: microseconds since 1970-01-01 UTC (the smallest int64 when missing: never in a period).
     counts : dict[str, numpy.ndarray]
-        Per metric present in the table: integer counts (``int64``, or ``int32`` as kept in a
-        snapshot), an empty count read as 0.
+        Per metric present in the table: integer counts (``int32`` when every count fits, else
+        ``int64``), an empty count read as 0.
     empty : dict[str, numpy.ndarray]
         Per metric present with at least one empty count: ``bool``, true where it is empty.
     """
@@ -79,7 +80,7 @@ class PostArrays:
             if metric not in posts.column_names:
                 continue
             column = posts[metric]
-            counts[metric] = np.asarray(column.fill_null(0).to_numpy(), dtype=np.int64)
+            counts[metric] = _count_array(column)
             if column.null_count:
                 empty[metric] = to_bool(column.is_null())
         stamps = np.asarray(posts["published_at"].to_numpy(), dtype="datetime64[us]")  # UTC; NaT when missing
@@ -96,10 +97,25 @@ class PostArrays:
         return cls.from_arrow(pa.table(columns))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every array by a flat name (see :meth:`from_arrays`); counts that fit in 32 bits are kept in 32 bits."""
+        """Every array by a flat name (see :meth:`from_arrays`)."""
         return {"kind": self.kind, "published_at": self.published_at,
-                **{f"count.{m}": _narrow(v) for m, v in self.counts.items()},
+                **{f"count.{m}": v for m, v in self.counts.items()},
                 **{f"empty.{m}": v for m, v in self.empty.items()}}
+
+    def columns(self) -> dict[str, pa.Array]:
+        """The typed table's columns these arrays hold, rebuilt (the inverse of :meth:`from_arrow` on a validated table).
+
+        ``kind`` (a dictionary of :data:`~influence_lib.settings.KINDS`), ``published_at``
+        (``timestamp[us, UTC]``) and each count (``int64``, null where empty). Exact for posts
+        that passed validation, whose kind is always one of the kinds and whose time is never missing.
+        """
+        kind = pa.array(self.kind, mask=self.kind < 0).cast(pa.int8())
+        found = {"kind": pa.DictionaryArray.from_arrays(kind, pa.array(KINDS, type=pa.large_string())),
+                 "published_at": pa.array(self.published_at.view("datetime64[us]")).cast(pa.timestamp("us", tz="UTC"))}
+        for metric, values in self.counts.items():
+            empty = self.empty.get(metric)
+            found[metric] = pa.array(np.asarray(values, dtype=np.int64), mask=empty)
+        return found
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> PostArrays:

@@ -142,7 +142,7 @@ def post_engagement(posts: PostArrays, rows: np.ndarray | None, platform: np.nda
         for metric, weight in weights.items():
             if weight:
                 counts = posts.counts[metric][block]
-                total += counts if weight == 1 else counts * weight
+                total += counts if weight == 1 else np.multiply(counts, weight, dtype=total.dtype)  # no 32-bit overflow
         taken = len(total) if chosen is None else int(np.count_nonzero(chosen))
         engagement[done:done + taken] = total if chosen is None else total[chosen]
         if not always_empty:

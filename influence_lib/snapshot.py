@@ -29,6 +29,7 @@ import os
 import shutil
 import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,10 +42,11 @@ from influence_lib.optout import OPT_OUT_FILE, OptOut
 from influence_lib.post_arrays import AccountArrays, PostArrays
 from influence_lib.readers import HIVE_TABLE, TableFile
 from influence_lib.schema import TABLE_NAMES, TABLES
+from influence_lib.settings import METRICS
 from influence_lib.validation import ValidationReport
 
 CACHE_ENV = "INFLUENCE_CACHE_DIR"
-FORMAT = 3  # bump when the layout of a snapshot changes
+FORMAT = 4  # bump when the layout of a snapshot changes
 _DISABLED = {"", "0", "off", "no", "none", "false"}
 _REPORT_FRAMES = ("problems", "counts", "rejected")
 # the modules whose code decides what a validated table holds: a change in any of them is a new snapshot
@@ -52,6 +54,9 @@ _CODE = ("readers.py", "validation.py", "schema.py", "optout.py", "settings.py",
          "dataset.py", "snapshot.py", "hive_folder.py", "post_arrays.py", "checksums.py")
 # the numpy arrays kept beside the tables: parent positions, and the columns scoring reads (post_arrays)
 _ARRAYS = {"parents": None, "posts": PostArrays, "accounts": AccountArrays}
+# columns of the posts kept only as arrays (rebuilt on loading): the account from the parent positions,
+# the others from PostArrays; the posts table keeps its ids, format and texts
+_POSTS_FROM_ARRAYS = ("account_id", "published_at", "kind", *METRICS)
 
 
 _WRITERS: set[threading.Thread] = set()
@@ -192,6 +197,8 @@ class SnapshotStore:
         skip = () if free_text else tuple(TABLES["posts"].free_text_columns)
         tables = {name: _read_table(where / f"{name}.arrow", skip if name == "posts" else ())
                   for name in TABLE_NAMES}
+        arrays = _read_arrays(where, pointer["arrays"])
+        tables["posts"] = _posts_table(tables["posts"], arrays, tables["accounts"])
         files = {}
         for name, info in pointer["files"].items():
             extra = {key: np.load(where / f"{name}.{key}.npy") for key in ("lines", "row_parts") if info[key]}
@@ -201,43 +208,60 @@ class SnapshotStore:
                                     extra.get("lines"), skipped, tuple(self.folder / p for p in info["parts"]),
                                     extra.get("row_parts"))
         report = _read_report(where, files)
-        return tables, files, report, _opt_out(pointer), _read_arrays(where, pointer["arrays"])
+        return tables, files, report, _opt_out(pointer), arrays
 
-    def save_in_background(self, key: dict, checked, free_text: bool, arrays: dict) -> threading.Thread:
-        """:meth:`save` in a (non-daemon) thread: the caller goes on, the interpreter waits for it at exit.
+    def save_in_background(self, key: dict, checked, free_text: bool) -> dict:
+        """Write the snapshot of checked tables in a (non-daemon) thread; return their arrays, computed meanwhile.
 
-        :func:`wait_for_writers` waits for every such thread of the process. The tables are Arrow
-        tables (never changed in place); the thread writes shallow copies of the report's frames
-        (copy-on-write: no data copied), so a caller that changes them meanwhile changes nothing written.
+        ``checked``: a :class:`influence_lib.dataset.CheckedTables`. The thread writes the tables
+        while this thread computes ``checked.arrays()`` (which scoring reads at once), then the
+        arrays. The interpreter waits for it at exit, and :func:`wait_for_writers` waits for every
+        such thread of the process. The tables are Arrow tables (never changed in place); the thread
+        writes shallow copies of the report's frames (copy-on-write: no data copied), so a caller
+        that changes them meanwhile changes nothing written.
         """
         report = checked.report
         report = ValidationReport(**{name: getattr(report, name).copy(deep=False) for name in _REPORT_FRAMES},
                                   files=dict(report.files))
+        arrays = Future()
         args = (key, dict(checked.tables), dict(checked.files), report, checked.opt_out, free_text, arrays)
         thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
         with _WRITERS_LOCK:
             _WRITERS.add(thread)
         thread.start()
-        return thread
+        try:
+            found = checked.arrays()
+        except BaseException as exc:
+            arrays.set_exception(exc)
+            raise
+        arrays.set_result(found)
+        return found
 
     def save(self, key: dict, tables: dict, files: dict, report: ValidationReport, opt_out: OptOut,
-             free_text: bool, arrays: dict) -> None:
+             free_text: bool, arrays: dict | Future) -> None:
         """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
 
         ``tables``: the typed Arrow tables (see :func:`influence_lib.validation.validate_tables`).
         ``arrays``: as :meth:`influence_lib.dataset.CheckedTables.arrays` gives them (``parents``
-        a dict of numpy arrays, ``posts`` a :class:`PostArrays`, ``accounts`` an :class:`AccountArrays`).
+        a dict of numpy arrays, ``posts`` a :class:`PostArrays`, ``accounts`` an :class:`AccountArrays`),
+        or a :class:`~concurrent.futures.Future` of them: the tables are written while the caller
+        computes them. A future that fails leaves no snapshot.
         """
         target = self.where / f"snap-{uuid.uuid4().hex}"
         try:
             target.mkdir(parents=True)
+            for name in TABLE_NAMES:
+                table = tables[name]
+                if name == "posts":  # what the arrays hold is not written twice
+                    table = table.drop_columns([c for c in _POSTS_FROM_ARRAYS if c in table.column_names])
+                _write_table(table, target / f"{name}.arrow")
+            if isinstance(arrays, Future):  # computed by the caller meanwhile
+                arrays = arrays.result()
             arrays = {group: found if isinstance(found, dict) else found.arrays() for group, found in arrays.items()}
             for group, named in arrays.items():
                 for name, values in named.items():
                     np.save(target / f"array.{group}.{name}.npy", values)
             arrays_index = {group: sorted(named) for group, named in arrays.items()}
-            for name in TABLE_NAMES:
-                _write_table(tables[name], target / f"{name}.arrow")
             for name in _REPORT_FRAMES:
                 _write_frame(getattr(report, name), target / f"report-{name}.arrow")
             info = {}
@@ -254,7 +278,7 @@ class SnapshotStore:
             staged = self.where / f".current.{target.name}.json"
             staged.write_text(json.dumps(pointer), encoding="utf-8")
             os.replace(staged, self.where / "current.json")
-        except (OSError, ValueError, TypeError, RuntimeError, pa.ArrowException):
+        except Exception:  # noqa: BLE001 (whatever failed, the previous snapshot stays; the caller never waits on it)
             _remove(target)
             return
         finally:
@@ -339,12 +363,19 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
-    """A typed table as an Arrow file, dictionary columns decoded a batch at a time (what a pandas frame holds)."""
-    schema = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                        for f in table.schema])
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-        for batch in table.to_batches(max_chunksize=1 << 20):
-            writer.write_batch(pa.record_batch([c.cast(f.type) for c, f in zip(batch.columns, schema)], schema=schema))
+    """A typed table as an Arrow file; a dictionary column stays one, its chunks' dictionaries made one (an Arrow file holds one per column)."""
+    table = table.unify_dictionaries()
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=1 << 20)
+
+
+def _posts_table(stored: pa.Table, arrays: dict, accounts: pa.Table) -> pa.Table:
+    """The typed posts table: the columns written, and those rebuilt from the arrays, in the contract's order."""
+    columns = {name: stored[name] for name in stored.column_names}
+    columns.update(arrays["posts"].columns())
+    columns["account_id"] = accounts["account_id"].take(pa.array(arrays["parents"]["posts"]))
+    names = [name for name in TABLES["posts"].column_names if name in columns]
+    return pa.table([columns[name] for name in names], names=names)
 
 
 def _read_table(path: Path, skip: tuple[str, ...] = ()) -> pa.Table:

@@ -107,8 +107,6 @@ def _checked_view(folder: Path, settings: DatasetSettings, store: SnapshotStore 
     checked = check_tables(folder, settings, free_text=False)  # a ranking never reads the posts' texts
     if checked.report.has_errors:
         raise DataValidationError(checked.report.describe(), checked.report)
-    arrays = checked.arrays()
-    if store is not None:
-        store.save_in_background(key, checked, False, arrays)
+    arrays = checked.arrays() if store is None else store.save_in_background(key, checked, False)
     return SnapshotView(checked.tables["organizations"], checked.tables["members"],
                         arrays, checked.report, checked.opt_out)

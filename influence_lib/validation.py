@@ -9,7 +9,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import TEXT, arrow_text, as_text, frame_of, is_dictionary, is_in, per_value, positions, to_bool
+from influence_lib.arrow import (
+    TEXT,
+    arrow_text,
+    as_text,
+    dictionary_text,
+    frame_of,
+    is_dictionary,
+    is_in,
+    per_value,
+    positions,
+    to_bool,
+)
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import WRONG_MONTH, month_bounds
 from influence_lib.readers import TableFile, short_name
@@ -124,9 +135,22 @@ def _blank(text):
     return pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))  # null where null
 
 
+def _none_of_its_values(values: pa.ChunkedArray, predicate) -> bool:
+    """True for a dictionary column none of whose values meets ``predicate`` (its null rows aside).
+
+    Decided on its dictionaries alone (a value no row uses counts too): no pass over the rows.
+    """
+    if not is_dictionary(values):
+        return False
+    found = predicate(dictionary_text(values))
+    return found.null_count == 0 and not pc.any(found).as_py()
+
+
 def _is_missing(values: pa.ChunkedArray) -> np.ndarray:
     """Missing cells: null, or text that is empty or only spaces."""
     if not _is_text(values):
+        return to_bool(values.is_null())
+    if _none_of_its_values(values, _blank):  # no blank text: the null rows are the missing ones
         return to_bool(values.is_null())
     blank = per_value(values, _blank)
     if blank.null_count == 0 and not pc.any(blank).as_py():
@@ -148,10 +172,26 @@ def _type_text(values, spec, missing):
     return _blank_to_null(_as_text(values), missing), None, None
 
 
+def _fill_default(text: pa.ChunkedArray, default: str) -> pa.ChunkedArray:
+    """``text`` with its nulls as ``default``; a dictionary column stays one (the default added to each dictionary)."""
+    if not is_dictionary(text):
+        return _column(pc.fill_null(arrow_text(text), pa.scalar(default, type=TEXT)))
+    chunks = []
+    for chunk in text.chunks:
+        dictionary = pa.concat_arrays([chunk.dictionary.cast(TEXT), pa.array([default], type=TEXT)])
+        indices = pc.fill_null(chunk.indices.cast(pa.int32()), len(dictionary) - 1)
+        chunks.append(pa.DictionaryArray.from_arrays(indices, dictionary))
+    return pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), TEXT))
+
+
 def _type_enum(values, spec, missing):
     text = _as_text(values)
-    known = is_in(text, spec.choices)
-    odd = ~missing & ~known
+    choices = pa.array(spec.choices, type=TEXT)
+    if _none_of_its_values(text, lambda v: pc.and_(pc.invert(_blank(v)), pc.invert(pc.is_in(v, value_set=choices)))):
+        odd = np.zeros(len(text), dtype=bool)  # every value is a choice as written, or blank
+    else:
+        known = is_in(text, spec.choices)
+        odd = ~missing & ~known
     if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
         plain = arrow_text(text).combine_chunks()
         fixed = pc.utf8_lower(pc.utf8_trim_whitespace(plain.take(pa.array(np.flatnonzero(odd)))))
@@ -161,7 +201,7 @@ def _type_enum(values, spec, missing):
     else:  # every value is one of the choices as written, or missing
         normal, bad = _blank_to_null(text, missing), None
     if spec.default is not None and missing.any():  # every missing cell is null in ``normal``
-        normal = _column(pc.fill_null(arrow_text(normal), pa.scalar(spec.default, type=TEXT)))
+        normal = _fill_default(normal, spec.default)
     return normal, bad, f"unknown {spec.name}: use one of {', '.join(spec.choices)}"
 
 

@@ -238,3 +238,17 @@ def test_a_duplicate_across_hive_files_names_the_file_of_its_first_row(hive, sna
     assert reasons == {f"duplicate post_id: appears 2 times (first on row 4 of {first}); every post_id must be "
                        f"unique: remove the extra rows or give them their own id"}
     assert set(zip(errors["file"], errors["line"])) == {(str(first), 4), (str(later), copied.num_rows + 1)}
+
+
+def test_a_load_that_fails_while_the_snapshot_is_written_leaves_none(sample_copy, snapshot_cache, monkeypatch):
+    def failing(self):
+        raise RuntimeError("arrays failed")
+
+    monkeypatch.setattr(dataset_module.CheckedTables, "arrays", failing)
+    with pytest.raises(RuntimeError, match="arrays failed"):
+        load_dataset(sample_copy)
+    snapshot.wait_for_writers()
+    assert not list(snapshot_cache.rglob("current.json")) and not list(snapshot_cache.rglob("snap-*"))
+    monkeypatch.undo()
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(snapshot_cache))
+    assert_same_dataset(load(sample_copy), load(sample_copy, snapshot=False))
