@@ -217,8 +217,8 @@ def _type_count(values, spec, missing):
     if pa.types.is_integer(values.type):  # integer counts, all in [0, 2**53): as they are
         bounds = pc.min_max(values)  # nulls skipped
         low, high = bounds["min"].as_py(), bounds["max"].as_py()
-        if low is None or (low >= 0 and high < _MAX_COUNT):
-            return values.cast(pa.int64()), None, None
+        if low is None or (low >= 0 and high < _MAX_COUNT):  # kept in 32 bits when read so
+            return values if values.type in (pa.int32(), pa.int64()) else values.cast(pa.int64()), None, None
     series = _series(values)
     if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
         numbers = series.astype("Float64")
@@ -510,7 +510,7 @@ def validate_tables(frames: dict[str, pa.Table], files: dict[str, TableFile], se
     tables : dict of pyarrow.Table
         Typed tables holding only the rows without errors (a row whose parent row was rejected
         is rejected too, so the result is always consistent): text as ``large_string`` or a
-        dictionary of text, counts as ``int64``, ``published_at`` as ``timestamp[us, UTC]``;
+        dictionary of text, counts as ``int64`` (or ``int32``, as read), ``published_at`` as ``timestamp[us, UTC]``;
         :func:`influence_lib.arrow.frame_of` makes each the pandas frame of the contract.
     report : ValidationReport
 
