@@ -141,7 +141,7 @@ def is_in(values: Column, value_set: Column | Iterable[str]) -> np.ndarray:
     return to_bool(pc.is_in(arrow_text(values), value_set=wanted, skip_nulls=True))
 
 
-def positions(values: Column, keys: Column) -> np.ndarray:
+def positions(values: Column, keys: Column, dtype=np.int64) -> np.ndarray:
     """Position of each of ``values`` in ``keys`` (-1 when absent), vectorised.
 
     Uses Arrow's hash kernel, which is several times faster than pandas' object hashing on
@@ -154,24 +154,26 @@ def positions(values: Column, keys: Column) -> np.ndarray:
         The values to look up (text, a categorical or a dictionary of text).
     keys : pandas.Series or pyarrow.ChunkedArray
         The keys to find them in; the first position counts when a key repeats.
+    dtype : numpy dtype
+        Of the result (a narrower one spares a full-size copy when the positions fit in it).
 
     Returns
     -------
     numpy.ndarray
-        ``int64``, one position per value.
+        ``dtype`` (``int64`` by default), one position per value.
     """
     if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=dtype)
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         within = positions(pd.Series(values.cat.categories), keys)
         codes = values.cat.codes.to_numpy()
-        return np.append(within, -1)[codes]  # code -1 (missing) picks the appended -1
+        return np.append(within, -1).astype(dtype)[codes]  # code -1 (missing) picks the appended -1
     wanted = arrow_text(keys)
     if is_dictionary(values):  # once per value of its dictionaries
         found = pc.index_in(dictionary_text(values), value_set=wanted)
-        return _spread(values, found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
+        return _spread(values, found.fill_null(-1).to_numpy(zero_copy_only=False).astype(dtype), -1)
     found = pc.index_in(arrow_text(values), value_set=wanted)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
 
 
 def take_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

@@ -88,9 +88,9 @@ class Dataset:
 
 def parents_of(tables) -> Parents:
     """Where each row's parent row is (see :meth:`Dataset.parents`), in four tables (pandas or Arrow) by name."""
-    return Parents(members=positions(tables["members"]["org_id"], tables["organizations"]["org_id"]).astype(np.int32),
-                   accounts=positions(tables["accounts"]["member_id"], tables["members"]["member_id"]).astype(np.int32),
-                   posts=positions(tables["posts"]["account_id"], tables["accounts"]["account_id"]).astype(np.int32))
+    return Parents(members=positions(tables["members"]["org_id"], tables["organizations"]["org_id"], np.int32),
+                   accounts=positions(tables["accounts"]["member_id"], tables["members"]["member_id"], np.int32),
+                   posts=positions(tables["posts"]["account_id"], tables["accounts"]["account_id"], np.int32))
 
 
 @dataclass(frozen=True)

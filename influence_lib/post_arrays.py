@@ -23,7 +23,7 @@ NO_CODE = -1  # a value outside the known choices (or missing)
 
 def choice_codes(values: pd.Series | pa.ChunkedArray, choices: tuple[str, ...]) -> np.ndarray:
     """Position of each value in ``choices`` (``int8``; -1 when absent or missing)."""
-    return positions(values, pd.Series(list(choices), dtype="str")).astype(np.int8)
+    return positions(values, pd.Series(list(choices), dtype="str"), np.int8)
 
 
 def period_bounds(period: Period) -> tuple[int, int]:

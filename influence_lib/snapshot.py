@@ -224,7 +224,9 @@ class SnapshotStore:
         report = ValidationReport(**{name: getattr(report, name).copy(deep=False) for name in _REPORT_FRAMES},
                                   files=dict(report.files))
         arrays = Future()
-        args = (key, dict(checked.tables), dict(checked.files), report, checked.opt_out, free_text, arrays)
+        tables = dict(checked.tables)  # the posts' columns the arrays hold are not written: not even kept
+        tables["posts"] = tables["posts"].drop_columns([c for c in _POSTS_FROM_ARRAYS if c in tables["posts"].column_names])
+        args = (key, tables, dict(checked.files), report, checked.opt_out, free_text, arrays)
         thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
         with _WRITERS_LOCK:
             _WRITERS.add(thread)
@@ -241,7 +243,8 @@ class SnapshotStore:
              free_text: bool, arrays: dict | Future) -> None:
         """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
 
-        ``tables``: the typed Arrow tables (see :func:`influence_lib.validation.validate_tables`).
+        ``tables``: the typed Arrow tables (see :func:`influence_lib.validation.validate_tables`),
+        by name; the dict is emptied as they are written (each freed as soon as it is on disk).
         ``arrays``: as :meth:`influence_lib.dataset.CheckedTables.arrays` gives them (``parents``
         a dict of numpy arrays, ``posts`` a :class:`PostArrays`, ``accounts`` an :class:`AccountArrays`),
         or a :class:`~concurrent.futures.Future` of them: the tables are written while the caller
@@ -250,11 +253,12 @@ class SnapshotStore:
         target = self.where / f"snap-{uuid.uuid4().hex}"
         try:
             target.mkdir(parents=True)
-            for name in TABLE_NAMES:
-                table = tables[name]
+            for name in sorted(TABLE_NAMES, key=lambda n: n != "posts"):  # the largest first, let go once written
+                table = tables.pop(name)
                 if name == "posts":  # what the arrays hold is not written twice
                     table = table.drop_columns([c for c in _POSTS_FROM_ARRAYS if c in table.column_names])
                 _write_table(table, target / f"{name}.arrow")
+                del table
             if isinstance(arrays, Future):  # computed by the caller meanwhile
                 arrays = arrays.result()
             arrays = {group: found if isinstance(found, dict) else found.arrays() for group, found in arrays.items()}

@@ -403,7 +403,7 @@ def _check_reference(frame: pa.Table, problems: _Problems, col: ColumnSpec, pare
     """Check a reference column; returns the position of each row's parent in ``parent_all`` (-1: none)."""
     values = frame[col.name]
     present = ~to_bool(values.is_null())
-    found = positions(values, parent_all)
+    found = positions(values, parent_all, np.int32)  # kept as the parent positions: 32 bits
     known_all = (found >= 0) & present
     if present.any() and not known_all.any():
         first = int(np.flatnonzero(present)[0])
@@ -541,7 +541,7 @@ def validate_tables(frames: dict[str, pa.Table], files: dict[str, TableFile], se
         rejected.append(_rejected_rows(name, raw, source, bad, found))
         counts.append({"table": name, "read": raw.num_rows, "used": int((~bad).sum()), "rejected": int(bad.sum())})
     if parents is not None and not any(c["rejected"] for c in counts):  # positions in the final tables
-        parents.update({name: found.astype(np.int32) for name, found in found_parents.items()})
+        parents.update(found_parents)
     problems_all = pd.concat(problem_frames, ignore_index=True) if problem_frames else _empty_problems()
     report = ValidationReport(
         problems=problems_all,
