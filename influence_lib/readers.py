@@ -384,13 +384,23 @@ def _read_column(path: Path, meta: pq.FileMetaData, name: str, dictionary: list[
     chunks = [batch.column(0) for batch in parquet.iter_batches(batch_size=rows, columns=[name], use_threads=False)]
     if not chunks:
         return pa.chunked_array([], type=stored)
-    column = pa.chunked_array([c.cast(pa.large_string()) if pa.types.is_string(c.type) else c for c in chunks])
+    small = all(pa.types.is_dictionary(c.type) and len(c.dictionary) < 128 for c in chunks)
+    column = pa.chunked_array([_narrow_text(c, small) for c in chunks])
     if pa.types.is_integer(column.type) and column.type.bit_width > 32:
         bounds, limits = pc.min_max(column), np.iinfo(np.int32)
         low, high = bounds["min"].as_py(), bounds["max"].as_py()
         if low is not None and limits.min <= low and high <= limits.max:
             column = column.cast(pa.int32())
     return column
+
+
+def _narrow_text(chunk: pa.Array, small: bool) -> pa.Array:
+    """Plain text as ``large_string``; with ``small`` (every dictionary of the column under 128 values), 8-bit indices (kinds, formats: a byte per row)."""
+    if pa.types.is_string(chunk.type):
+        return chunk.cast(pa.large_string())
+    if small and chunk.type.index_type.bit_width > 8:
+        return pa.DictionaryArray.from_arrays(chunk.indices.cast(pa.int8()), chunk.dictionary)
+    return chunk
 
 
 def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pa.Table:

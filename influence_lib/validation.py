@@ -176,12 +176,14 @@ def _fill_default(text: pa.ChunkedArray, default: str) -> pa.ChunkedArray:
     """``text`` with its nulls as ``default``; a dictionary column stays one (the default added to each dictionary)."""
     if not is_dictionary(text):
         return _column(pc.fill_null(arrow_text(text), pa.scalar(default, type=TEXT)))
+    # the indices keep 8 bits when every dictionary, the default added, still fits in them
+    index = pa.int8() if all(len(chunk.dictionary) < 127 for chunk in text.chunks) else pa.int32()
     chunks = []
     for chunk in text.chunks:
         dictionary = pa.concat_arrays([chunk.dictionary.cast(TEXT), pa.array([default], type=TEXT)])
-        indices = pc.fill_null(chunk.indices.cast(pa.int32()), len(dictionary) - 1)
+        indices = pc.fill_null(chunk.indices.cast(index), len(dictionary) - 1)
         chunks.append(pa.DictionaryArray.from_arrays(indices, dictionary))
-    return pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), TEXT))
+    return pa.chunked_array(chunks, type=pa.dictionary(index, TEXT))
 
 
 def _type_enum(values, spec, missing):
