@@ -35,12 +35,23 @@ def period_bounds(period: Period) -> tuple[int, int]:
     return -(-period.start.value // 1000), -(-period.end.value // 1000)
 
 
+_COUNT_TYPES = ((pa.uint16(), np.uint16), (pa.int32(), np.int32), (pa.int64(), np.int64))
+
+
 def _count_array(column: pa.ChunkedArray) -> np.ndarray:
-    """A count column as one numpy array, an empty count as 0: ``int32`` when every count fits (half the bytes to read and write), ``int64`` otherwise."""
+    """A count column as one numpy array, an empty count as 0, in the narrowest of ``uint16``, ``int32``, ``int64`` that holds it.
+
+    Counts are read at every ranking and written to every snapshot: most likes, comments, shares
+    and quotes fit in 16 bits (a quarter of the bytes of ``int64``).
+    """
     filled = column.fill_null(0)
-    bounds, limits = pc.min_max(filled), np.iinfo(np.int32)
-    fits = bounds["min"].as_py() is None or limits.min <= bounds["min"].as_py() <= bounds["max"].as_py() <= limits.max
-    return np.asarray(filled.cast(pa.int32() if fits else pa.int64()).to_numpy())
+    bounds = pc.min_max(filled)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    for arrow_type, numpy_type in _COUNT_TYPES:
+        limits = np.iinfo(numpy_type)
+        if low is None or limits.min <= low <= high <= limits.max:
+            return np.asarray(filled.cast(arrow_type).to_numpy())
+    return np.asarray(filled.to_numpy(), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,8 @@ class PostArrays:
     published_at : numpy.ndarray
         ``int64``: microseconds since 1970-01-01 UTC (the smallest int64 when missing: never in a period).
     counts : dict[str, numpy.ndarray]
-        Per metric present in the table: integer counts (``int32`` when every count fits, else
-        ``int64``), an empty count read as 0.
+        Per metric present in the table: integer counts (``uint16``, ``int32`` or ``int64``, the
+        narrowest that holds them), an empty count read as 0.
     empty : dict[str, numpy.ndarray]
         Per metric present with at least one empty count: ``bool``, true where it is empty.
     """

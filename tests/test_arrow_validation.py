@@ -89,6 +89,8 @@ def test_dictionary_columns_give_the_same_tables_report_and_arrays_as_plain_ones
     assert found.keys() == expected.keys()
     for name in found:
         np.testing.assert_array_equal(found[name], expected[name])
+        assert found[name].dtype == expected[name].dtype
+    assert found["count.likes"].dtype == np.uint16  # the sample's counts fit in 16 bits
     # the fixed spellings and the default kind were applied (not left as written)
     assert set(plain.posts["kind"]) <= {"original", "repost"} | set(plain.posts["kind"].dropna())
     assert plain.posts["kind"].notna().all()
@@ -124,10 +126,11 @@ def test_lookups_through_dictionaries_with_missing_rows():
     assert frame_of(pa.table({"v": values}))["v"].tolist() == frame_of(pa.table({"v": plain}))["v"].tolist()
 
 
-def test_engagement_of_32_bit_counts_is_summed_in_64_bits():
-    big = np.full(3, 2**31 - 1, dtype=np.int32)
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32])
+def test_engagement_of_narrow_counts_is_summed_in_64_bits(dtype):
+    big = np.full(3, np.iinfo(dtype).max, dtype=dtype)
     arrays = PostArrays(np.zeros(3, np.int8), np.zeros(3, np.int64), {"likes": big, "comments": big, "shares": big}, {})
     methodology = load_methodology(None).model_copy(update={"metric_weights": {"likes": 3, "comments": 2, "shares": 1}})
     engagement, _ = post_engagement(arrays, np.ones(3, bool), np.zeros(3, np.int8), methodology)
     assert engagement.dtype == np.int64
-    assert engagement.tolist() == [6 * (2**31 - 1)] * 3
+    assert engagement.tolist() == [6 * int(np.iinfo(dtype).max)] * 3
