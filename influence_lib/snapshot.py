@@ -224,8 +224,7 @@ class SnapshotStore:
         report = ValidationReport(**{name: getattr(report, name).copy(deep=False) for name in _REPORT_FRAMES},
                                   files=dict(report.files))
         arrays = Future()
-        tables = dict(checked.tables)  # the posts' columns the arrays hold are not written: not even kept
-        tables["posts"] = tables["posts"].drop_columns([c for c in _POSTS_FROM_ARRAYS if c in tables["posts"].column_names])
+        tables = dict(checked.tables, posts=_written_posts(checked.tables["posts"]))  # the thread keeps what it writes
         args = (key, tables, dict(checked.files), report, checked.opt_out, free_text, arrays)
         thread = threading.Thread(target=self.save, args=args, name="influence-snapshot")
         with _WRITERS_LOCK:
@@ -255,9 +254,7 @@ class SnapshotStore:
             target.mkdir(parents=True)
             for name in sorted(TABLE_NAMES, key=lambda n: n != "posts"):  # the largest first, let go once written
                 table = tables.pop(name)
-                if name == "posts":  # what the arrays hold is not written twice
-                    table = table.drop_columns([c for c in _POSTS_FROM_ARRAYS if c in table.column_names])
-                _write_table(table, target / f"{name}.arrow")
+                _write_table(_written_posts(table) if name == "posts" else table, target / f"{name}.arrow")
                 del table
             if isinstance(arrays, Future):  # computed by the caller meanwhile
                 arrays = arrays.result()
@@ -371,6 +368,11 @@ def _write_table(table: pa.Table, path: Path) -> None:
     table = table.unify_dictionaries()
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=1 << 20)
+
+
+def _written_posts(posts: pa.Table) -> pa.Table:
+    """The columns of the posts table a snapshot writes: those the arrays do not hold (see :func:`_posts_table`)."""
+    return posts.drop_columns([c for c in _POSTS_FROM_ARRAYS if c in posts.column_names])
 
 
 def _posts_table(stored: pa.Table, arrays: dict, accounts: pa.Table) -> pa.Table:

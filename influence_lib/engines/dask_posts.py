@@ -311,10 +311,6 @@ def plan_pieces(folder: Path, periods: list[Period], piece_rows: int = PIECE_ROW
     return pieces
 
 
-def _to_pandas_type(t: pa.DataType):
-    return pd.Int64Dtype() if pa.types.is_integer(t) else None
-
-
 FREE_TEXT = [c.name for c in SPEC.columns if c.kind == "text"]  # text, url: no rule but their type (the schema's)
 
 
@@ -326,16 +322,7 @@ def read_piece(piece: Piece, free_text: bool = True) -> tuple[pd.DataFrame, np.n
     """
     parquet = pq.ParquetFile(piece.path)
     names = [n for n in parquet.schema_arrow.names if free_text or n not in FREE_TEXT]
-    table = parquet.read_row_groups(list(piece.row_groups), columns=names, use_threads=False)
-    columns = []
-    for column in table.columns:
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        if pa.types.is_string(column.type):
-            column = column.cast(pa.large_string())
-        columns.append(column)
-    table = pa.table(columns, names=table.column_names)
-    frame = table.to_pandas(types_mapper=_to_pandas_type, ignore_metadata=True)
+    frame = frame_of(parquet.read_row_groups(list(piece.row_groups), columns=names, use_threads=False))
     lines = np.concatenate([np.arange(f, f + n, dtype=np.int64) for f, n in zip(piece.first_rows, piece.sizes)]) + 1
     return frame, lines
 
