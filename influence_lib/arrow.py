@@ -52,21 +52,16 @@ def dictionary_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([chunk.dictionary for chunk in values.chunks], type=values.type.value_type).cast(TEXT)
 
 
-def per_value(values: Column, compute) -> pa.ChunkedArray:
-    """``compute`` (a function of a ``large_string`` array) applied to a column's text.
+def value_mask(values: Column, compute, null: bool = False) -> np.ndarray:
+    """``compute`` (a function of a ``large_string`` array giving booleans) over a column's text, as a numpy mask.
 
-    For a dictionary column it is computed once over the chunks' dictionaries, then spread to the
-    rows by their indices (a missing value stays missing): on repeated values (kinds, formats, the
-    account of each post) that is a fraction of the rows.
+    A null result (a missing value) reads as ``null``. For a dictionary column it is computed once
+    over the chunks' dictionaries, then spread to the rows by their indices: on repeated values
+    (kinds, formats, the account of each post) that is a fraction of the rows.
     """
-    if not is_dictionary(values) or values.num_chunks == 0:
-        found = compute(arrow_text(values))
-        return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
-    computed = compute(dictionary_text(values))
-    computed = computed.combine_chunks() if isinstance(computed, pa.ChunkedArray) else computed
-    offsets = np.cumsum([0] + [len(chunk.dictionary) for chunk in values.chunks[:-1]])
-    return pa.chunked_array([computed.take(pc.add(chunk.indices.cast(pa.int64()), int(offset)))
-                             for chunk, offset in zip(values.chunks, offsets)], type=computed.type)
+    if is_dictionary(values):
+        return _spread(values, to_bool(compute(dictionary_text(values)), null), null)
+    return to_bool(compute(arrow_text(values)), null)
 
 
 def _spread(values: pa.ChunkedArray, computed: np.ndarray, missing) -> np.ndarray:
@@ -136,9 +131,7 @@ def is_in(values: Column, value_set: Column | Iterable[str]) -> np.ndarray:
         wanted = arrow_text(value_set)
     else:
         wanted = pa.array(list(value_set), type=TEXT)
-    if is_dictionary(values):  # once per value of its dictionaries
-        return _spread(values, to_bool(pc.is_in(dictionary_text(values), value_set=wanted, skip_nulls=True)), False)
-    return to_bool(pc.is_in(arrow_text(values), value_set=wanted, skip_nulls=True))
+    return value_mask(values, lambda text: pc.is_in(text, value_set=wanted, skip_nulls=True))
 
 
 def positions(values: Column, keys: Column, dtype=np.int64) -> np.ndarray:

@@ -135,6 +135,20 @@ def check_tables(folder: Path, settings: DatasetSettings, free_text: bool) -> Ch
     return CheckedTables(tables, files, report, opt_out, Parents(**found) if found else parents_of(tables))
 
 
+def check_and_snapshot(folder: Path, settings: DatasetSettings, free_text: bool, refuse_errors: bool,
+                       store: SnapshotStore | None = None, key: dict | None = None) -> tuple[CheckedTables, dict]:
+    """:func:`check_tables`, then the arrays scoring reads (:meth:`CheckedTables.arrays`).
+
+    ``refuse_errors``: data with an error raises :class:`DataValidationError` (with the full
+    report) before anything is computed or written. With a ``store``, the snapshot for ``key`` is
+    written in the background while the arrays are computed (:meth:`SnapshotStore.save_in_background`).
+    """
+    checked = check_tables(folder, settings, free_text)
+    if refuse_errors and checked.report.has_errors:
+        raise DataValidationError(checked.report.describe(), checked.report)
+    return checked, checked.arrays() if store is None else store.save_in_background(key, checked, free_text)
+
+
 @dataclass(frozen=True)
 class Parents:
     """Position of each row's parent row (see :meth:`Dataset.parents`)."""
@@ -218,10 +232,7 @@ def load_dataset(path: str | Path | None = None, on_error: str = "raise", free_t
         dataset._derived.update(parents=Parents(**arrays["parents"]), post_arrays=arrays["posts"],
                                 account_arrays=arrays["accounts"])
         return dataset
-    checked = check_tables(folder, settings, free_text)
-    if on_error == "raise" and checked.report.has_errors:
-        raise DataValidationError(checked.report.describe(), checked.report)
-    arrays = checked.arrays() if store is None else store.save_in_background(key, checked, free_text)
+    checked, arrays = check_and_snapshot(folder, settings, free_text, on_error == "raise", store, key)
     dataset = Dataset(folder, settings, files=checked.files, report=checked.report, opt_out=checked.opt_out,
                       **{name: frame_of(table) for name, table in checked.tables.items()})
     dataset._derived.update(parents=checked.parents, post_arrays=arrays["posts"], account_arrays=arrays["accounts"])

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import TEXT, frame_of, per_value, to_bool
+from influence_lib.arrow import TEXT, frame_of, value_mask
 from influence_lib.errors import DatasetError
 from influence_lib.inputs import read_input_bytes
 
@@ -245,7 +245,7 @@ def _isin(values: pa.ChunkedArray, keys: set[str]) -> np.ndarray:
     if not keys or not len(values):
         return np.zeros(len(values), dtype=bool)
     wanted = pa.array(sorted(keys), type=TEXT)
-    return to_bool(per_value(values, lambda text: pc.is_in(pc.utf8_trim_whitespace(text), value_set=wanted)))
+    return value_mask(values, lambda text: pc.is_in(pc.utf8_trim_whitespace(text), value_set=wanted))
 
 
 def _account_index(accounts: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:

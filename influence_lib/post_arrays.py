@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import positions, to_bool
+from influence_lib.arrow import TEXT, positions, to_bool
 from influence_lib.settings import KINDS, METRICS, PLATFORMS, Period
 
 NO_CODE = -1  # a value outside the known choices (or missing)
@@ -35,7 +35,7 @@ def period_bounds(period: Period) -> tuple[int, int]:
     return -(-period.start.value // 1000), -(-period.end.value // 1000)
 
 
-_COUNT_TYPES = ((pa.uint16(), np.uint16), (pa.int32(), np.int32), (pa.int64(), np.int64))
+_NARROW_COUNTS = ((pa.uint16(), np.uint16), (pa.int32(), np.int32))  # tried in turn, else int64
 
 
 def _count_array(column: pa.ChunkedArray) -> np.ndarray:
@@ -47,11 +47,11 @@ def _count_array(column: pa.ChunkedArray) -> np.ndarray:
     filled = column.fill_null(0)
     bounds = pc.min_max(filled)
     low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    for arrow_type, numpy_type in _COUNT_TYPES:
+    for arrow_type, numpy_type in _NARROW_COUNTS:
         limits = np.iinfo(numpy_type)
         if low is None or limits.min <= low <= high <= limits.max:
             return np.asarray(filled.cast(arrow_type).to_numpy())
-    return np.asarray(filled.to_numpy(), dtype=np.int64)
+    return np.asarray(filled.cast(pa.int64()).to_numpy())
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ class PostArrays:
         (``timestamp[us, UTC]``) and each count (``int64``, null where empty). Exact for posts
         that passed validation, whose kind is always one of the kinds and whose time is never missing.
         """
-        kind = pa.array(self.kind, mask=self.kind < 0).cast(pa.int8())
-        found = {"kind": pa.DictionaryArray.from_arrays(kind, pa.array(KINDS, type=pa.large_string())),
+        kind = pa.array(np.asarray(self.kind, dtype=np.int8), mask=self.kind < 0)
+        found = {"kind": pa.DictionaryArray.from_arrays(kind, pa.array(KINDS, type=TEXT)),
                  "published_at": pa.array(self.published_at.view("datetime64[us]")).cast(pa.timestamp("us", tz="UTC"))}
         for metric, values in self.counts.items():
             empty = self.empty.get(metric)

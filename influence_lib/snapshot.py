@@ -242,8 +242,9 @@ class SnapshotStore:
              free_text: bool, arrays: dict | Future) -> None:
         """Write a snapshot for ``key`` and publish it; any failure leaves the previous state (never half a snapshot).
 
-        ``tables``: the typed Arrow tables (see :func:`influence_lib.validation.validate_tables`),
-        by name; the dict is emptied as they are written (each freed as soon as it is on disk).
+        ``tables``: the typed Arrow tables as written (see :func:`influence_lib.validation.validate_tables`;
+        the posts without the columns the arrays hold, :func:`_written_posts`), by name; the dict
+        is emptied as they are written (each freed as soon as it is on disk).
         ``arrays``: as :meth:`influence_lib.dataset.CheckedTables.arrays` gives them (``parents``
         a dict of numpy arrays, ``posts`` a :class:`PostArrays`, ``accounts`` an :class:`AccountArrays`),
         or a :class:`~concurrent.futures.Future` of them: the tables are written while the caller
@@ -253,9 +254,7 @@ class SnapshotStore:
         try:
             target.mkdir(parents=True)
             for name in sorted(TABLE_NAMES, key=lambda n: n != "posts"):  # the largest first, let go once written
-                table = tables.pop(name)
-                _write_table(_written_posts(table) if name == "posts" else table, target / f"{name}.arrow")
-                del table
+                _write_table(tables.pop(name), target / f"{name}.arrow")
             if isinstance(arrays, Future):  # computed by the caller meanwhile
                 arrays = arrays.result()
             arrays = {group: found if isinstance(found, dict) else found.arrays() for group, found in arrays.items()}
@@ -358,9 +357,7 @@ def _opt_out(pointer: dict) -> OptOut:
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)  # no pool: it may run at exit
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    _write_table(pa.Table.from_pandas(frame, preserve_index=False, nthreads=1), path)  # no pool: it may run at exit
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
@@ -391,8 +388,7 @@ def _read_table(path: Path, skip: tuple[str, ...] = ()) -> pa.Table:
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
-    with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_file(source).read_all().to_pandas(split_blocks=True)
+    return _read_table(path).to_pandas(split_blocks=True)  # the pandas metadata _write_frame kept
 
 
 def _remove(path: Path) -> None:

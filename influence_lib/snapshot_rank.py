@@ -19,8 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from influence_lib.arrow import frame_of, take_rows
-from influence_lib.dataset import Parents, check_tables
-from influence_lib.errors import DataValidationError
+from influence_lib.dataset import Parents, check_and_snapshot
 from influence_lib.optout import OptOut
 from influence_lib.ranking import top_n
 from influence_lib.scope import LEVELS, rank_scores
@@ -104,9 +103,7 @@ def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, pe
 
 def _checked_view(folder: Path, settings: DatasetSettings, store: SnapshotStore | None, key: dict | None) -> SnapshotView:
     """What a ranking reads, from the files read and validated now; their snapshot written in the background."""
-    checked = check_tables(folder, settings, free_text=False)  # a ranking never reads the posts' texts
-    if checked.report.has_errors:
-        raise DataValidationError(checked.report.describe(), checked.report)
-    arrays = checked.arrays() if store is None else store.save_in_background(key, checked, False)
+    # a ranking never reads the posts' texts; it refuses data with errors, as a load does
+    checked, arrays = check_and_snapshot(folder, settings, False, True, store, key)
     return SnapshotView(checked.tables["organizations"], checked.tables["members"],
                         arrays, checked.report, checked.opt_out)

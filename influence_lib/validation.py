@@ -17,9 +17,9 @@ from influence_lib.arrow import (
     frame_of,
     is_dictionary,
     is_in,
-    per_value,
     positions,
     to_bool,
+    value_mask,
 )
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import WRONG_MONTH, month_bounds
@@ -152,10 +152,7 @@ def _is_missing(values: pa.ChunkedArray) -> np.ndarray:
         return to_bool(values.is_null())
     if _none_of_its_values(values, _blank):  # no blank text: the null rows are the missing ones
         return to_bool(values.is_null())
-    blank = per_value(values, _blank)
-    if blank.null_count == 0 and not pc.any(blank).as_py():
-        return np.zeros(len(values), dtype=bool)
-    return to_bool(blank, null=True)
+    return value_mask(values, _blank, null=True)
 
 
 _NULL_TEXT = pa.scalar(None, type=TEXT)
@@ -197,7 +194,7 @@ def _type_enum(values, spec, missing):
     if odd.any():  # accept case and surrounding spaces ("LinkedIn ") but nothing else
         plain = arrow_text(text).combine_chunks()
         fixed = pc.utf8_lower(pc.utf8_trim_whitespace(plain.take(pa.array(np.flatnonzero(odd)))))
-        fixed = pc.if_else(pc.is_in(fixed, value_set=pa.array(spec.choices, type=TEXT)), fixed, _NULL_TEXT)
+        fixed = pc.if_else(pc.is_in(fixed, value_set=choices), fixed, _NULL_TEXT)
         normal = pc.replace_with_mask(pc.if_else(pa.array(known), plain, _NULL_TEXT), pa.array(odd), fixed)
         normal, bad = _column(normal), ~missing & to_bool(normal.is_null())
     else:  # every value is one of the choices as written, or missing
@@ -266,8 +263,8 @@ def _type_timestamp(values, spec, missing):
 
 def _type_country(values, spec, missing):
     text, _, _ = _type_text(values, spec, missing)
-    code = per_value(text, lambda t: pc.match_substring_regex(t, "^[A-Z]{2}$"))
-    return text, to_bool(pc.invert(code)), "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
+    odd = value_mask(text, lambda t: pc.invert(pc.match_substring_regex(t, "^[A-Z]{2}$")))  # missing: not odd
+    return text, odd, "not an ISO 3166 alpha-2 country code (e.g. FR); kept as written"
 
 
 _TYPERS = {

@@ -40,13 +40,13 @@ def _loaded(folder):
 def _checks(monkeypatch) -> list:
     """Count the calls that read and validate the files (a ranking from the snapshot makes none)."""
     calls = []
-    original = snapshot_rank.check_tables
+    original = snapshot_rank.check_and_snapshot
 
     def counting(*args, **kwargs):
         calls.append(args[0])
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(snapshot_rank, "check_tables", counting)
+    monkeypatch.setattr(snapshot_rank, "check_and_snapshot", counting)
     return calls
 
 
@@ -151,7 +151,7 @@ def test_rank_takes_the_snapshot_and_prints_what_a_load_prints(sample, snapshot_
 
     monkeypatch.setattr(dataset_module, "load_dataset", no_load)
     monkeypatch.setattr(cli, "load_for_computing", no_load)
-    monkeypatch.setattr(snapshot_rank, "check_tables", no_load)
+    monkeypatch.setattr(snapshot_rank, "check_and_snapshot", no_load)
     again = _rank(arguments)
     assert without == first == again
     assert without[0] == 0 and "1 warning about the data" in without[2] and "opt-out.csv" in without[2]
