@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from influence_lib.readers import TableFile, short_name
 from influence_lib.schema import TABLE_NAMES, TABLES, ColumnSpec, TableSpec
 from influence_lib.settings import DatasetSettings
 
+_LOOKUP_THREADS = 2  # reference lookups at once, beside the checks (most machines have 2 cores or more)
 PROBLEM_COLUMNS = ["table", "file", "line", "column", "value", "reason", "severity"]
 REJECTED_COLUMNS = ["table", "file", "line", "reasons", "record"]
 
@@ -397,12 +399,14 @@ def _check_table(spec: TableSpec, raw: pa.Table, source: TableFile) -> tuple[pa.
     return frame, problems
 
 
-def _check_reference(frame: pa.Table, problems: _Problems, col: ColumnSpec, parent_all: pa.ChunkedArray,
-                     parent_ok: pa.ChunkedArray, parent_file: TableFile) -> np.ndarray:
-    """Check a reference column; returns the position of each row's parent in ``parent_all`` (-1: none)."""
+def _check_reference(frame: pa.Table, problems: _Problems, col: ColumnSpec, found: np.ndarray,
+                     parent_all: pa.ChunkedArray, parent_ok: pa.ChunkedArray, parent_file: TableFile) -> np.ndarray:
+    """Check a reference column from ``found``, the position of each row's parent in ``parent_all`` (-1: none).
+
+    Returns ``found``: the parent positions (32 bits), :func:`_parent_positions` of the column.
+    """
     values = frame[col.name]
     present = ~to_bool(values.is_null())
-    found = positions(values, parent_all, np.int32)  # kept as the parent positions: 32 bits
     known_all = (found >= 0) & present
     if present.any() and not known_all.any():
         first = int(np.flatnonzero(present)[0])
@@ -519,26 +523,38 @@ def validate_tables(frames: dict[str, pa.Table], files: dict[str, TableFile], se
         When a reference column matches nothing at all in its parent table (wrong file).
     """
     tables, all_keys, problem_frames, rejected, counts, found_parents = {}, {}, [], [], [], {}
-    for name in TABLE_NAMES:
-        spec, raw, source = TABLES[name], frames[name], files[name]
-        frame, problems = _check_table(spec, raw, source)
-        if name == "organizations":
-            _check_sectors(frame, problems, settings)
-        if source.format == "hive":
-            _check_months(frame, problems)
-        for col in spec.columns:
-            if col.kind == "ref":
-                parent = TABLES[col.parent]
-                found_parents[name] = _check_reference(frame, problems, col, all_keys[col.parent],
-                                                       tables[col.parent][parent.key], files[col.parent])
-        found = problems.frame()
-        bad = problems.error_rows
-        tables[name] = frame.filter(pa.array(~bad)) if bad.any() else frame
-        keys = frame[spec.key]
-        all_keys[name] = keys.drop_null() if keys.null_count else keys
-        problem_frames.append(found)
-        rejected.append(_rejected_rows(name, raw, source, bad, found))
-        counts.append({"table": name, "read": raw.num_rows, "used": int((~bad).sum()), "rejected": int(bad.sum())})
+    checked, lookups = {}, {}
+    # The lookups of the references (hashing every key of the parent table: most of the checks' time
+    # on large tables) run in threads (Arrow's hash kernel releases the GIL) while the next tables
+    # are checked; each table's own checks come first, its references' verdicts after, in order.
+    with ThreadPoolExecutor(max_workers=_LOOKUP_THREADS, thread_name_prefix="influence-lookup") as pool:
+        for name in TABLE_NAMES:
+            spec, source = TABLES[name], files[name]
+            frame, problems = checked[name] = _check_table(spec, frames[name], source)
+            if name == "organizations":
+                _check_sectors(frame, problems, settings)
+            if source.format == "hive":
+                _check_months(frame, problems)
+            keys = frame[spec.key]
+            all_keys[name] = keys.drop_null() if keys.null_count else keys
+            for col in spec.columns:
+                if col.kind == "ref":
+                    lookups[name, col.name] = pool.submit(positions, frame[col.name], all_keys[col.parent], np.int32)
+        for name in TABLE_NAMES:
+            spec, raw, source = TABLES[name], frames[name], files[name]
+            frame, problems = checked.pop(name)
+            for col in spec.columns:
+                if col.kind == "ref":
+                    parent = TABLES[col.parent]
+                    found_parents[name] = _check_reference(frame, problems, col, lookups.pop((name, col.name)).result(),
+                                                           all_keys[col.parent], tables[col.parent][parent.key],
+                                                           files[col.parent])
+            found = problems.frame()
+            bad = problems.error_rows
+            tables[name] = frame.filter(pa.array(~bad)) if bad.any() else frame
+            problem_frames.append(found)
+            rejected.append(_rejected_rows(name, raw, source, bad, found))
+            counts.append({"table": name, "read": raw.num_rows, "used": int((~bad).sum()), "rejected": int(bad.sum())})
     if parents is not None and not any(c["rejected"] for c in counts):  # positions in the final tables
         parents.update(found_parents)
     problems_all = pd.concat(problem_frames, ignore_index=True) if problem_frames else _empty_problems()
