@@ -91,7 +91,7 @@ def _add_period(p):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``influence`` command and its sub-commands."""
     parser = _Parser(prog="influence", description="Rank how influential leadership teams (Directions) are on social networks.")
-    parser.add_argument("--version", action="version", version=f"influence {_version()}")
+    parser.add_argument("--version", action=_ShowVersion)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     fmt = argparse.RawDescriptionHelpFormatter
@@ -290,9 +290,21 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _version() -> str:
-    from influence_lib import __version__
-    return __version__
+class _ShowVersion(argparse.Action):
+    """``--version``: print ``influence X.Y.Z`` and exit, reading the version only then.
+
+    argparse's own action needs the text when the parser is built, and reading the installed
+    package's metadata costs every command about 30 ms of imports.
+    """
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from influence_lib import __version__
+
+        sys.stdout.write(f"influence {__version__}\n")
+        parser.exit()
 
 
 # --- shared steps ------------------------------------------------------------------------------
