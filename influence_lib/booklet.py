@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,26 +249,36 @@ class BookletPrinter:
                 self.process.stdin.flush()
                 self._pending = request
                 return
-            except OSError:
+            except (OSError, ValueError):  # the process ended, or was closed meanwhile
                 pass
         self._pending = request  # written here, by result()
 
-    def result(self) -> Booklet:
-        """The booklet asked for by :meth:`submit` (written here when the process could not).
+    def result(self, fallback=True) -> Booklet:
+        """The booklet asked for by :meth:`submit` (written here when the process could not, if ``fallback``).
+
+        ``fallback`` is a bool, or a function saying it when the process has failed.
 
         Raises
         ------
         BookletError
-            As :func:`write_booklet` raises it.
+            As :func:`write_booklet` raises it; or, without ``fallback``, when the process could not
+            write it (it was stopped, or never started).
         """
-        request, self._pending = json.loads(self._pending), None
+        request = json.loads(self._pending)
         answer = None
-        if self.process is not None and self.process.poll() is None:
-            try:
+        try:  # pending until answered: closing the printer meanwhile stops it at once
+            if self.process is not None and self.process.poll() is None:
                 answer = json.loads(self.process.stdout.readline() or "null")
-            except (OSError, ValueError):
-                answer = None
+        except (OSError, ValueError):
+            answer = None
+        except KeyboardInterrupt:  # the run is stopped: so is the booklet being written
+            self.process.kill()
+            raise
+        finally:
+            self._pending = None
         if answer is None:
+            if not (fallback() if callable(fallback) else fallback):
+                raise BookletError(f"the PDF printer stopped before writing the booklet of {request['html']}")
             return write_booklet(request["html"])
         if "error" in answer:
             raise BookletError(answer["error"])
@@ -288,7 +299,8 @@ class BookletPrinter:
         self.close()
 
     def close(self) -> None:
-        """Stop the process (at once when a booklet is being written: the run was stopped)."""
+        """Stop the process (at once when a booklet is being written: the run was stopped); it never starts after this."""
+        self._started = True
         if self.process is None:
             return
         try:
@@ -303,6 +315,79 @@ class BookletPrinter:
             self.process.kill()
             self.process.wait()
         self.process.stdout.close()
+
+
+class PrinterLane:
+    """Booklets written ``size`` at a time, each by a :class:`BookletPrinter` process of its own, kept for the next one.
+
+    A batch prints the booklets of its sectors here, beside its notebooks: one printer would write
+    them one after the other (about 8 s of one core each, on the sample), and a batch of many
+    sectors on many cores would wait for it. Printers start on demand (:meth:`warm` starts the
+    first one ahead); a booklet whose printer could not start or died is written in this process,
+    as :class:`BookletPrinter` does. :meth:`close` stops them, at once when one is writing (the run
+    was stopped), and a booklet asked for then fails instead of being written here.
+    """
+
+    def __init__(self, size: int):
+        import queue
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.size = max(1, int(size))
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._all: list[BookletPrinter] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="influence-booklet")
+
+    def warm(self) -> None:
+        """Start one printer now (its imports run while the notebooks do); once."""
+        with self._lock:
+            if not self._all and not self._closed:
+                self._idle.put(self._new_printer())
+
+    def _new_printer(self) -> BookletPrinter:
+        # under the lock, so that close() never misses a printer being started
+        if self._closed:
+            raise BookletError("the PDF printers were stopped")
+        printer = BookletPrinter()
+        self._all.append(printer)
+        printer.start()
+        return printer
+
+    def submit(self, html_path: str | Path):
+        """Write ``report.html``'s booklet beside it: a ``concurrent.futures.Future`` of its :class:`Booklet`."""
+        return self._threads.submit(self._print, str(html_path))
+
+    def _print(self, html_path: str) -> Booklet:
+        import queue
+
+        try:
+            printer = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                printer = self._new_printer()
+        try:
+            printer.submit(html_path)
+            # written here only when its process could not start or died, never once the lane is closed
+            return printer.result(fallback=lambda: not self._closed)
+        finally:
+            if printer.process is not None and printer.process.poll() is None:
+                self._idle.put(printer)  # a printer whose process ended is not used again
+
+    def __enter__(self) -> PrinterLane:  # noqa: D105
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: D105
+        self.close()
+
+    def close(self) -> None:
+        """Stop every printer (at once when one is writing) and wait for the lane's threads."""
+        with self._lock:
+            self._closed = True
+            printers = list(self._all)
+        for printer in printers:
+            printer.close()
+        self._threads.shutdown(wait=True, cancel_futures=True)
 
 
 def _serve() -> None:

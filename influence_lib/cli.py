@@ -402,7 +402,7 @@ def cmd_batch(args) -> int:
 
     # local runs only (a Dask cluster's workers start their own kernels): started first, as for report
     with kernels.fork_server() if args.scheduler is None else nullcontext():
-        from influence_lib.report import run_batch
+        from influence_lib.batch import run_batch
 
         settings = _settings(args)
         for sector in args.sectors or []:

@@ -7,12 +7,10 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import nullcontext
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-
-import pandas as pd
 
 from influence_lib import kernels
 from influence_lib.assembly import (  # noqa: F401  (build_manifest: re-exported, scripts and tests use it from here)
@@ -34,7 +32,6 @@ from influence_lib.outputs import (
     write_rejected,
 )
 from influence_lib.paths import NOTEBOOK_DIR
-from influence_lib.scheduling import batch_executor
 from influence_lib.settings import (
     DatasetSettings,
     is_slug,
@@ -303,26 +300,46 @@ def finish_report(job: ReportJob, printer=None) -> ReportResult:
     """
     from influence_lib.booklet import write_booklet
 
-    html = build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
-                      Path(job.dataset.path).name, job.fragments)
-    if printer is not None:
-        printer.submit(html)
     try:
-        build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
-        if job.csv_dialect != "standard":
-            from influence_lib.export import write_tables_in_dialect
-            write_tables_in_dialect(job.staging, job.csv_dialect)
-        if job.on_error == "reject":
-            write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
-        public = {k: v for k, v in job.common.items() if k != "out_dir"}
-        # all of the manifest but the files' checksums, while the PDF is written
-        manifest = manifest_entries(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations,
-                                    job.methodology)
+        html, manifest = assemble_report(job, printer.submit if printer is not None else None)
     except BaseException:
         if printer is not None:
             printer.discard()
         raise
-    booklet = printer.result() if printer is not None else write_booklet(html)
+    return publish_report(job, manifest, printer.result() if printer is not None else write_booklet(html))
+
+
+def assemble_report(job: ReportJob, on_page=None) -> tuple[Path, dict]:
+    """All of a report's assembly but its booklet: report.html, the workbook, the tables in another dialect, the rejected rows.
+
+    ``on_page(path)`` is called as soon as report.html is written, to start its booklet (which
+    :func:`publish_report` then takes) while the rest is written.
+
+    Returns
+    -------
+    html : Path
+        report.html, in the staging folder.
+    manifest : dict
+        All of the manifest but the files' checksums (:func:`publish_report` completes it).
+    """
+    html = build_html(job.staging, job.runs, job.settings, job.sector, job.edition, job.methodology.label,
+                      Path(job.dataset.path).name, job.fragments)
+    if on_page is not None:
+        on_page(html)
+    build_workbook(job.staging, job.settings, job.sector, job.edition, job.methodology)
+    if job.csv_dialect != "standard":
+        from influence_lib.export import write_tables_in_dialect
+        write_tables_in_dialect(job.staging, job.csv_dialect)
+    if job.on_error == "reject":
+        write_rejected(job.dataset.report, job.staging / "rejected-rows.csv", job.dataset.path, job.no_texts)
+    public = {k: v for k, v in job.common.items() if k != "out_dir"}
+    manifest = manifest_entries(job.staging, job.dataset, {**public, **job.shown}, job.runs, job.durations,
+                                job.methodology)
+    return html, manifest
+
+
+def publish_report(job: ReportJob, manifest: dict, booklet) -> ReportResult:
+    """Once its booklet is written (a :class:`~influence_lib.booklet.Booklet`): the manifest, then the report swapped into place."""
     job.durations["report.pdf"] = booklet.seconds
     write_manifest(job.staging, manifest)
     try:
@@ -449,9 +466,11 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
     (none of it starts), the threads are waited for (about a second: nbclient notices a dead
     kernel within one) and :class:`ReportInterrupted` is raised. An exception from ``on_done``
     stops the queue the same way, then propagates. ``futures`` (filled with each future's
-    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks. ``executor``: run the
-    notebooks there instead (a :class:`~influence_lib.scheduling.DaskExecutor`, whose
-    ``stop_kernels`` stops the kernels of its workers too); it stays open for its owner.
+    ``(key, run)``) lets ``on_done`` cancel the rest of a key's notebooks, and add futures of its
+    own (``(key, name)``, a booklet being written, say): they are waited for too, and handed to
+    ``on_done`` as they end. ``executor``: run the notebooks there instead (a
+    :class:`~influence_lib.scheduling.DaskExecutor`, whose ``stop_kernels`` stops the kernels of
+    its workers too); it stays open for its owner.
     """
     kernels.start_run()
     pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -459,14 +478,21 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
     try:
         for key, run, folder in tasks:
             futures[pool.submit(execute_run, run, folder)] = (key, run)
-        for future in as_completed(futures):
-            key, run = futures[future]
-            on_done(key, run, future)
+        waiting, known = set(futures), len(futures)
+        while waiting:
+            ended, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in ended:
+                key, run = futures[future]
+                on_done(key, run, future)
+            if len(futures) > known:  # on_done added futures of its own
+                waiting.update(islice(futures, known, None))
+                known = len(futures)
     except BaseException as exc:
         quiet = logging.getLogger("papermill")  # nbclient logs each killed kernel through it: not news
         with kernels.interrupts("ignore"):
-            running = sum(f.running() for f in futures)
-            not_started = sum(f.cancel() for f in futures)
+            notebooks = [f for f, (_, run) in futures.items() if isinstance(run, NotebookRun)]
+            running = sum(f.running() for f in notebooks)
+            not_started = sum(f.cancel() for f in notebooks)
             quiet.disabled = True
             try:
                 kernels.stop_kernels()
@@ -486,115 +512,3 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
 def _first_line(exc: BaseException) -> str:
     text = str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def run_batch(data_dir: str | Path | None = None, sectors: list[str] | None = None, jobs: int = 2,
-              out_dir: str | Path = "outputs", edition: str | None = None, progress: bool = True,
-              on_error: str = "raise", wait: bool = False, no_texts: bool = False,
-              rejected_file: str | Path | None = None, on_wait=None, csv_dialect: str = "standard",
-              scheduler: str | None = None) -> pd.DataFrame:
-    """The report of every sector (default: all of dataset.yml), sharing ``jobs`` notebook workers.
-
-    The dataset is loaded and checked once. Every notebook of every sector goes into one queue
-    served by ``jobs`` kernels (worker processes) at a time, so a big sector does not leave a
-    worker idle while the others finish; each sector's report is assembled and swapped into
-    place as soon as its own notebooks are done. A failing sector (a notebook, or another run
-    writing its folder) does not stop the others: its remaining notebooks are dropped and its
-    previous outputs stay as they were. Output paths are checked for every sector first; Ctrl-C
-    stops everything (:class:`ReportInterrupted`, naming the sectors already written).
-    ``on_error``, ``wait``, ``no_texts``, ``rejected_file``, ``on_wait`` and ``csv_dialect`` as in
-    :func:`run_report`. ``scheduler`` (``local``, ``local:N`` or a Dask scheduler's address) runs the
-    notebooks as tasks of that Dask cluster instead (:mod:`influence_lib.scheduling`; its workers
-    must see this machine's paths); ``None`` keeps the local pool of ``jobs`` kernels.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per sector: ``sector, status, seconds, detail`` (``detail``: output folder, or
-        the error).
-    """
-    from influence_lib.dataset import SAMPLE_DIR
-
-    data = Path(data_dir).resolve() if data_dir else SAMPLE_DIR
-    settings = load_dataset_settings(data / "dataset.yml")
-    chosen = list(sectors) if sectors else list(settings.sectors)
-    unknown = [s for s in chosen if s not in settings.sectors]
-    if unknown:
-        raise KeyError(f"unknown sector(s) {', '.join(unknown)}; known: {', '.join(settings.sectors)}")
-    edition_key = str(edition) if edition else settings.latest_edition
-    check_report_paths(data, out_dir, [s for s in chosen if is_slug(s)], edition_key, None, rejected_file)
-    # kernels forked from a warm process (local runs only: a Dask cluster's workers start their own)
-    with kernels.fork_server(KERNEL_NAME) if scheduler is None else nullcontext():
-        outcome = _batch(data, chosen, edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
-                         csv_dialect, scheduler, jobs, progress)
-    return pd.DataFrame([(s, *outcome[s]) for s in chosen], columns=["sector", "status", "seconds", "detail"])
-
-
-def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_texts, rejected_file, on_wait,
-           csv_dialect, scheduler, jobs, progress) -> dict[str, tuple[str, float, str]]:
-    """:func:`run_batch` once its arguments are checked: each sector's outcome ``(status, seconds, detail)``."""
-    from influence_lib.dataset import load_dataset
-
-    outcome: dict[str, tuple[str, float, str]] = {}
-    pending: dict[str, ReportJob] = {}
-    try:
-        dataset = load_dataset(data, on_error=on_error)
-        for sector in chosen:
-            try:
-                pending[sector] = prepare_report(sector, data, edition, out_dir, on_error, dataset=dataset, wait=wait,
-                                                 no_texts=no_texts, on_wait=on_wait, checked=True,
-                                                 csv_dialect=csv_dialect)
-            except (InfluenceError, KeyError, OSError) as exc:
-                outcome[sector] = ("failed", 0.0, _first_line(exc))
-    except BaseException as exc:
-        for job in pending.values():
-            abandon_report(job)
-        if isinstance(exc, KeyboardInterrupt):
-            raise ReportInterrupted(when="before any notebook started") from None
-        raise
-    outstanding = {sector: len(job.runs) for sector, job in pending.items()}
-    bar = _progress_bar(sum(outstanding.values()), "batch", progress)
-    # sector after sector, so that each is assembled while the next one's notebooks run
-    tasks = [(sector, run, job.staging) for sector, job in pending.items() for run in longest_first(job.runs)]
-
-    def done(sector, run, future):
-        job = pending[sector]
-        outstanding[sector] -= 1
-        bar.update()
-        if sector not in outcome:
-            try:
-                notebook_done(job, run, future.result())
-                printer.start()  # once kernels run: its imports do not delay the first ones
-                if outstanding[sector] == 0:
-                    result = finish_report(job, printer)
-                    outcome[sector] = ("ok", result.seconds, str(result.folder))
-            except Exception as exc:  # any failure of one sector: the others go on
-                outcome[sector] = ("failed", round(time.perf_counter() - job.started, 2), _first_line(exc))
-                for other, (key, _) in futures.items():
-                    if key == sector:
-                        other.cancel()  # notebooks not started yet are dropped
-        if outcome.get(sector, ("",))[0] == "failed" and outstanding[sector] == 0:
-            abandon_report(job)  # only once none of its notebooks still writes there
-        bar.set_postfix_str(f"{sector}: {outcome.get(sector, ('en cours',))[0]}")
-
-    futures: dict = {}
-    try:
-        with batch_executor(scheduler, jobs) as executor, BookletPrinter() as printer:
-            _run_queue(tasks, jobs, done, bar, futures, executor)
-    except BaseException as exc:
-        for job in pending.values():
-            if not job.written:
-                abandon_report(job)
-        if isinstance(exc, KeyboardInterrupt):
-            interrupted = exc if isinstance(exc, ReportInterrupted) else ReportInterrupted(when="between notebooks")
-            interrupted.written = [s for s, job in pending.items() if job.written]
-            raise interrupted from None
-        raise
-    finally:
-        bar.close()
-    for sector, job in pending.items():  # a failed sector whose last notebooks were cancelled: no staging left
-        if outcome.get(sector, ("",))[0] == "failed":
-            abandon_report(job)
-    if rejected_file is not None and on_error == "reject":
-        write_rejected(dataset.report, rejected_file, dataset.path, no_texts)
-    return outcome

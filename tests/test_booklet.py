@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -286,3 +287,32 @@ def test_sample_report_cards_and_rows_never_split(sample_report):
     assert len(cards) == 10, "one card per Direction of the Top 10"
     assert all(len(pages) == 1 for pages in cards), "a profile split across pages"
     assert len(rows) > 300 and all(len(pages) == 1 for pages in rows), "a table row split across pages"
+
+
+# --- the printers of a batch ---------------------------------------------------------------------
+
+def test_printer_lane_prints_side_by_side_the_bytes_this_process_prints(tmp_path):
+    pages = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        pages.append(_small_report(tmp_path / name))
+    with booklet.PrinterLane(2) as lane:
+        futures = [lane.submit(page) for page in pages]  # both asked before either is written
+        printed = [future.result(timeout=120) for future in futures]
+        assert len(lane._all) == 2  # two printer processes, one per booklet
+    expected = write_booklet(pages[0], tmp_path / "here.pdf").path.read_bytes()
+    for page, result in zip(pages, printed):
+        assert result.path == page.with_suffix(".pdf") and result.pages >= 6 and result.warnings == ()
+        assert result.path.read_bytes() == expected
+    assert all(printer.process.poll() is not None for printer in lane._all)  # closed with the lane
+
+
+def test_printer_lane_closed_while_printing_writes_nothing_here(tmp_path):
+    page = _small_report(tmp_path)
+    lane = booklet.PrinterLane(1)
+    future = lane.submit(page)
+    lane.close()  # the run was stopped: the booklet is not written, in the printer or in this process
+    with pytest.raises((BookletError, CancelledError)):
+        future.result(timeout=60)
+    assert not (tmp_path / "report.pdf").exists()
+    assert all(printer.process is None or printer.process.poll() is not None for printer in lane._all)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from influence_lib import report
+from influence_lib import batch, booklet, report
 from influence_lib.errors import SettingsError
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sante" / "2021"
@@ -179,12 +179,61 @@ def test_batch_keeps_going_when_a_sector_fails(tmp_path, monkeypatch):
         return real(run, folder, timeout)
 
     monkeypatch.setattr(report, "execute_run", sometimes)
-    summary = report.run_batch(sectors=["energie", "banque-assurance"], jobs=2, out_dir=tmp_path, progress=False)
+    summary = batch.run_batch(sectors=["energie", "banque-assurance"], jobs=2, out_dir=tmp_path, progress=False)
     assert summary[["sector", "status"]].values.tolist() == [["energie", "failed"], ["banque-assurance", "ok"]]
     assert "boom" in summary.loc[0, "detail"]
     assert (tmp_path / "banque-assurance" / "2021" / "report.html").is_file()
     assert (previous / "report.html").read_text(encoding="utf-8") == "previous energie"
     assert sorted(p.name for p in (tmp_path / "energie").iterdir()) == ["2021"]
+
+
+def test_batch_order_ends_the_last_sectors_together():
+    from influence_lib.dataset import SAMPLE_DIR
+    from influence_lib.settings import load_dataset_settings
+
+    settings = load_dataset_settings(SAMPLE_DIR / "dataset.yml")
+    plans = {sector: report.plan_report(settings, sector, {"sector": sector})
+             for sector in ("sante", "banque-assurance", "energie")}
+    longest = {sector: report.longest_first(plan) for sector, plan in plans.items()}
+    # one job: sector after sector, each longest first
+    assert batch.batch_order(plans, 1) == [(s, run) for s in plans for run in longest[s]]
+    # two jobs: the first sector alone, then the last two take turns, so that both end last
+    two = batch.batch_order(plans, 2)
+    assert two[:len(longest["sante"])] == [("sante", run) for run in longest["sante"]]
+    turns = two[len(longest["sante"]):]
+    assert [s for s, _ in turns[:4]] == ["banque-assurance", "energie"] * 2
+    for sector in plans:  # every notebook once, each sector's in its own order
+        assert [run for s, run in two if s == sector] == longest[sector]
+    # as many jobs as sectors or more: all of them take turns
+    assert [s for s, _ in batch.batch_order(plans, 8)[:3]] == list(plans)
+
+
+def test_batch_a_failed_booklet_fails_its_sector_only(tmp_path, monkeypatch):
+    """A booklet that cannot be written fails its sector (previous outputs kept); the other sector is written."""
+    from concurrent.futures import Future
+
+    previous = tmp_path / "energie" / "2021"
+    previous.mkdir(parents=True)
+    (previous / "report.html").write_text("previous energie", encoding="utf-8")
+    real = batch.PrinterLane
+
+    class FailingForEnergie(real):
+        def submit(self, html_path):
+            if "energie" not in str(html_path):
+                return super().submit(html_path)
+            failed = Future()
+            failed.set_exception(booklet.BookletError("no font for energie"))
+            return failed
+
+    monkeypatch.setattr(batch, "PrinterLane", FailingForEnergie)
+    summary = batch.run_batch(sectors=["energie", "banque-assurance"], jobs=2, out_dir=tmp_path, progress=False)
+    assert summary[["sector", "status"]].values.tolist() == [["energie", "failed"], ["banque-assurance", "ok"]]
+    assert "no font for energie" in summary.loc[0, "detail"]
+    written = tmp_path / "banque-assurance" / "2021"
+    assert (written / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "report.pdf" in json.loads((written / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert (previous / "report.html").read_text(encoding="utf-8") == "previous energie"
+    assert sorted(p.name for p in (tmp_path / "energie").iterdir()) == ["2021"]  # no staging left
 
 
 def test_report_with_rejected_rows_records_them(tmp_path):
