@@ -213,12 +213,12 @@ def cmd_rank(args) -> int:
     if args.scheduler is not None and args.engine != "dask":
         raise UsageError("--scheduler goes with --engine dask")
     found = None
-    if args.engine != "dask" and not args.intervals and not movements and args.on_error != "reject":
-        # one ranking from the arrays scoring reads: mapped from the snapshot (the methodology loop),
-        # or built from the checked files without a pandas table of posts (a first run)
+    if args.engine != "dask" and not args.intervals and args.on_error != "reject":
+        # one ranking (and the previous period's, for movements) from the arrays scoring reads: mapped from
+        # the snapshot (the methodology loop), or built from the checked files without a pandas table of posts
         from influence_lib.snapshot_rank import array_ranking
         found = array_ranking(_data_dir(args), settings, sector, period, methodology, args.level, args.segment,
-                              args.top)
+                              args.top, movements, previous)
     if found is not None:
         print_load_notes(found.opt_out, found.report)
         ranking = found.ranking

@@ -21,8 +21,8 @@ import pyarrow as pa
 from influence_lib.arrow import frame_of, take_rows
 from influence_lib.dataset import Parents, check_and_snapshot
 from influence_lib.optout import OptOut
-from influence_lib.ranking import top_n
-from influence_lib.scope import LEVELS, rank_scores
+from influence_lib.ranking import add_movements, top_n
+from influence_lib.scope import LEVEL_KEYS, LEVELS, rank_scores
 from influence_lib.scoring import direction_scores_frame, member_scores_frame, scope_rows, score_scope
 from influence_lib.settings import DatasetSettings, Methodology, Period
 from influence_lib.snapshot import SnapshotStore, SnapshotView
@@ -50,8 +50,8 @@ class ArrayRanking:
 
 
 def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, period: Period,
-                     methodology: Methodology, level: str = "direction", segment: str | None = None,
-                     top: int | None = None) -> ArrayRanking:
+                  methodology: Methodology, level: str = "direction", segment: str | None = None,
+                  top: int | None = None, movements: bool = False, previous: Period | None = None) -> ArrayRanking:
     """A sector's ranking (or one segment's), from the dataset's current snapshot or from its files.
 
     From the snapshot when it is current (same inputs, same code). Otherwise the files are read
@@ -70,6 +70,11 @@ def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, pe
     level : {"direction", "member"}
     segment : str, optional
     top : int, optional
+    movements : bool
+        Add ``previous_rank, rank_change, status`` (:func:`influence_lib.ranking.add_movements`),
+        against ``previous`` (scored from the same arrays; without it the three columns are empty),
+        as :meth:`influence_lib.scope.ScoredScope.ranking_with_movements` does.
+    previous : Period, optional
 
     Returns
     -------
@@ -90,15 +95,22 @@ def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, pe
     parents = Parents(**view.arrays["parents"])
     organizations = frame_of(view.organizations)
     rows = scope_rows(organizations, parents, settings, sector)
-    scores = score_scope(view.arrays["posts"], view.arrays["accounts"], parents, rows, period, methodology)
     organizations = take_rows(organizations, rows.org_kept)
-    if level == "direction":
-        frame = direction_scores_frame(organizations, scores.directions)
-    else:
-        members = frame_of(view.members.filter(pa.array(rows.member_kept)))
-        frame = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
-    ranking = rank_scores(frame, level, settings.sector(sector), organizations, segment)
-    return ArrayRanking(top_n(ranking, top), view.report, view.opt_out)
+    members = frame_of(view.members.filter(pa.array(rows.member_kept))) if level == "member" else None
+
+    def ranked(of: Period) -> pd.DataFrame:
+        scores = score_scope(view.arrays["posts"], view.arrays["accounts"], parents, rows, of, methodology)
+        if level == "direction":
+            frame = direction_scores_frame(organizations, scores.directions)
+        else:
+            frame = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
+        return rank_scores(frame, level, settings.sector(sector), organizations, segment)
+
+    ranking = top_n(ranked(period), top)
+    if movements:
+        before = ranked(previous) if previous is not None else None
+        ranking = add_movements(ranking, before, LEVEL_KEYS[level], top)
+    return ArrayRanking(ranking, view.report, view.opt_out)
 
 
 def _checked_view(folder: Path, settings: DatasetSettings, store: SnapshotStore | None, key: dict | None) -> SnapshotView:

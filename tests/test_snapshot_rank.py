@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 
 import pandas as pd
@@ -91,6 +92,44 @@ def test_every_ranking_from_the_files_is_the_scored_scopes(sample, monkeypatch, 
                 assert found.opt_out == dataset.opt_out
                 pd.testing.assert_frame_equal(found.report.problems, dataset.report.problems)
     assert len(checks) == 8
+
+
+@pytest.mark.parametrize("name", list(shipped_methodologies()))
+def test_movements_from_the_snapshot_are_the_scored_scopes(sample, snapshot_cache, monkeypatch, name):
+    dataset = _loaded(sample)
+    checks = _checks(monkeypatch)
+    methodology = load_methodology(name)
+    settings = dataset.settings
+    latest, before = settings.period(), settings.period(settings.previous_edition(settings.latest_edition))
+    for previous in (before, None):  # against the previous edition, and without one (empty columns)
+        scope = build_scope(dataset, "sante", latest, methodology, previous, post_columns=[])
+        for level in ("direction", "member"):
+            for segment in (None, "e-sante"):
+                for top in (None, 10):
+                    expected, _ = scope.ranking_with_movements(level, segment, top)
+                    found = array_ranking(sample, settings, "sante", latest, methodology, level, segment, top,
+                                          movements=True, previous=previous)
+                    pd.testing.assert_frame_equal(found.ranking, expected)
+                    assert table_to_csv(found.ranking) == table_to_csv(expected)
+    assert expected["status"].isna().all()
+    assert not checks, "the snapshot was not used"
+
+
+def test_rank_with_movements_prints_the_scored_scopes(sample, snapshot_cache, monkeypatch):
+    """``rank --format json`` (movements on by default) from the arrays: the rows of the scored scope."""
+    dataset = _loaded(sample)
+    monkeypatch.setattr(cli, "load_for_computing", lambda *a, **k: pytest.fail("the dataset was loaded"))
+    status, out, _ = _rank(["rank", "--data", str(sample), "--sector", "sante", "--format", "json", "--top", "10",
+                            "--methodology", "capped-p99"])
+    settings = dataset.settings
+    previous = settings.previous_edition(settings.latest_edition)
+    scope = build_scope(dataset, "sante", settings.period(), load_methodology("capped-p99"),
+                        settings.period(previous), post_columns=[])
+    expected, _ = scope.ranking_with_movements("direction", None, 10)
+    payload = json.loads(out)
+    assert status == 0 and payload["previous"]["edition"] == previous
+    assert payload["rows"] == json.loads(expected.to_json(orient="records", force_ascii=False))
+    assert {row["status"] for row in payload["rows"]} <= {"new", "entered", "up", "down", "same"}
 
 
 def test_the_files_are_checked_when_the_snapshot_is_missing_or_stale(sample, snapshot_cache, monkeypatch):
