@@ -271,7 +271,12 @@ def cmd_rank(args) -> int:
 
 def cmd_compare(args) -> int:
     """``influence compare``: the first methodology's ranking against each other one's."""
-    from influence_lib.compare import compare_methodologies, comparison_records, comparison_table
+    from influence_lib.compare import (
+        compare_methodologies,
+        compare_methodology_rankings,
+        comparison_records,
+        comparison_table,
+    )
     from influence_lib.outputs import check_output_path, run_inputs
     from influence_lib.presentation.robustness import comparison_text
     from influence_lib.settings import methodology_path
@@ -285,8 +290,15 @@ def cmd_compare(args) -> int:
     if args.on_error == "reject":  # the rejected rows never replace a methodology file either
         check_output_path(args.rejected, run_inputs(_data_dir(args)) + [methodology_path(v) for v in args.methodologies],
                           "--rejected")
-    dataset = load_for_computing(args, free_text=False)
-    rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
+    if args.on_error != "reject":  # the rankings from the arrays scoring reads (the snapshot, or the checked files)
+        from influence_lib.snapshot_rank import ArrayScope
+        scope = ArrayScope.open(_data_dir(args), settings, sector)
+        print_load_notes(scope.opt_out, scope.report)
+        rankings = [scope.ranking(period, methodology, "direction", args.segment) for methodology in methodologies]
+        rows = compare_methodology_rankings(rankings, methodologies, settings, sector, args.segment, args.top)
+    else:
+        dataset = load_for_computing(args, free_text=False)
+        rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
     if args.format == "json":
         print(json.dumps(comparison_records(rows), ensure_ascii=False, indent=1))
     elif args.format == "csv":

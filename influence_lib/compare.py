@@ -8,7 +8,7 @@ import pandas as pd
 
 from influence_lib.dataset import Dataset
 from influence_lib.scope import ScoredScope, build_scope
-from influence_lib.settings import Methodology, Period, load_methodology, shipped_methodologies
+from influence_lib.settings import DatasetSettings, Methodology, Period, load_methodology, shipped_methodologies
 from influence_lib.stats.agreement import RBO_P, compare_rankings
 
 COMPARE_COLUMNS = ["a", "b", "spearman", "kendall_tau_b", "rbo", "top", "top_kept", "max_shift_in_top"]
@@ -27,6 +27,16 @@ def compare_scopes(scope_a: ScoredScope, scope_b: ScoredScope, segment: str | No
                    top: int = DEFAULT_TOP, n_movers: int = MOVERS) -> dict:
     """How far the Direction ranking of ``scope_b`` is from that of ``scope_a`` (same sector and period).
 
+    :func:`compare_ranked` of their rankings of ``segment`` (default: the whole sector).
+    """
+    return compare_ranked(scope_a.ranking("direction", segment), scope_b.ranking("direction", segment),
+                          scope_a.methodology.name, scope_b.methodology.name, segment, top, n_movers)
+
+
+def compare_ranked(ranking_a: pd.DataFrame, ranking_b: pd.DataFrame, a: str, b: str, segment: str | None = None,
+                   top: int = DEFAULT_TOP, n_movers: int = MOVERS) -> dict:
+    """How far Direction ranking B is from Direction ranking A (same Directions, two methodologies).
+
     Every Direction of the scope (the sector, or one segment) takes part, those scoring 0
     included. The statistics are :func:`influence_lib.stats.agreement.compare_rankings` on the
     two scores of each Direction; RBO (p = 0.9, extrapolated) reads the two rankings in their
@@ -34,10 +44,13 @@ def compare_scopes(scope_a: ScoredScope, scope_b: ScoredScope, segment: str | No
 
     Parameters
     ----------
-    scope_a, scope_b : ScoredScope
-        The same sector and period scored under methodologies A and B.
+    ranking_a, ranking_b : pandas.DataFrame
+        The full Direction rankings of one scope (a sector, or one of its segments) and period
+        under methodologies A and B (:meth:`influence_lib.scope.ScoredScope.ranking`).
+    a, b : str
+        The methodologies' names.
     segment : str, optional
-        Compare the rankings of this segment (default: the whole sector).
+        The segment ranked (named in the error when it has no Direction).
     top : int
         The Top N of A whose fate is followed.
     n_movers : int
@@ -53,8 +66,6 @@ def compare_scopes(scope_a: ScoredScope, scope_b: ScoredScope, segment: str | No
         ranks the Direction higher), largest ``|rank_change|`` first, ties by ``rank_a`` then
         display order of A; Directions that do not move are not listed.
     """
-    ranking_a = scope_a.ranking("direction", segment)
-    ranking_b = scope_b.ranking("direction", segment)
     ids = ranking_a["org_id"].astype("str")
     if set(ids) != set(ranking_b["org_id"].astype("str")) or len(ranking_a) != len(ranking_b):
         raise ValueError("the two scopes must rank the same Directions (same dataset, sector and segment)")
@@ -80,7 +91,7 @@ def compare_scopes(scope_a: ScoredScope, scope_b: ScoredScope, segment: str | No
         "score_a": scores_a.reindex(movers["id"]).to_numpy(),
         "score_b": b_by_id["score"].reindex(movers["id"]).to_numpy(),
     })
-    row = {"a": scope_a.methodology.name, "b": scope_b.methodology.name}
+    row = {"a": a, "b": b}
     row.update({k: _rounded(found[k]) if k in ("spearman", "kendall_tau_b", "rbo") else found[k]
                 for k in COMPARE_COLUMNS[2:]})
     row["movers"] = movers
@@ -106,14 +117,29 @@ def compare_methodologies(dataset: Dataset, sector: str, period: Period, methodo
     Returns
     -------
     list of dict
-        One :func:`compare_scopes` row per other methodology, in the order given.
+        One :func:`compare_ranked` row per other methodology, in the order given.
     """
     if len(methodologies) < 2:
         raise ValueError("compare needs at least two methodologies")
+    rankings = [build_scope(dataset, sector, period, m, post_columns=[]).ranking("direction", segment)
+                for m in methodologies]
+    return compare_methodology_rankings(rankings, methodologies, dataset.settings, sector, segment, top)
+
+
+def compare_methodology_rankings(rankings: list[pd.DataFrame], methodologies: list[Methodology],
+                                 settings: DatasetSettings, sector: str, segment: str | None = None,
+                                 top: int | None = None) -> list[dict]:
+    """:func:`compare_methodologies` from the full Direction rankings of the scope, one per methodology, in order.
+
+    ``top`` defaults to the segment's Top N, or :data:`DEFAULT_TOP` without a segment.
+    """
+    if len(methodologies) < 2 or len(rankings) != len(methodologies):
+        raise ValueError("compare needs at least two methodologies, and one ranking for each")
     if top is None:
-        top = dataset.settings.sector(sector).segment(segment).top if segment else DEFAULT_TOP
-    scopes = [build_scope(dataset, sector, period, m, post_columns=[]) for m in methodologies]
-    return [compare_scopes(scopes[0], other, segment, top) for other in scopes[1:]]
+        top = settings.sector(sector).segment(segment).top if segment else DEFAULT_TOP
+    first = methodologies[0].name
+    return [compare_ranked(rankings[0], ranking, first, methodology.name, segment, top)
+            for ranking, methodology in zip(rankings[1:], methodologies[1:])]
 
 
 def comparison_table(rows: list[dict]) -> pd.DataFrame:

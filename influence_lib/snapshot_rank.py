@@ -49,14 +49,78 @@ class ArrayRanking:
     opt_out: OptOut
 
 
+class ArrayScope:
+    """A sector of a dataset as its rankings read it: the arrays scoring reads, its organisations (and members).
+
+    Opened once (:meth:`open`: the snapshot mapped, or the files checked), then ranked for any
+    period, methodology, level and segment (:meth:`ranking`): ``compare`` ranks one scope under
+    several methodologies, a ranking with movements ranks two periods.
+
+    Attributes
+    ----------
+    report : ValidationReport
+        What validating the data found (warnings only: data with errors are refused).
+    opt_out : OptOut
+        What ``opt-out.csv`` removed.
+    """
+
+    def __init__(self, view: SnapshotView, settings: DatasetSettings, sector: str):
+        self.settings, self.sector = settings, sector
+        self.report, self.opt_out = view.report, view.opt_out
+        self._view = view
+        self._parents = Parents(**view.arrays["parents"])
+        organizations = frame_of(view.organizations)
+        self._rows = scope_rows(organizations, self._parents, settings, sector)
+        self._organizations = take_rows(organizations, self._rows.org_kept)
+        self._members = None
+
+    @classmethod
+    def open(cls, folder: str | Path, settings: DatasetSettings, sector: str, members: bool = False) -> ArrayScope:
+        """The sector of the dataset in ``folder``, from its current snapshot or from its files.
+
+        From the snapshot when it is current (same inputs, same code). Otherwise the files are
+        read and validated (every rule, as :func:`influence_lib.dataset.load_dataset` does with
+        ``on_error="raise"``), and their snapshot is written in the background (when snapshots
+        are on). ``members``: member rankings will be asked for (their table is read too).
+
+        Raises
+        ------
+        DatasetError, DataValidationError
+            As :func:`influence_lib.dataset.load_dataset` raises them.
+        """
+        store = SnapshotStore.for_dataset(folder, "raise")
+        key = store.fingerprint() if store is not None else None
+        view = store.load_view(key, members=members) if store is not None else None
+        if view is None:
+            view = _checked_view(Path(folder), settings, store, key)
+        return cls(view, settings, sector)
+
+    def ranking(self, period: Period, methodology: Methodology, level: str = "direction",
+                segment: str | None = None) -> pd.DataFrame:
+        """The full ranking of the sector (or of one segment) for ``period`` under ``methodology``.
+
+        As :meth:`influence_lib.scope.ScoredScope.ranking` gives it, from the same functions
+        (:func:`influence_lib.scoring.score_scope`, :func:`influence_lib.scope.rank_scores`).
+        """
+        if level not in LEVELS:
+            raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
+        view = self._view
+        scores = score_scope(view.arrays["posts"], view.arrays["accounts"], self._parents, self._rows, period,
+                             methodology)
+        if level == "direction":
+            frame = direction_scores_frame(self._organizations, scores.directions)
+        else:
+            if self._members is None:
+                self._members = frame_of(view.members.filter(pa.array(self._rows.member_kept)))
+            frame = member_scores_frame(self._members, scores.member_score, scores.member_engagement,
+                                        scores.member_posts)
+        return rank_scores(frame, level, self.settings.sector(self.sector), self._organizations, segment)
+
+
 def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, period: Period,
                   methodology: Methodology, level: str = "direction", segment: str | None = None,
                   top: int | None = None, movements: bool = False, previous: Period | None = None) -> ArrayRanking:
-    """A sector's ranking (or one segment's), from the dataset's current snapshot or from its files.
-
-    From the snapshot when it is current (same inputs, same code). Otherwise the files are read
-    and validated (every rule, as :func:`influence_lib.dataset.load_dataset` does with
-    ``on_error="raise"``), and their snapshot is written in the background (when snapshots are on).
+    """A sector's ranking (or one segment's), from the dataset's current snapshot or from its files (:class:`ArrayScope`).
 
     Parameters
     ----------
@@ -87,30 +151,12 @@ def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, pe
     """
     if level not in LEVELS:
         raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
-    store = SnapshotStore.for_dataset(folder, "raise")
-    key = store.fingerprint() if store is not None else None
-    view = store.load_view(key, members=level == "member") if store is not None else None
-    if view is None:
-        view = _checked_view(Path(folder), settings, store, key)
-    parents = Parents(**view.arrays["parents"])
-    organizations = frame_of(view.organizations)
-    rows = scope_rows(organizations, parents, settings, sector)
-    organizations = take_rows(organizations, rows.org_kept)
-    members = frame_of(view.members.filter(pa.array(rows.member_kept))) if level == "member" else None
-
-    def ranked(of: Period) -> pd.DataFrame:
-        scores = score_scope(view.arrays["posts"], view.arrays["accounts"], parents, rows, of, methodology)
-        if level == "direction":
-            frame = direction_scores_frame(organizations, scores.directions)
-        else:
-            frame = member_scores_frame(members, scores.member_score, scores.member_engagement, scores.member_posts)
-        return rank_scores(frame, level, settings.sector(sector), organizations, segment)
-
-    ranking = top_n(ranked(period), top)
+    scope = ArrayScope.open(folder, settings, sector, members=level == "member")
+    ranking = top_n(scope.ranking(period, methodology, level, segment), top)
     if movements:
-        before = ranked(previous) if previous is not None else None
+        before = scope.ranking(previous, methodology, level, segment) if previous is not None else None
         ranking = add_movements(ranking, before, LEVEL_KEYS[level], top)
-    return ArrayRanking(ranking, view.report, view.opt_out)
+    return ArrayRanking(ranking, scope.report, scope.opt_out)
 
 
 def _checked_view(folder: Path, settings: DatasetSettings, store: SnapshotStore | None, key: dict | None) -> SnapshotView:

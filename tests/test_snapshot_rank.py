@@ -132,6 +132,26 @@ def test_rank_with_movements_prints_the_scored_scopes(sample, snapshot_cache, mo
     assert {row["status"] for row in payload["rows"]} <= {"new", "entered", "up", "down", "same"}
 
 
+@pytest.mark.parametrize("segment", [None, "e-sante"])
+def test_compare_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, monkeypatch, segment):
+    """``compare`` ranks one scope of arrays under every methodology: the rows of the loaded dataset's scopes."""
+    from influence_lib.compare import compare_methodologies, comparison_records
+
+    dataset = _loaded(sample)
+    checks = _checks(monkeypatch)
+    monkeypatch.setattr(cli, "load_for_computing", lambda *a, **k: pytest.fail("the dataset was loaded"))
+    names = list(shipped_methodologies())
+    status, out, err = _rank(["compare", "--data", str(sample), "--sector", "sante", "--format", "json"]
+                             + [part for name in names for part in ("--methodology", name)]
+                             + (["--segment", segment] if segment else []))
+    expected = compare_methodologies(dataset, "sante", dataset.settings.period(),
+                                     [load_methodology(name) for name in names], segment)
+    assert status == 0 and len(expected) == len(names) - 1
+    assert json.loads(out) == json.loads(json.dumps(comparison_records(expected), ensure_ascii=False))
+    assert "1 warning about the data" in err and "opt-out.csv" in err
+    assert not checks, "the snapshot was not used"
+
+
 def test_the_files_are_checked_when_the_snapshot_is_missing_or_stale(sample, snapshot_cache, monkeypatch):
     settings = load_dataset_settings(sample / "dataset.yml")
     arguments = (settings, "sante", settings.period(), load_methodology(None))
