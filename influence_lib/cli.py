@@ -164,9 +164,15 @@ def cmd_summary(args) -> int:
     settings = _settings(args)
     sector = check_sector(settings, args.sector)
     period = resolve_period(settings, args.edition, args.start, args.end)
-    dataset = load_for_computing(args, free_text=False)
-    scope = build_scope(dataset, sector, period, post_columns=[])
-    box = summarize(scope)
+    if args.on_error != "reject":  # from the arrays scoring reads (the snapshot, or the checked files)
+        from influence_lib.settings import DEFAULT_METHODOLOGY
+        from influence_lib.snapshot_rank import ArrayScope
+        scope = ArrayScope.open(_data_dir(args), settings, sector)
+        print_load_notes(scope.opt_out, scope.report)
+        opt_out, box = scope.opt_out, scope.box(period, DEFAULT_METHODOLOGY)
+    else:
+        dataset = load_for_computing(args, free_text=False)
+        opt_out, box = dataset.opt_out, summarize(build_scope(dataset, sector, period, post_columns=[]))
     n_empty = box["posts_with_empty_counts"]
     if n_empty:
         print(f"note: {n_empty} counted post{'s have' if n_empty != 1 else ' has'} an empty likes, comments or "
@@ -176,7 +182,7 @@ def cmd_summary(args) -> int:
         print(json.dumps({k: box[k] for k in keys}, ensure_ascii=False))
         return EXIT_OK
     rows = [(BOX_LABELS[k], box[k]) for k in ("organizations", "members")]
-    for platform in box_platforms(scope.accounts):
+    for platform in box_platforms(box):
         rows += [(BOX_LABELS[f"{platform}_{what}"], box[platform][what]) for what in ("accounts", "posts", "engagement")]
     rows.append((BOX_LABELS["posts_with_empty_counts"], box["posts_with_empty_counts"]))
     width = max(len(label) for label, _ in rows)
@@ -184,13 +190,13 @@ def cmd_summary(args) -> int:
           f"{format_period(period.start, period.end)}")
     for label, value in rows:
         print(f"  {label:<{width}}  {format_number(value, sep=' '):>10}")
-    if dataset.opt_out.file is not None:
-        counts = [(dataset.opt_out.people, "personne retirée", "personnes retirées")] + [
-            (dataset.opt_out.removed[t], word, None) for t, word in (("members", "membre"), ("accounts", "compte"),
-                                                                     ("posts", "post"))]
+    if opt_out.file is not None:
+        counts = [(opt_out.people, "personne retirée", "personnes retirées")] + [
+            (opt_out.removed[t], word, None) for t, word in (("members", "membre"), ("accounts", "compte"),
+                                                             ("posts", "post"))]
         said = [f"{format_number(n, sep=' ')} {pluralize(n, one, many)}" for n, one, many in counts]
-        unmatched = dataset.opt_out.unmatched
-        print(f"Note : {said[0]} à {'sa' if dataset.opt_out.people < 2 else 'leur'} demande ({dataset.opt_out.file}) "
+        unmatched = opt_out.unmatched
+        print(f"Note : {said[0]} à {'sa' if opt_out.people < 2 else 'leur'} demande ({opt_out.file}) "
               f"avant le calcul, soit {said[1]}, {said[2]} et {said[3]} en moins dans les données"
               + (f" ; {unmatched} {pluralize(unmatched, 'ligne ne désigne', 'lignes ne désignent')} personne."
                  if unmatched else "."))

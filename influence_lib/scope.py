@@ -310,39 +310,65 @@ def build_ranking_with_movements(dataset: Dataset, sector: str, period: Period, 
 
 
 def summarize(scope: ScoredScope) -> dict:
-    """The methodology box of a scored scope (contract section 3, ``summary``).
+    """The methodology box of a scored scope (contract section 3, ``summary``): :func:`methodology_box` of its tables.
+
+    Returns
+    -------
+    dict
+        See :func:`methodology_box`.
+    """
+    from influence_lib.post_arrays import choice_codes
+
+    posts, accounts = scope.current.posts, scope.accounts
+    return methodology_box(scope.sector_key, scope.period.label, len(scope.organizations), len(scope.members),
+                           choice_codes(accounts["platform"], PLATFORMS),
+                           choice_codes(posts["platform"], PLATFORMS),
+                           posts["engagement"].to_numpy(), posts["has_empty_count"].to_numpy())
+
+
+def methodology_box(sector: str, edition: str, organizations: int, members: int, account_platform: np.ndarray,
+                    post_platform: np.ndarray, engagement: np.ndarray, has_empty_count: np.ndarray) -> dict:
+    """The methodology box of a scope: what it counts, platform by platform (the rule of ``summary``).
+
+    Parameters
+    ----------
+    sector, edition : str
+    organizations, members : int
+        The scope's organisations and members.
+    account_platform : numpy.ndarray
+        The platform of each account of the scope: its position in ``PLATFORMS`` (-1: another).
+    post_platform, engagement, has_empty_count : numpy.ndarray
+        Each counted post's platform (as ``account_platform``), engagement and whether a required
+        count is empty.
 
     Returns
     -------
     dict
         ``sector, edition, organizations, members``, one entry per platform of the box
-        (:func:`box_platforms`) with ``accounts, posts, engagement``, and
-        ``posts_with_empty_counts``: counted posts whose likes, comments or shares are empty
-        (they add nothing, and are reported rather than hidden).
+        (LinkedIn and Twitter always, then the known platforms with accounts) with ``accounts,
+        posts, engagement``, and ``posts_with_empty_counts``: counted posts whose likes, comments
+        or shares are empty (they add nothing, and are reported rather than hidden).
     """
-    posts, accounts = scope.current.posts, scope.accounts
-    box = {
-        "sector": scope.sector_key,
-        "edition": scope.period.label,
-        "organizations": int(len(scope.organizations)),
-        "members": int(len(scope.members)),
-    }
-    platform = posts["platform"].astype("str").to_numpy()
-    engagement = posts["engagement"].to_numpy()
-    for key in box_platforms(accounts):
-        mine = platform == key
+    box = {"sector": sector, "edition": edition, "organizations": int(organizations), "members": int(members)}
+    account_platform, post_platform = np.asarray(account_platform), np.asarray(post_platform)
+    present = [PLATFORMS[code] for code in np.unique(account_platform) if code >= 0]
+    for key in shown_platforms(present):
+        if key not in PLATFORMS:
+            continue
+        code = PLATFORMS.index(key)
+        mine = post_platform == code
         box[key] = {
-            "accounts": int((accounts["platform"] == key).sum()),
-            "posts": int(mine.sum()),
+            "accounts": int(np.count_nonzero(account_platform == code)),
+            "posts": int(np.count_nonzero(mine)),
             "engagement": _plain(engagement[mine].sum()),
         }
-    box["posts_with_empty_counts"] = int(posts["has_empty_count"].sum())
+    box["posts_with_empty_counts"] = int(np.count_nonzero(has_empty_count))
     return box
 
 
-def box_platforms(accounts: pd.DataFrame) -> list[str]:
-    """The platforms of the methodology box, in order: LinkedIn and Twitter always, Bluesky when it has accounts."""
-    return [p for p in shown_platforms(accounts["platform"].dropna().unique()) if p in PLATFORMS]
+def box_platforms(box: dict) -> list[str]:
+    """The platforms of a methodology box (:func:`methodology_box`), in its order."""
+    return [key for key in box if key in PLATFORMS]
 
 
 def _plain(value):

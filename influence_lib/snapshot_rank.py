@@ -21,8 +21,9 @@ import pyarrow as pa
 from influence_lib.arrow import frame_of, take_rows
 from influence_lib.dataset import Parents, check_and_snapshot
 from influence_lib.optout import OptOut
+from influence_lib.post_rules import count_posts
 from influence_lib.ranking import add_movements, top_n
-from influence_lib.scope import LEVEL_KEYS, LEVELS, rank_scores
+from influence_lib.scope import LEVEL_KEYS, LEVELS, methodology_box, rank_scores
 from influence_lib.scoring import direction_scores_frame, member_scores_frame, scope_rows, score_scope
 from influence_lib.settings import DatasetSettings, Methodology, Period
 from influence_lib.snapshot import SnapshotStore, SnapshotView
@@ -115,6 +116,17 @@ class ArrayScope:
             frame = member_scores_frame(self._members, scores.member_score, scores.member_engagement,
                                         scores.member_posts)
         return rank_scores(frame, level, self.settings.sector(self.sector), self._organizations, segment)
+
+
+    def box(self, period: Period, methodology: Methodology) -> dict:
+        """The methodology box of the sector for ``period`` (:func:`influence_lib.scope.methodology_box`)."""
+        view, rows = self._view, self._rows
+        accounts = view.arrays["accounts"]
+        found = count_posts(view.arrays["posts"], self._parents, rows.account_kept, rows.account_member,
+                            accounts.platform, period, methodology)
+        return methodology_box(self.sector, period.label, rows.organizations, rows.members,
+                               accounts.platform[rows.account_kept], found.platform, found.engagement,
+                               found.has_empty_count)
 
 
 def array_ranking(folder: str | Path, settings: DatasetSettings, sector: str, period: Period,

@@ -152,6 +152,27 @@ def test_compare_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, 
     assert not checks, "the snapshot was not used"
 
 
+@pytest.mark.parametrize("edition", ["2021", "2020"])
+def test_summary_from_the_snapshot_is_the_scored_scopes(sample, snapshot_cache, monkeypatch, tmp_path, edition):
+    """``summary`` counts from the arrays: the box, table and notes of the loaded dataset's scope."""
+    from influence_lib.scope import summarize
+
+    dataset = _loaded(sample)
+    common = ["summary", "--data", str(sample), "--sector", "sante", "--edition", edition]
+    # --on-error reject loads the dataset (the scored scope's path): the reference
+    loaded = _rank(common + ["--on-error", "reject", "--rejected", str(tmp_path / f"rejected-{edition}.csv")])
+    checks = _checks(monkeypatch)
+    monkeypatch.setattr(cli, "load_for_computing", lambda *a, **k: pytest.fail("the dataset was loaded"))
+    status, out, err = _rank(common)
+    assert status == loaded[0] == 0 and out == loaded[1] and "Note : 1 personne retirée" in out
+    assert "1 warning about the data" in err and "opt-out.csv" in err
+    box = summarize(build_scope(dataset, "sante", dataset.settings.period(edition), post_columns=[]))
+    status, out, _ = _rank(common + ["--format", "json"])
+    assert json.loads(out) == {k: box[k] for k in ("sector", "edition", "organizations", "members", "linkedin", "twitter")}
+    assert box["linkedin"]["posts"] > 0 and box["twitter"]["engagement"] > 0
+    assert not checks, "the snapshot was not used"
+
+
 def test_the_files_are_checked_when_the_snapshot_is_missing_or_stale(sample, snapshot_cache, monkeypatch):
     settings = load_dataset_settings(sample / "dataset.yml")
     arguments = (settings, "sante", settings.period(), load_methodology(None))
