@@ -17,15 +17,15 @@ from influence_lib.report import (
     NotebookRun,
     ReportInterrupted,
     ReportJob,
-    _first_line,
-    _progress_bar,
-    _run_queue,
     abandon_report,
     assemble_report,
+    first_line,
     longest_first,
     notebook_done,
     prepare_report,
+    progress_bar,
     publish_report,
+    run_queue,
 )
 from influence_lib.scheduling import batch_executor
 from influence_lib.settings import is_slug, load_dataset_settings
@@ -111,7 +111,7 @@ def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_t
                                                  no_texts=no_texts, on_wait=on_wait, checked=True,
                                                  csv_dialect=csv_dialect)
             except (InfluenceError, KeyError, OSError) as exc:
-                outcome[sector] = ("failed", 0.0, _first_line(exc))
+                outcome[sector] = ("failed", 0.0, first_line(exc))
     except BaseException as exc:
         for job in pending.values():
             abandon_report(job)
@@ -121,12 +121,12 @@ def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_t
     # a sector's notebooks, then its booklet: what still runs or writes in its staging folder
     outstanding = {sector: len(job.runs) for sector, job in pending.items()}
     manifests: dict[str, dict] = {}
-    bar = _progress_bar(sum(outstanding.values()), "batch", progress)
+    bar = progress_bar(sum(outstanding.values()), "batch", progress)
     tasks = [(sector, run, pending[sector].staging)
              for sector, run in batch_order({sector: job.runs for sector, job in pending.items()}, jobs)]
 
     def failed(sector, exc):
-        outcome[sector] = ("failed", round(time.perf_counter() - pending[sector].started, 2), _first_line(exc))
+        outcome[sector] = ("failed", round(time.perf_counter() - pending[sector].started, 2), first_line(exc))
         for other, (key, _) in futures.items():
             if key == sector:
                 other.cancel()  # notebooks not started yet are dropped
@@ -162,7 +162,7 @@ def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_t
     try:
         with batch_executor(scheduler, jobs) as executor, \
                 (PrinterLane(min(max(1, jobs), len(pending) or 1)) if executor is None else nullcontext()) as printers:
-            _run_queue(tasks, jobs, done, bar, futures, executor)
+            run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():
             if not job.written:

@@ -63,6 +63,19 @@ def _settings(args):
     return load_dataset_settings(folder / "dataset.yml")
 
 
+def _array_scope(args, settings, sector: str):
+    """The sector as the arrays scoring reads hold it (the snapshot, or the files checked now); the load's notes on stderr.
+
+    For commands that only count and rank (without ``--on-error reject``, which needs the
+    rejected rows): see :class:`influence_lib.snapshot_rank.ArrayScope`.
+    """
+    from influence_lib.snapshot_rank import ArrayScope
+
+    scope = ArrayScope.open(_data_dir(args), settings, sector)
+    print_load_notes(scope.opt_out, scope.report)
+    return scope
+
+
 def load_for_computing(args, load=None, free_text=True):
     """Load the dataset for a computing command, honouring ``--on-error``; report counts on stderr.
 
@@ -164,15 +177,13 @@ def cmd_summary(args) -> int:
     settings = _settings(args)
     sector = check_sector(settings, args.sector)
     period = resolve_period(settings, args.edition, args.start, args.end)
-    if args.on_error != "reject":  # from the arrays scoring reads (the snapshot, or the checked files)
-        from influence_lib.settings import DEFAULT_METHODOLOGY
-        from influence_lib.snapshot_rank import ArrayScope
-        scope = ArrayScope.open(_data_dir(args), settings, sector)
-        print_load_notes(scope.opt_out, scope.report)
-        opt_out, box = scope.opt_out, scope.box(period, DEFAULT_METHODOLOGY)
-    else:
+    if args.on_error == "reject":
         dataset = load_for_computing(args, free_text=False)
         opt_out, box = dataset.opt_out, summarize(build_scope(dataset, sector, period, post_columns=[]))
+    else:
+        from influence_lib.settings import DEFAULT_METHODOLOGY
+        scope = _array_scope(args, settings, sector)
+        opt_out, box = scope.opt_out, scope.box(period, DEFAULT_METHODOLOGY)
     n_empty = box["posts_with_empty_counts"]
     if n_empty:
         print(f"note: {n_empty} counted post{'s have' if n_empty != 1 else ' has'} an empty likes, comments or "
@@ -296,15 +307,12 @@ def cmd_compare(args) -> int:
     if args.on_error == "reject":  # the rejected rows never replace a methodology file either
         check_output_path(args.rejected, run_inputs(_data_dir(args)) + [methodology_path(v) for v in args.methodologies],
                           "--rejected")
-    if args.on_error != "reject":  # the rankings from the arrays scoring reads (the snapshot, or the checked files)
-        from influence_lib.snapshot_rank import ArrayScope
-        scope = ArrayScope.open(_data_dir(args), settings, sector)
-        print_load_notes(scope.opt_out, scope.report)
-        rankings = [scope.ranking(period, methodology, "direction", args.segment) for methodology in methodologies]
-        rows = compare_methodology_rankings(rankings, methodologies, settings, sector, args.segment, args.top)
-    else:
         dataset = load_for_computing(args, free_text=False)
         rows = compare_methodologies(dataset, sector, period, methodologies, args.segment, args.top)
+    else:
+        scope = _array_scope(args, settings, sector)
+        rankings = [scope.ranking(period, methodology, "direction", args.segment) for methodology in methodologies]
+        rows = compare_methodology_rankings(rankings, methodologies, settings, sector, args.segment, args.top)
     if args.format == "json":
         print(json.dumps(comparison_records(rows), ensure_ascii=False, indent=1))
     elif args.format == "csv":

@@ -1,4 +1,4 @@
-"""Running the report: notebooks through papermill, the workbook, report.html and .pdf, the manifest, batches."""
+"""Running a report: notebooks through papermill, the workbook, report.html and .pdf, the manifest (the batch: :mod:`influence_lib.batch`)."""
 
 from __future__ import annotations
 
@@ -425,14 +425,14 @@ def run_report(sector: str, data_dir: str | Path | None = None, edition: str | N
 def _run_prepared(job: ReportJob, jobs: int, progress: bool, rejected_file, printer) -> ReportResult:
     """:func:`run_report` once its job is prepared: the notebooks, then the assembly and the swap."""
     sector, on_error, no_texts = job.sector, job.on_error, job.no_texts
-    bar = _progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
+    bar = progress_bar(len(job.runs), f"{sector} {job.edition}", progress)
     try:
         def done(_, run, future):
             notebook_done(job, run, future.result())
             printer.start()  # once kernels run: its imports do not delay the first ones
             bar.update()
 
-        _run_queue([(sector, run, job.staging) for run in longest_first(job.runs)], jobs, done, bar)
+        run_queue([(sector, run, job.staging) for run in longest_first(job.runs)], jobs, done, bar)
         result = finish_report(job, printer)
     except ReportInterrupted:
         abandon_report(job)
@@ -451,14 +451,15 @@ def _run_prepared(job: ReportJob, jobs: int, progress: bool, rejected_file, prin
     return result
 
 
-def _progress_bar(total: int, label: str, progress: bool):
+def progress_bar(total: int, label: str, progress: bool):
+    """A progress bar of notebooks on stderr (``progress=False``: none shown)."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc=label, unit="notebook", disable=not progress, file=sys.stderr)
 
 
-def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None,
-               executor=None) -> None:
+def run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, bar, futures: dict | None = None,
+              executor=None) -> None:
     """Execute ``(key, run, folder)`` tasks ``jobs`` at a time; ``on_done(key, run, future)`` as each ends.
 
     Kernels are separate processes: threads are enough to keep ``jobs`` of them busy, and the
@@ -509,6 +510,7 @@ def _run_queue(tasks: list[tuple[str, NotebookRun, Path]], jobs: int, on_done, b
         pool.shutdown(wait=True)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
     text = str(exc)
     return text.splitlines()[0] if text else type(exc).__name__

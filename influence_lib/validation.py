@@ -403,7 +403,8 @@ def _check_reference(frame: pa.Table, problems: _Problems, col: ColumnSpec, foun
                      parent_all: pa.ChunkedArray, parent_ok: pa.ChunkedArray, parent_file: TableFile) -> np.ndarray:
     """Check a reference column from ``found``, the position of each row's parent in ``parent_all`` (-1: none).
 
-    Returns ``found``: the parent positions (32 bits), :func:`_parent_positions` of the column.
+    ``found`` is :func:`influence_lib.arrow.positions` of the column in ``parent_all``, 32 bits;
+    it is returned as the rows' parent positions.
     """
     values = frame[col.name]
     present = ~to_bool(values.is_null())
