@@ -19,6 +19,9 @@ BLOCK = 32 << 20  # bytes per CRC-32: blocks are summed in parallel, and listed 
 PREFETCHED_SUFFIXES = (".csv", ".parquet", ".yml", ".yaml")
 HIVE_FOLDER = "posts"  # a folder of Parquet files, prefetched whole (influence_lib.hive_folder.POSTS_FOLDER)
 _WORKERS = 2
+_CHUNK = 1 << 20  # bytes read at a time, into a buffer each thread keeps
+
+_buffers = threading.local()
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -31,9 +34,21 @@ def _identity(path: Path) -> tuple:
 
 
 def _block_crc(path: Path, offset: int) -> int:
-    with path.open("rb") as fh:
+    # read 1 MB at a time into one buffer per thread, the CRC carried over: reading each block into
+    # fresh memory cost more than the CRC itself (page faults: 0.25 s against 0.07 s for 250 MB)
+    view = getattr(_buffers, "view", None)
+    if view is None:
+        view = _buffers.view = memoryview(bytearray(_CHUNK))
+    crc, left = 0, BLOCK
+    with path.open("rb", buffering=0) as fh:
         fh.seek(offset)
-        return zlib.crc32(fh.read(BLOCK))
+        while left > 0:
+            n = fh.readinto(view[:min(_CHUNK, left)])
+            if not n:
+                break
+            crc = zlib.crc32(view[:n], crc)
+            left -= n
+    return crc
 
 
 def _executor() -> ThreadPoolExecutor:
