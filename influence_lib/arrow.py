@@ -70,11 +70,12 @@ def _spread(values: pa.ChunkedArray, computed: np.ndarray, missing) -> np.ndarra
     row = offset = 0
     for chunk in values.chunks:  # a loop over chunks, not rows
         indices = chunk.indices
+        # the offset counts every dictionary before this one: added in 64 bits, not in the indices' 8
         if chunk.null_count:
-            found[row:row + len(chunk)] = np.where(to_bool(indices.is_null()), missing,
-                                                   computed[offset + indices.fill_null(0).to_numpy()])
+            at = np.add(indices.fill_null(0).to_numpy(), offset, dtype=np.int64)
+            found[row:row + len(chunk)] = np.where(to_bool(indices.is_null()), missing, computed[at])
         else:
-            found[row:row + len(chunk)] = computed[offset + indices.to_numpy()]
+            found[row:row + len(chunk)] = computed[np.add(indices.to_numpy(), offset, dtype=np.int64)]
         row += len(chunk)
         offset += len(chunk.dictionary)
     return found
@@ -197,3 +198,61 @@ def take_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
         else:
             columns[name] = values.array.take(kept)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(kept)), copy=False)
+
+
+def join_tables(tables: list[pa.Table]) -> pa.Table:
+    """Tables of the same columns (a hive folder's files) as one table, each column in one type.
+
+    A column the files store in the same type is joined as it is (its pieces kept, nothing copied);
+    integers of several widths are widened to the widest, dictionaries of text to the widest
+    indices, text that is a dictionary here and plain there is decoded. Any other mixture (text
+    here, numbers there; floats and integers; instants in several units) goes through pandas,
+    which gives each column one type (text where the files disagree).
+    """
+    names = tables[0].column_names
+    if any(t.column_names != names for t in tables):
+        return _joined_by_pandas(tables)
+    columns = []
+    for name in names:
+        pieces = [chunk for t in tables for chunk in t.column(name).chunks]
+        types = {t.schema.field(name).type for t in tables}
+        if len(types) > 1:
+            widest = _common_type(types)
+            if widest is None:
+                return _joined_by_pandas(tables)
+            pieces = [_widened(chunk, widest) for chunk in pieces]
+        columns.append(pa.chunked_array(pieces, type=types.pop() if len(types) == 1 else widest))
+    return pa.table(columns, names=names)
+
+
+def _common_type(types: set) -> pa.DataType | None:
+    """The type several files' columns join in, or None.
+
+    The widest integer; text dictionaries with the widest indices; ``large_string`` for text
+    stored plainly in some files and as dictionaries in others (each file's reader chose).
+    """
+    if all(pa.types.is_integer(t) for t in types) and len({pa.types.is_signed_integer(t) for t in types}) == 1:
+        return max(types, key=lambda t: t.bit_width)
+    if all(pa.types.is_dictionary(t) for t in types) and len({t.value_type for t in types}) == 1:
+        index = max((t.index_type for t in types), key=lambda t: t.bit_width)
+        return pa.dictionary(index, next(iter(types)).value_type)
+    if all(_is_text(t.value_type if pa.types.is_dictionary(t) else t) for t in types):
+        return pa.large_string()
+    return None
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
+def _widened(chunk: pa.Array, widest: pa.DataType) -> pa.Array:
+    if pa.types.is_dictionary(widest):
+        return pa.DictionaryArray.from_arrays(chunk.indices.cast(widest.index_type), chunk.dictionary)
+    return chunk.cast(widest)  # a dictionary of text is decoded by the cast
+
+
+def _joined_by_pandas(tables: list[pa.Table]) -> pa.Table:
+    frame = pd.concat([frame_of(t) for t in tables], ignore_index=True)
+    mixed = [c for c in frame.columns if frame[c].dtype == object]  # a column of texts here, numbers there
+    frame[mixed] = frame[mixed].astype("str")
+    return pa.Table.from_pandas(frame, preserve_index=False)

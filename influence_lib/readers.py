@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from influence_lib.arrow import frame_of
+from influence_lib.arrow import frame_of, join_tables
 from influence_lib.errors import DatasetError
 from influence_lib.hive_folder import POSTS_FOLDER, list_month_files
 from influence_lib.inputs import check_input_file, decode_text, line_of, looks_like_utf16, read_input_bytes
@@ -537,8 +537,7 @@ def _read_hive(path: Path, folder: Path, name: str, skip: tuple[str, ...]) -> tu
     """Read a hive posts folder: each ``month=YYYY-MM/*.parquet`` file in turn (types checked per file).
 
     Returns the rows of every file, by month then file name; the files; and each row's file (index).
-    Files may store a column in different types (``int32`` here, ``int64`` there, a dictionary or
-    not): their frames are put together by pandas, which gives each column one type.
+    Their tables are put together as they were read (:func:`influence_lib.arrow.join_tables`).
     """
     files = list_month_files(path)
     tables = []
@@ -546,12 +545,7 @@ def _read_hive(path: Path, folder: Path, name: str, skip: tuple[str, ...]) -> tu
         check_input_file(month_file.path, folder, DatasetError)
         tables.append(_read_parquet(month_file.path, name, skip))
     sizes = np.array([t.num_rows for t in tables], dtype=np.int64)
-    table = tables[0]
-    if len(tables) > 1:
-        frame = pd.concat([frame_of(t) for t in tables], ignore_index=True)
-        mixed = [c for c in frame.columns if frame[c].dtype == object]  # a column of texts here, numbers there
-        frame[mixed] = frame[mixed].astype("str")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = tables[0] if len(tables) == 1 else join_tables(tables)
     return table, tuple(f.path for f in files), np.repeat(np.arange(len(files), dtype=np.int32), sizes)
 
 

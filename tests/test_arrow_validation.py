@@ -134,3 +134,123 @@ def test_engagement_of_narrow_counts_is_summed_in_64_bits(dtype):
     engagement, _ = post_engagement(arrays, np.ones(3, bool), np.zeros(3, np.int8), methodology)
     assert engagement.dtype == np.int64
     assert engagement.tolist() == [6 * int(np.iinfo(dtype).max)] * 3
+
+
+# --- a hive folder whose files store the posts' columns in different types -------------------------
+
+def _hive(base, posts: pd.DataFrame, rewrite) -> object:
+    """The hostile dataset with its posts as a hive folder; ``rewrite(i, table)`` gives file i's table and dictionary choice."""
+    from influence_lib.engines.hive import write_hive_posts
+
+    tables = _hostile_tables()
+    folder = _write({name: tables[name] for name in TABLES if name != "posts"}, base, True)
+    files = write_hive_posts(posts, folder / "posts", rows_per_file=400)
+    for i, path in enumerate(files):
+        table, dictionary = rewrite(i, pq.read_table(path))
+        pq.write_table(table, path, use_dictionary=dictionary)
+    return folder
+
+
+def _with_type(table: pa.Table, column: str, arrow_type) -> pa.Table:
+    return table.set_column(table.column_names.index(column), column, table[column].cast(arrow_type))
+
+
+@pytest.fixture(scope="module")
+def mixed_hives(tmp_path_factory):
+    """Two hive folders of the hostile posts: files that differ only in widths, and files that need pandas to agree.
+
+    Widths: dictionaries of under 128 accounts (8-bit indices as read) beside larger ones (32-bit),
+    plain text files beside dictionary ones for the other columns' encoding, likes as ``int16``
+    beside ``int64`` (read as ``int32``). Mixed: the same, and one file with its likes as floats.
+    """
+    posts = _hostile_tables()["posts"]
+    base = tmp_path_factory.mktemp("mixed-hive")
+
+    def widths(i, table):
+        if i % 3 == 2:  # few accounts: a dictionary as read, where the other files' ids are plain text
+            column = table.column_names.index("account_id")
+            table = table.set_column(column, "account_id", table["account_id"].take(np.arange(table.num_rows) % 5))
+        return _with_type(table, "likes", pa.int16() if i % 2 else pa.int64()), True
+
+    def mixed(i, table):
+        table, dictionary = widths(i, table)
+        return (_with_type(table, "likes", pa.float64()) if i == 3 else table), dictionary
+
+    return _hive(base / "widths", posts, widths), _hive(base / "mixed", posts, mixed)
+
+
+def test_hive_files_of_several_widths_are_joined_as_read(mixed_hives, monkeypatch):
+    from influence_lib import arrow, readers
+
+    widths, mixed = mixed_hives
+    table, source = readers.read_stored_table(widths, "posts")
+    assert source.format == "hive" and len(source.parts) > 20
+    files = [readers._read_parquet(path, "posts") for path in source.parts]
+    for column in ("likes", "kind", "account_id"):  # the files' own types differ...
+        assert len({t.schema.field(column).type for t in files}) > 1, column
+    # ...and are joined: integers widened, dictionary indices widened, text decoded where plain elsewhere
+    assert table["likes"].type == pa.int32() and table["account_id"].type == pa.large_string()
+    assert {pa.dictionary(pa.int8(), pa.string()), pa.large_string()} <= {t.schema.field("kind").type for t in files}
+    assert table["kind"].type == pa.large_string()
+    assert table.num_rows == sum(t.num_rows for t in files)
+    # only a mixture that Arrow cannot join (integers here, floats there) goes through pandas
+    monkeypatch.setattr(arrow, "_joined_by_pandas", lambda tables: pytest.fail("joined through pandas"))
+    readers.read_stored_table(widths, "posts")
+    with pytest.raises(pytest.fail.Exception, match="joined through pandas"):
+        readers.read_stored_table(mixed, "posts")
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_hive_files_joined_as_read_load_as_pandas_joins_them(mixed_hives, monkeypatch, which):
+    """The same tables, problems (file and line), rejected rows, counts and arrays as joining the files through pandas."""
+    from influence_lib import arrow, readers
+
+    monkeypatch.setenv(snapshot.CACHE_ENV, "off")
+    folder = mixed_hives[which]
+    found = load_dataset(folder, on_error="reject")
+    monkeypatch.setattr(readers, "join_tables", arrow._joined_by_pandas)
+    expected = load_dataset(folder, on_error="reject")
+    assert any(r.startswith("unknown account_id") for r in expected.report.problems["reason"])
+    for name in TABLES:
+        pd.testing.assert_frame_equal(found.table(name), expected.table(name))
+    pd.testing.assert_frame_equal(found.report.problems, expected.report.problems)
+    pd.testing.assert_frame_equal(found.report.rejected, expected.report.rejected)
+    pd.testing.assert_frame_equal(found.report.counts, expected.report.counts)
+    for name in ("members", "accounts", "posts"):
+        np.testing.assert_array_equal(getattr(found.parents(), name), getattr(expected.parents(), name))
+    arrays, reference = found.post_arrays().arrays(), expected.post_arrays().arrays()
+    assert arrays.keys() == reference.keys()
+    for name in arrays:
+        np.testing.assert_array_equal(arrays[name], reference[name])
+
+
+def test_join_tables_widens_what_it_can_and_keeps_the_pieces():
+    from influence_lib.arrow import join_tables
+
+    wide = pa.table({"k": pa.array(["x", "y"]).dictionary_encode(), "n": pa.array([1, 2], pa.int16()),
+                     "t": pa.array(["a", None], pa.large_string())})
+    narrow = pa.table({"k": pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int8()), pa.array(["y", "z"])),
+                       "n": pa.array([3, None], pa.int64()),
+                       "t": pa.DictionaryArray.from_arrays(pa.array([0, None], pa.int8()), pa.array(["b"]))})
+    joined = join_tables([wide, narrow])
+    assert joined["k"].type == pa.dictionary(pa.int32(), pa.string()) and joined["k"].num_chunks == 2
+    assert joined["k"].to_pylist() == ["x", "y", "z", "y"]
+    assert joined["n"].type == pa.int64() and joined["n"].to_pylist() == [1, 2, 3, None]
+    assert joined["t"].type == pa.large_string() and joined["t"].to_pylist() == ["a", None, "b", None]
+    unsigned = pa.table({"k": pa.array(["x"]), "n": pa.array([1], pa.uint32()), "t": pa.array(["c"])})
+    through_pandas = join_tables([wide.cast(pa.schema([("k", pa.string()), ("n", pa.int16()), ("t", pa.large_string())])),
+                                  unsigned])  # signed and unsigned integers: pandas gives them one type
+    assert through_pandas["n"].to_pylist() == [1, 2, 1]
+
+
+def test_lookups_through_many_small_dictionaries():
+    """Chunks of 8-bit dictionaries (a hive folder's files, a file's row groups) whose values add up past 127."""
+    words = ["original", "repost", "comment", "weird", "Original "]
+    chunks = [pa.DictionaryArray.from_arrays(pa.array([i % 5, None, (i + 1) % 5], pa.int8()), pa.array(words))
+              for i in range(60)]  # 300 values of dictionaries before the last chunk
+    column = pa.chunked_array(chunks)
+    plain = pa.chunked_array([chunk.cast(pa.large_string()) for chunk in chunks])
+    keys = pd.Series(["original", "repost", "comment"], dtype="str")
+    np.testing.assert_array_equal(positions(column, keys, np.int8), positions(plain, keys, np.int8))
+    np.testing.assert_array_equal(is_in(column, keys), is_in(plain, keys))
+    assert positions(column, keys, np.int8)[-3:].tolist() == [-1, -1, 0]  # "weird", a null, "original"
