@@ -214,14 +214,14 @@ def join_tables(tables: list[pa.Table]) -> pa.Table:
         return _joined_by_pandas(tables)
     columns = []
     for name in names:
-        pieces = [chunk for t in tables for chunk in t.column(name).chunks]
         types = {t.schema.field(name).type for t in tables}
+        target = next(iter(types)) if len(types) == 1 else _common_type(types)
+        if target is None:
+            return _joined_by_pandas(tables)
+        pieces = [chunk for t in tables for chunk in t.column(name).chunks]
         if len(types) > 1:
-            widest = _common_type(types)
-            if widest is None:
-                return _joined_by_pandas(tables)
-            pieces = [_widened(chunk, widest) for chunk in pieces]
-        columns.append(pa.chunked_array(pieces, type=types.pop() if len(types) == 1 else widest))
+            pieces = [_widened(chunk, target) for chunk in pieces]
+        columns.append(pa.chunked_array(pieces, type=target))
     return pa.table(columns, names=names)
 
 

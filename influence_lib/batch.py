@@ -161,7 +161,7 @@ def _batch(data: Path, chosen: list[str], edition, out_dir, on_error, wait, no_t
     futures: dict = {}
     try:
         with batch_executor(scheduler, jobs) as executor, \
-                (PrinterLane(min(max(1, jobs), len(pending) or 1)) if executor is None else nullcontext()) as printers:
+                (PrinterLane(min(jobs, len(pending))) if executor is None else nullcontext()) as printers:
             run_queue(tasks, jobs, done, bar, futures, executor)
     except BaseException as exc:
         for job in pending.values():

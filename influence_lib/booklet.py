@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import re
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,9 +331,6 @@ class PrinterLane:
     """
 
     def __init__(self, size: int):
-        import queue
-        from concurrent.futures import ThreadPoolExecutor
-
         self.size = max(1, int(size))
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[BookletPrinter] = []
@@ -359,8 +358,6 @@ class PrinterLane:
         return self._threads.submit(self._print, str(html_path))
 
     def _print(self, html_path: str) -> Booklet:
-        import queue
-
         try:
             printer = self._idle.get_nowait()
         except queue.Empty:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from influence_lib.dataset import Dataset
+from influence_lib.post_arrays import choice_codes
 from influence_lib.ranking import (
     DIRECTION_RANK_COLUMNS,
     MEMBER_RANK_COLUMNS,
@@ -317,8 +318,6 @@ def summarize(scope: ScoredScope) -> dict:
     dict
         See :func:`methodology_box`.
     """
-    from influence_lib.post_arrays import choice_codes
-
     posts, accounts = scope.current.posts, scope.accounts
     return methodology_box(scope.sector_key, scope.period.label, len(scope.organizations), len(scope.members),
                            choice_codes(accounts["platform"], PLATFORMS),

@@ -51,6 +51,23 @@ def _write(tables: dict[str, pd.DataFrame], folder, dictionary: bool):
     return folder
 
 
+def _assert_loaded_alike(found, expected, same_file=lambda frame: frame):
+    """Two loads of the same data: the same tables, problems and rejected rows (their files through
+    ``same_file``), counts, parent positions and scoring arrays, dtypes included."""
+    for name in TABLES:
+        pd.testing.assert_frame_equal(found.table(name), expected.table(name))
+    pd.testing.assert_frame_equal(same_file(found.report.problems), expected.report.problems)
+    pd.testing.assert_frame_equal(same_file(found.report.rejected), expected.report.rejected)
+    pd.testing.assert_frame_equal(found.report.counts, expected.report.counts)
+    for name in ("members", "accounts", "posts"):
+        np.testing.assert_array_equal(getattr(found.parents(), name), getattr(expected.parents(), name))
+    arrays, reference = found.post_arrays().arrays(), expected.post_arrays().arrays()
+    assert arrays.keys() == reference.keys()
+    for name in arrays:
+        np.testing.assert_array_equal(arrays[name], reference[name])
+        assert arrays[name].dtype == reference[name].dtype
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     tables = _hostile_tables()
@@ -76,21 +93,9 @@ def test_dictionary_columns_give_the_same_tables_report_and_arrays_as_plain_ones
     for expected in ("unknown kind", "unknown format", "unknown account_id", "required value is missing",
                      "duplicate post_id", "unknown platform"):
         assert any(r.startswith(expected) for r in reasons), expected
-    for name in TABLES:
-        pd.testing.assert_frame_equal(dictionary.table(name), plain.table(name))
-    problems = [frame.assign(file=frame["file"].str.replace("dictionary", "plain"))
-                for frame in (dictionary.report.problems, dictionary.report.rejected)]
-    pd.testing.assert_frame_equal(problems[0], plain.report.problems)
-    pd.testing.assert_frame_equal(problems[1], plain.report.rejected)
-    pd.testing.assert_frame_equal(dictionary.report.counts, plain.report.counts)
-    for name in ("members", "accounts", "posts"):
-        np.testing.assert_array_equal(getattr(dictionary.parents(), name), getattr(plain.parents(), name))
-    found, expected = dictionary.post_arrays().arrays(), plain.post_arrays().arrays()
-    assert found.keys() == expected.keys()
-    for name in found:
-        np.testing.assert_array_equal(found[name], expected[name])
-        assert found[name].dtype == expected[name].dtype
-    assert found["count.likes"].dtype == np.uint16  # the sample's counts fit in 16 bits
+    _assert_loaded_alike(dictionary, plain,
+                         lambda frame: frame.assign(file=frame["file"].str.replace("dictionary", "plain")))
+    assert dictionary.post_arrays().arrays()["count.likes"].dtype == np.uint16  # the sample's counts fit in 16 bits
     # the fixed spellings and the default kind were applied (not left as written)
     assert set(plain.posts["kind"]) <= {"original", "repost"} | set(plain.posts["kind"].dropna())
     assert plain.posts["kind"].notna().all()
@@ -211,17 +216,7 @@ def test_hive_files_joined_as_read_load_as_pandas_joins_them(mixed_hives, monkey
     monkeypatch.setattr(readers, "join_tables", arrow._joined_by_pandas)
     expected = load_dataset(folder, on_error="reject")
     assert any(r.startswith("unknown account_id") for r in expected.report.problems["reason"])
-    for name in TABLES:
-        pd.testing.assert_frame_equal(found.table(name), expected.table(name))
-    pd.testing.assert_frame_equal(found.report.problems, expected.report.problems)
-    pd.testing.assert_frame_equal(found.report.rejected, expected.report.rejected)
-    pd.testing.assert_frame_equal(found.report.counts, expected.report.counts)
-    for name in ("members", "accounts", "posts"):
-        np.testing.assert_array_equal(getattr(found.parents(), name), getattr(expected.parents(), name))
-    arrays, reference = found.post_arrays().arrays(), expected.post_arrays().arrays()
-    assert arrays.keys() == reference.keys()
-    for name in arrays:
-        np.testing.assert_array_equal(arrays[name], reference[name])
+    _assert_loaded_alike(found, expected)
 
 
 def test_join_tables_widens_what_it_can_and_keeps_the_pieces():
