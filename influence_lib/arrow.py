@@ -42,6 +42,23 @@ def arrow_text(values: Column) -> pa.ChunkedArray:
     return found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found], type=TEXT)
 
 
+def joined_text(values: pa.Array | pa.ChunkedArray) -> str:
+    """Every value of a text column without missing values, end to end, as one Python string.
+
+    Read from the column's buffers at once (one decode), not value by value: on 10^5 values
+    tens of times faster than joining the Python strings.
+    """
+    values = values.cast(TEXT)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.null_count:
+        raise ValueError("joined_text needs a column without missing values")
+    if not len(values):
+        return ""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64, count=len(values) + 1, offset=values.offset * 8)
+    return memoryview(values.buffers()[2])[offsets[0]:offsets[-1]].tobytes().decode("utf-8")
+
+
 def is_dictionary(values: Column) -> bool:
     """True for an Arrow dictionary column (Parquet's repeated texts, read as such)."""
     return isinstance(values, pa.ChunkedArray) and pa.types.is_dictionary(values.type)

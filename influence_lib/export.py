@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from influence_lib.arrow import TEXT, joined_text
 from influence_lib.validation import ValidationReport
 
 FLOAT_DECIMALS = 6
@@ -31,6 +34,11 @@ def table_to_csv(frame: pd.DataFrame) -> str:
     quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
     buffer = io.StringIO()
     frame = frame.assign(**floats)
+    rows = _arrow_rows(frame) if quoting == csv.QUOTE_MINIMAL else None
+    if rows is not None:
+        writer = csv.writer(buffer, lineterminator="\n", quoting=quoting)
+        writer.writerow(frame.columns)
+        return buffer.getvalue() + rows
     if len(frame.columns) and all(_plain_cells(frame[c].dtype) for c in frame.columns):
         # the cells pandas' writer would hand to Python's CSV writer (missing -> ""), without its
         # per-chunk conversions: the same bytes, several times faster on large rankings
@@ -40,6 +48,49 @@ def table_to_csv(frame: pd.DataFrame) -> str:
     else:  # dates and other types pandas formats itself
         frame.to_csv(buffer, index=False, lineterminator="\n", na_rep="", quoting=quoting)
     return buffer.getvalue()
+
+
+_QUOTED = '[,"\n]'  # what makes Python's CSV writer quote a cell (minimal quoting, LF line endings)
+
+
+def _arrow_rows(frame: pd.DataFrame) -> str | None:
+    """The rows as Python's CSV writer writes them (minimal quoting), made by Arrow's kernels; None when it cannot.
+
+    For tables of two or more columns (a single column writes an empty cell as ``""``) of text and
+    integers only, under minimal quoting (the caller's choice when no text holds a carriage
+    return): each column written out, the cells that hold
+    a separator, a quote or a line break quoted (quotes doubled), then the cells of each row joined.
+    On the 167,000 Directions of 10^7 posts, 0.07 s against 0.25 s through the CSV writer.
+    """
+    if len(frame.columns) < 2 or not len(frame):
+        return None
+    cells = []
+    for name in frame.columns:
+        values = frame[name]
+        if not (_is_text_column(values) or pd.api.types.is_integer_dtype(values.dtype)):
+            return None
+        try:
+            column = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding more than text
+            return None
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if pa.types.is_integer(column.type):
+            cells.append(pc.cast(column, TEXT).fill_null(""))
+            continue
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_null(column.type)):
+            return None  # an object column of other Python values
+        column = column.cast(TEXT).fill_null("")
+        quoted = pc.match_substring_regex(column, _QUOTED)
+        if pc.any(quoted).as_py():
+            doubled = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(column, '"', '""'), _QUOTE, _EMPTY)
+            column = pc.if_else(quoted, doubled, column)
+        cells.append(column)
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", TEXT))
+    return joined_text(pc.binary_join_element_wise(lines, pa.scalar("\n", TEXT), _EMPTY))
+
+
+_QUOTE, _EMPTY = pa.scalar('"', TEXT), pa.scalar("", TEXT)
 
 
 def _plain_cells(dtype) -> bool:

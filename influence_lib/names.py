@@ -5,6 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 import pandas as pd
+import pyarrow.compute as pc
+
+from influence_lib.arrow import arrow_text, joined_text
+
+_MOST_REPLACEMENTS = 64  # characters replaced column-wide, one Arrow pass each; beyond, name by name
 
 
 def fold_accents(text: str) -> str:
@@ -14,16 +19,24 @@ def fold_accents(text: str) -> str:
 
 
 def name_sort_key(names: pd.Series) -> pd.Series:
-    """Key that orders names alphabetically ignoring case and accents (missing names sort first)."""
-    text = names.astype("str").fillna("")
-    # an ASCII name folds to its lower case (NFKD leaves ASCII as is, and casefold is lower there):
-    # done at once, in Arrow; the others one by one
-    key = text.str.lower()
-    others = ~text.str.isascii().to_numpy(dtype=bool)
-    if others.any():
-        # folding is character by character (the marks NFKD separates are dropped, and case folding
-        # needs no context), so each distinct character is folded once and the names translated
-        pending = text[others].tolist()  # Python strings at once: iterating an Arrow column is slower
-        table = {ord(c): fold_accents(c) for c in set("".join(pending))}
-        key[others] = [t.translate(table) for t in pending]
-    return key
+    """Key that orders names alphabetically ignoring case and accents (missing names sort first).
+
+    Each name is :func:`fold_accents` of it. Folding is character by character (the marks NFKD
+    separates are dropped, and case folding needs no context), so each distinct character is
+    folded once: ASCII letters are lowered at once by Arrow (NFKD leaves ASCII as is, and casefold
+    is lower there), and each other character that folding changes is replaced column-wide, one
+    Arrow pass per character (a few for Latin names; a folded character folds to itself, so no
+    pass alters what another wrote); beyond 64 such characters, names are translated one by one.
+    """
+    text = arrow_text(names).fill_null("")
+    key = pc.ascii_lower(text)
+    others = pc.invert(pc.string_is_ascii(text))
+    if pc.any(others).as_py():
+        folded = {c: fold_accents(c) for c in set(joined_text(pc.filter(text, others))) if not c.isascii()}
+        folded = {c: f for c, f in folded.items() if f != c}
+        if len(folded) > _MOST_REPLACEMENTS:
+            table = {ord(c): fold_accents(c) for c in set(joined_text(text))}
+            return pd.Series([t.translate(table) for t in text.to_pylist()], dtype="str", index=names.index)
+        for character, replacement in folded.items():
+            key = pc.replace_substring(key, character, replacement)
+    return pd.Series(key, dtype="str", index=names.index)
