@@ -137,17 +137,28 @@ def post_engagement(posts: PostArrays, rows: np.ndarray | None, platform: np.nda
     done = 0
     for start in range(0, n, _BLOCK):  # block by block: the sums stay in cache, no full-size temporaries
         block = slice(start, min(start + _BLOCK, n))
-        chosen = None if rows is None else rows[block]
         total = np.zeros(block.stop - block.start, dtype=engagement.dtype)
         for metric, weight in weights.items():
             if weight:
                 counts = posts.counts[metric][block]
-                total += counts if weight == 1 else np.multiply(counts, weight, dtype=total.dtype)  # no 32-bit overflow
+                np.add(total, counts if weight == 1 else np.multiply(counts, weight, dtype=total.dtype),
+                       out=total)  # no 32-bit overflow
+        missing = None
+        if empties and not always_empty:  # one mask of the block's posts with a required count empty
+            missing = empties[0][block].copy()
+            for other in empties[1:]:
+                missing |= other[block]
+        chosen = None if rows is None else rows[block]
         taken = len(total) if chosen is None else int(np.count_nonzero(chosen))
-        engagement[done:done + taken] = total if chosen is None else total[chosen]
-        if not always_empty:
-            for missing in empties:
-                empty[done:done + taken] |= missing[block] if chosen is None else missing[block][chosen]
+        where = slice(done, done + taken)
+        if chosen is None:
+            engagement[where] = total
+            if missing is not None:
+                empty[where] = missing
+        else:  # written in place: no copy of the chosen posts
+            np.compress(chosen, total, out=engagement[where])
+            if missing is not None:
+                np.compress(chosen, missing, out=empty[where])
         done += taken
     platform_weights = np.array([number(methodology.platform_weight(p)) for p in PLATFORMS])
     if (platform_weights != 1).any():
