@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
+from influence_lib.arrow import positions
 from influence_lib.dataset import Dataset
 from influence_lib.scope import ScoredScope, build_scope
 from influence_lib.settings import DatasetSettings, Methodology, Period, load_methodology, shipped_methodologies
@@ -66,30 +68,31 @@ def compare_ranked(ranking_a: pd.DataFrame, ranking_b: pd.DataFrame, a: str, b: 
         ranks the Direction higher), largest ``|rank_change|`` first, ties by ``rank_a`` then
         display order of A; Directions that do not move are not listed.
     """
-    ids = ranking_a["org_id"].astype("str")
-    if set(ids) != set(ranking_b["org_id"].astype("str")) or len(ranking_a) != len(ranking_b):
+    n = len(ranking_a)
+    # where each Direction of B stands in A (Arrow's hash lookup): the same Directions exactly when
+    # the lengths agree and every Direction of A is met once
+    in_a = positions(ranking_b["org_id"], ranking_a["org_id"]) if n == len(ranking_b) else None
+    if in_a is None or (in_a < 0).any() or (n and np.bincount(in_a, minlength=n).max() != 1):
         raise ValueError("the two scopes must rank the same Directions (same dataset, sector and segment)")
-    if not len(ids):
+    if not n:
         raise ValueError(f"no Direction to rank in {segment or 'the sector'}")
-    position = pd.Series(range(len(ids)), index=pd.Index(ids))
-    b_by_id = ranking_b.assign(org_id=ranking_b["org_id"].astype("str")).set_index("org_id")
-    scores_b = b_by_id["score"].reindex(ids).to_numpy(dtype=float)
-    order_b = position.reindex(ranking_b["org_id"].astype("str")).to_numpy()
-    found = compare_rankings(ranking_a["score"].to_numpy(dtype=float), scores_b, top, ids=ids.to_numpy(),
-                             order_a=range(len(ids)), order_b=order_b, p=RBO_P,
-                             n_movers=len(ids))
+    scores_b = np.empty(n)
+    scores_b[in_a] = ranking_b["score"].to_numpy(dtype=float)  # B's scores in A's order
+    found = compare_rankings(ranking_a["score"].to_numpy(dtype=float), scores_b, top, order_a=range(n),
+                             order_b=in_a, p=RBO_P, n_movers=n)
     movers = found.pop("movers")
     movers = movers.loc[(movers["rank_change"] != 0).to_numpy()].head(int(n_movers))
-    names = pd.Series(ranking_a["name"].to_numpy(), index=pd.Index(ids))
-    scores_a = pd.Series(ranking_a["score"].to_numpy(), index=pd.Index(ids))
+    at = movers["id"].to_numpy()  # positions in A (compare_rankings was given no ids)
+    in_b = np.empty(n, dtype=np.int64)
+    in_b[in_a] = np.arange(n)  # the row of B of each Direction of A
     movers = pd.DataFrame({
-        "org_id": movers["id"].to_numpy(),
-        "name": names.reindex(movers["id"]).to_numpy(),
+        "org_id": ranking_a["org_id"].iloc[at].astype("str").to_numpy(),
+        "name": ranking_a["name"].iloc[at].to_numpy(),
         "rank_a": movers["rank_a"].to_numpy(),
         "rank_b": movers["rank_b"].to_numpy(),
         "rank_change": movers["rank_change"].to_numpy(),
-        "score_a": scores_a.reindex(movers["id"]).to_numpy(),
-        "score_b": b_by_id["score"].reindex(movers["id"]).to_numpy(),
+        "score_a": ranking_a["score"].to_numpy()[at],
+        "score_b": ranking_b["score"].to_numpy()[in_b[at]],
     })
     row = {"a": a, "b": b}
     row.update({k: _rounded(found[k]) if k in ("spearman", "kendall_tau_b", "rbo") else found[k]

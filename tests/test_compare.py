@@ -201,3 +201,25 @@ def test_estimands_side_by_side(tiny):
     assert tops.loc[tops["methodology"] == "reactions", "org_id"].tolist() == ["o2", "o3"]
     movers = found["movers"]
     assert set(movers["b"]) <= set(others) and list(movers.columns) == ["b"] + MOVER_COLUMNS
+
+
+def test_compare_ranked_aligns_directions_by_id_and_refuses_other_directions():
+    """B's rows are found by org_id whatever their order; rankings of other Directions are refused."""
+    import pandas as pd
+
+    from influence_lib.compare import compare_ranked
+
+    a = pd.DataFrame({"org_id": pd.Series(["x", "y", "z"], dtype="str"), "name": ["X", "Y", "Z"],
+                      "score": [30, 20, 10]})
+    b = pd.DataFrame({"org_id": pd.Series(["z", "x", "y"], dtype="str"), "name": ["Z", "X", "Y"],
+                      "score": [50, 40, 0]})
+    row = compare_ranked(a, b, "A", "B", top=1)
+    movers = row["movers"]
+    assert movers["org_id"].tolist() == ["z", "x", "y"]  # largest move first, then by rank in A
+    assert movers["name"].tolist() == ["Z", "X", "Y"]
+    assert movers[["rank_a", "rank_b", "rank_change", "score_a", "score_b"]].to_numpy().tolist() == [
+        [3, 1, 2, 10, 50], [1, 2, -1, 30, 40], [2, 3, -1, 20, 0]]
+    assert (row["top_kept"], row["max_shift_in_top"]) == (0, 1)
+    for other in (b.assign(org_id=["z", "x", "w"]), b.assign(org_id=["z", "x", "x"]), b.iloc[:2]):
+        with pytest.raises(ValueError, match="same Directions"):
+            compare_ranked(a, other, "A", "B")

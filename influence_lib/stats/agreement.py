@@ -39,20 +39,22 @@ def rbo(ranking_a, ranking_b, p: float = RBO_P) -> float:
     float
         In [0, 1].
     """
-    a, b = list(ranking_a), list(ranking_b)
+    a = pd.Index(list(ranking_a), dtype=object, tupleize_cols=False)
+    b = pd.Index(list(ranking_b), dtype=object, tupleize_cols=False)
     if not 0 < p < 1:
         raise ValueError(f"p must be between 0 and 1, not {p}")
-    if not a or not b:
+    if not len(a) or not len(b):
         raise ValueError("rbo needs two non-empty rankings")
-    if len(set(a)) != len(a) or len(set(b)) != len(b):
+    if not (a.is_unique and b.is_unique):
         raise ValueError("a ranking must not list an item twice")
     if len(a) < len(b):
         a, b = b, a
     long_len, short_len = len(a), len(b)
-    depth_in_b = {item: d for d, item in enumerate(b, start=1)}
+    depth_in_b = b.get_indexer(a) + 1  # hashed at once; 0 for an item of a only
     # X_d = number of items whose depth in both lists is <= d (an item of a only never counts)
-    joins = [max(d, depth_in_b[item]) for d, item in enumerate(a, start=1) if item in depth_in_b]
-    overlap = np.cumsum(np.bincount(np.array(joins, dtype=np.int64), minlength=long_len + 1)[1:])
+    shared = depth_in_b > 0
+    joins = np.maximum(np.arange(1, long_len + 1)[shared], depth_in_b[shared])
+    overlap = np.cumsum(np.bincount(joins, minlength=long_len + 1)[1:])
     depth = np.arange(1, long_len + 1, dtype=np.float64)
     weight = p ** depth
     x_short, x_long = float(overlap[short_len - 1]), float(overlap[-1])
@@ -66,7 +68,7 @@ def _order(scores: np.ndarray, order) -> np.ndarray:
     if order is None:
         return np.argsort(-comparable_scores(scores), kind="stable")
     order = np.asarray(order, dtype=np.int64)
-    if sorted(order.tolist()) != list(range(len(scores))):
+    if len(order) != len(scores) or not np.array_equal(np.sort(order), np.arange(len(scores))):
         raise ValueError("an order must list every entry's position exactly once")
     return order
 
@@ -124,7 +126,7 @@ def compare_rankings(scores_a, scores_b, top: int = 10, *, ids=None, order_a=Non
     return {
         "spearman": _correlation(stats.spearmanr, a, b),
         "kendall_tau_b": _correlation(stats.kendalltau, a, b, variant="b"),
-        "rbo": rbo(_order(a, order_a).tolist(), _order(b, order_b).tolist(), p),
+        "rbo": rbo(_order(a, order_a), _order(b, order_b), p),
         "top": int(top),
         "top_kept": int(np.count_nonzero(in_top_a & (rank_b <= int(top)))),
         "max_shift_in_top": int(np.abs(change[in_top_a]).max()),
