@@ -36,8 +36,7 @@ def table_to_csv(frame: pd.DataFrame) -> str:
     frame = frame.assign(**floats)
     rows = _arrow_rows(frame) if quoting == csv.QUOTE_MINIMAL else None
     if rows is not None:
-        writer = csv.writer(buffer, lineterminator="\n", quoting=quoting)
-        writer.writerow(frame.columns)
+        csv.writer(buffer, lineterminator="\n").writerow(frame.columns)
         return buffer.getvalue() + rows
     if len(frame.columns) and all(_plain_cells(frame[c].dtype) for c in frame.columns):
         # the cells pandas' writer would hand to Python's CSV writer (missing -> ""), without its
@@ -58,9 +57,9 @@ def _arrow_rows(frame: pd.DataFrame) -> str | None:
 
     For tables of two or more columns (a single column writes an empty cell as ``""``) of text and
     integers only, under minimal quoting (the caller's choice when no text holds a carriage
-    return): each column written out, the cells that hold
-    a separator, a quote or a line break quoted (quotes doubled), then the cells of each row joined.
-    On the 167,000 Directions of 10^7 posts, 0.07 s against 0.25 s through the CSV writer.
+    return): each column written out, the cells that hold a separator, a quote or a line break
+    quoted (quotes doubled), then the cells of each row joined. On the 167,000 Directions of 10^7
+    posts, 0.07 s against 0.25 s through the CSV writer.
     """
     if len(frame.columns) < 2 or not len(frame):
         return None
