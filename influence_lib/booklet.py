@@ -245,15 +245,15 @@ class BookletPrinter:
         """Start writing ``report.html``'s booklet beside it; :meth:`result` waits for it."""
         request = json.dumps({"html": str(html_path)})
         self.start()
+        # pending before it is sent: a close() from another thread meanwhile then kills the process
+        # instead of letting it write a booklet nobody waits for
+        self._pending = request
         if self.process is not None and self.process.poll() is None:
             try:
                 self.process.stdin.write(request + "\n")
                 self.process.stdin.flush()
-                self._pending = request
-                return
-            except (OSError, ValueError):  # the process ended, or was closed meanwhile
+            except (OSError, ValueError):  # the process ended, or was closed meanwhile: result() decides
                 pass
-        self._pending = request  # written here, by result()
 
     def result(self, fallback=True) -> Booklet:
         """The booklet asked for by :meth:`submit` (written here when the process could not, if ``fallback``).
