@@ -50,6 +50,7 @@ def table_to_csv(frame: pd.DataFrame) -> str:
 
 
 _QUOTED = '[,"\n]'  # what makes Python's CSV writer quote a cell (minimal quoting, LF line endings)
+_COMMA, _NEWLINE, _QUOTE, _EMPTY = (pa.scalar(text, TEXT) for text in (",", "\n", '"', ""))
 
 
 def _arrow_rows(frame: pd.DataFrame) -> str | None:
@@ -65,11 +66,8 @@ def _arrow_rows(frame: pd.DataFrame) -> str | None:
         return None
     cells = []
     for name in frame.columns:
-        values = frame[name]
-        if not (_is_text_column(values) or pd.api.types.is_integer_dtype(values.dtype)):
-            return None
         try:
-            column = pa.array(values, from_pandas=True)
+            column = pa.array(frame[name], from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding more than text
             return None
         if pa.types.is_dictionary(column.type):
@@ -78,18 +76,15 @@ def _arrow_rows(frame: pd.DataFrame) -> str | None:
             cells.append(pc.cast(column, TEXT).fill_null(""))
             continue
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_null(column.type)):
-            return None  # an object column of other Python values
+            return None  # booleans, floats, dates: the CSV writer's own forms
         column = column.cast(TEXT).fill_null("")
         quoted = pc.match_substring_regex(column, _QUOTED)
         if pc.any(quoted).as_py():
             doubled = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(column, '"', '""'), _QUOTE, _EMPTY)
             column = pc.if_else(quoted, doubled, column)
         cells.append(column)
-    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", TEXT))
-    return joined_text(pc.binary_join_element_wise(lines, pa.scalar("\n", TEXT), _EMPTY))
-
-
-_QUOTE, _EMPTY = pa.scalar('"', TEXT), pa.scalar("", TEXT)
+    lines = pc.binary_join_element_wise(*cells, _COMMA)
+    return joined_text(pc.binary_join_element_wise(lines, _NEWLINE, _EMPTY))
 
 
 def _plain_cells(dtype) -> bool:

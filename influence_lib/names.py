@@ -5,9 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from influence_lib.arrow import arrow_text, joined_text
+from influence_lib.arrow import TEXT, arrow_text, joined_text
 
 _MOST_REPLACEMENTS = 64  # characters replaced column-wide, one Arrow pass each; beyond, name by name
 
@@ -26,7 +27,8 @@ def name_sort_key(names: pd.Series) -> pd.Series:
     folded once: ASCII letters are lowered at once by Arrow (NFKD leaves ASCII as is, and casefold
     is lower there), and each other character that folding changes is replaced column-wide, one
     Arrow pass per character (a few for Latin names; a folded character folds to itself, so no
-    pass alters what another wrote); beyond 64 such characters, names are translated one by one.
+    pass alters what another wrote); beyond 64 such characters, the same replacements are made name
+    by name.
     """
     text = arrow_text(names).fill_null("")
     key = pc.ascii_lower(text)
@@ -34,9 +36,10 @@ def name_sort_key(names: pd.Series) -> pd.Series:
     if pc.any(others).as_py():
         folded = {c: fold_accents(c) for c in set(joined_text(pc.filter(text, others))) if not c.isascii()}
         folded = {c: f for c, f in folded.items() if f != c}
-        if len(folded) > _MOST_REPLACEMENTS:
-            table = {ord(c): fold_accents(c) for c in set(joined_text(text))}
-            return pd.Series([t.translate(table) for t in text.to_pylist()], dtype="str", index=names.index)
-        for character, replacement in folded.items():
-            key = pc.replace_substring(key, character, replacement)
+        if len(folded) > _MOST_REPLACEMENTS:  # the same replacements, name by name
+            table = str.maketrans(folded)
+            key = pa.array([k.translate(table) for k in key.to_pylist()], type=TEXT)
+        else:
+            for character, replacement in folded.items():
+                key = pc.replace_substring(key, character, replacement)
     return pd.Series(key, dtype="str", index=names.index)

@@ -418,7 +418,7 @@ def _read_parquet(path: Path, name: str, skip: tuple[str, ...] = ()) -> pa.Table
     checks and lookups run once per distinct value, and they are decoded only when a pandas frame
     is built (:func:`influence_lib.arrow.frame_of`).
     """
-    import pyarrow.parquet as pq  # here: a run that maps its snapshot reads no file
+    import pyarrow.parquet as pq  # here, as pyarrow.csv in _parse_csv
 
     try:
         parquet = pq.ParquetFile(path)
