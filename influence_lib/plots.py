@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
+from matplotlib.layout_engine import TightLayoutEngine
 
 from influence_lib.frenchify import format_month, format_number, platform_label
 from influence_lib.safe_text import label_text
@@ -44,6 +45,17 @@ def apply_theme() -> None:
     mpl.rcParams.update(THEME)
 
 
+def _lay_out_tight(fig: plt.Figure) -> None:
+    """Fit the figure's Axes and labels inside it, once, as ``Figure.tight_layout`` does, leaving no layout engine behind.
+
+    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure, and matplotlib draws
+    a figure that has one twice on every save (once to lay it out, once to print it): the PNG and
+    SVG files each paid for a drawing that changed nothing. (The notebook's image, cropped to its
+    content, still needs its two drawings.)
+    """
+    TightLayoutEngine().execute(fig)
+
+
 def _french_thousands(axis, counts: bool = False) -> None:
     """French thousands separators on an axis; ``counts`` keeps its ticks on whole numbers."""
     if counts:
@@ -76,7 +88,7 @@ def plot_leaders(ranking: pd.DataFrame, title: str, n: int = 15, label_column: s
     _french_thousands(ax.xaxis)
     ax.set_xlabel("Score")
     ax.set_title(label_text(title, TITLE_LIMIT))
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -95,7 +107,7 @@ def plot_log_distribution(values: pd.Series, title: str, xlabel: str) -> plt.Fig
     ax.set_ylabel("Effectif")
     zeros = int((data <= 0).sum())
     ax.set_title(label_text(title, TITLE_LIMIT) + (f" ({format_number(zeros)} à zéro, non représentés)" if zeros else ""))
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -132,7 +144,7 @@ def plot_monthly(monthly: pd.DataFrame, title: str, value: str = "engagement",
     _french_thousands(ax.yaxis, counts=value == "posts")
     ax.set_title(label_text(title, TITLE_LIMIT))
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -152,7 +164,7 @@ def plot_bars(labels, values, title: str, xlabel: str = "", errors: tuple | None
     ax.set_xlabel(label_text(xlabel, TITLE_LIMIT))
     _french_thousands(ax.yaxis)
     ax.set_title(label_text(title, TITLE_LIMIT))
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -189,7 +201,7 @@ def plot_heatmap(grid: pd.DataFrame, title: str, colorbar_label: str, blank_labe
     if blank_label and np.isnan(data).any():
         ax.legend(handles=[mpl.patches.Patch(label=label_text(blank_label), **blank)], loc="upper left",
                   bbox_to_anchor=(0.0, -0.1), frameon=False, fontsize=8, handlelength=1.6)
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -210,7 +222,7 @@ def plot_direction_activity(monthly: pd.DataFrame, org_id: str) -> plt.Figure:
     posts_ax.spines["right"].set_visible(True)
     posts_ax.set_ylim(bottom=0)
     _french_thousands(posts_ax.yaxis, counts=True)
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -241,7 +253,7 @@ def plot_rank_bands(ranks: pd.DataFrame, title: str, xlabel: str = "Rang") -> pl
     ax.set_xlabel(label_text(xlabel, TITLE_LIMIT))
     ax.set_title(label_text(title, TITLE_LIMIT))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
 
 
@@ -270,5 +282,5 @@ def plot_sobol(labels, first_order, total_order, title: str) -> plt.Figure:
     ax.set_xlabel("Part de la variance du déplacement moyen des rangs")
     ax.set_title(label_text(title, TITLE_LIMIT))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    fig.tight_layout()
+    _lay_out_tight(fig)
     return fig
