@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import Counter
 from concurrent.futures import CancelledError
@@ -228,6 +229,34 @@ def test_same_page_same_pdf_bytes(tmp_path):
     page = _small_report(tmp_path)
     first = write_booklet(page, tmp_path / "a.pdf").path.read_bytes()
     assert write_booklet(page, tmp_path / "b.pdf").path.read_bytes() == first
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_booklet_laid_out_and_written_without_the_garbage_collector_which_comes_back(tmp_path, monkeypatch, failing):
+    page = _small_report(tmp_path)
+    render, seen = booklet.render, []
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        if failing:
+            raise RuntimeError("engine failed")
+        return render(*args)
+
+    monkeypatch.setattr(booklet, "render", watched)
+    if failing:
+        with pytest.raises(RuntimeError):
+            write_booklet(page, tmp_path / "a.pdf")
+    else:
+        write_booklet(page, tmp_path / "a.pdf")
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        if not failing:
+            write_booklet(page, tmp_path / "b.pdf")
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("src", ["https://example.invalid/pixel.png", "file:///etc/hostname"])
