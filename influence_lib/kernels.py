@@ -13,6 +13,7 @@ another interpreter, a server that died) falls back to a normal start.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -418,6 +419,10 @@ def _serve(fd: int) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001,S112 (the kernel will meet the same error in its notebook)
             continue
+    # What the imports made stays for the kernels' whole life: out of the collector's sight, a full
+    # collection in a kernel walks only the notebook's own objects (0.1 s less each, 1 or 2 per
+    # notebook) and does not write into, hence copy, every page the kernels share with this process.
+    gc.freeze()
     conn = socket.socket(fileno=fd)
     reader = conn.makefile("r", encoding="utf-8")
     conn.sendall(b'{"ready": true}\n')
