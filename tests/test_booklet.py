@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 from collections import Counter
@@ -242,19 +243,18 @@ def test_booklet_laid_out_and_written_without_the_garbage_collector_which_comes_
             raise RuntimeError("engine failed")
         return render(*args)
 
+    def write(name):
+        with pytest.raises(RuntimeError) if failing else contextlib.nullcontext():
+            write_booklet(page, tmp_path / name)
+
     monkeypatch.setattr(booklet, "render", watched)
-    if failing:
-        with pytest.raises(RuntimeError):
-            write_booklet(page, tmp_path / "a.pdf")
-    else:
-        write_booklet(page, tmp_path / "a.pdf")
+    write("a.pdf")
     assert seen == [False]
     assert gc.isenabled()
     gc.disable()  # a caller that had it off keeps it off
     try:
-        if not failing:
-            write_booklet(page, tmp_path / "b.pdf")
-            assert not gc.isenabled()
+        write("b.pdf")
+        assert not gc.isenabled()
     finally:
         gc.enable()
 

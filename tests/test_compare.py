@@ -7,10 +7,17 @@ import io
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from influence_lib.cli import main
-from influence_lib.compare import COMPARE_COLUMNS, MOVER_COLUMNS, compare_methodologies, estimands_side_by_side
+from influence_lib.compare import (
+    COMPARE_COLUMNS,
+    MOVER_COLUMNS,
+    compare_methodologies,
+    compare_ranked,
+    estimands_side_by_side,
+)
 from influence_lib.scope import build_ranking
 from influence_lib.settings import load_methodology, shipped_methodologies
 
@@ -205,10 +212,6 @@ def test_estimands_side_by_side(tiny):
 
 def test_compare_ranked_aligns_directions_by_id_and_refuses_other_directions():
     """B's rows are found by org_id whatever their order; rankings of other Directions are refused."""
-    import pandas as pd
-
-    from influence_lib.compare import compare_ranked
-
     a = pd.DataFrame({"org_id": pd.Series(["x", "y", "z"], dtype="str"), "name": ["X", "Y", "Z"],
                       "score": [30, 20, 10]})
     b = pd.DataFrame({"org_id": pd.Series(["z", "x", "y"], dtype="str"), "name": ["Z", "X", "Y"],

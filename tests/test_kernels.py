@@ -12,16 +12,6 @@ import pytest
 
 from influence_lib import kernels
 
-
-def test_every_preloaded_module_imports():
-    """The fork server skips a name that fails to import: a misspelt one would cost every kernel its import again."""
-    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
-    env = {**os.environ, "MPLBACKEND": kernels.INLINE_BACKEND}  # as the fork server imports them
-    done = subprocess.run([sys.executable, "-c", code, *kernels.PRELOAD], capture_output=True, text=True, env=env,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
 _INITIALIZE = """
 import importlib, json, os, sys
 from jupyter_client.connect import write_connection_file
@@ -37,15 +27,16 @@ os._exit(0)
 """
 
 
-def test_the_kernel_application_starts_with_little_left_to_import(tmp_path):
-    """After the preload, starting the kernel application (what each forked kernel does) imports next to nothing.
+def test_every_preloaded_module_imports_and_the_kernel_application_has_little_left_to_import(tmp_path):
+    """Every preloaded name imports, and starting the kernel application (what each forked kernel does) then imports next to nothing.
 
-    Without the kernel application's own imports in the preload, every kernel imported about 150
-    modules (debugpy, sqlite3, psutil...) after the fork. A new ipykernel that imports more at start
-    fails here: add what it imports to :data:`influence_lib.kernels.PRELOAD`.
+    The fork server skips a name that fails to import: a misspelt one would cost every kernel its
+    import again. Without the kernel application's own imports in the preload, every kernel imported
+    about 150 modules (debugpy, sqlite3, psutil...) after the fork. A new ipykernel that imports more
+    at start fails here: add what it imports to :data:`influence_lib.kernels.PRELOAD`.
     """
     found = tmp_path / "imported.json"
-    env = {**os.environ, "MPLBACKEND": kernels.INLINE_BACKEND}
+    env = {**os.environ, "MPLBACKEND": kernels.INLINE_BACKEND}  # as the fork server imports them
     done = subprocess.run([sys.executable, "-c", _INITIALIZE, str(tmp_path / "kernel.json"), str(found), *kernels.PRELOAD],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
