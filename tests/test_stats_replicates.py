@@ -160,3 +160,16 @@ def test_an_empty_scope_gives_zero_replicates():
     assert np.array_equal(replicate_totals(none, [], [], 3, seed=1, n_boot=4), np.zeros((4, 3)))
     totals, counts = split_replicate_sums(none, [], [], 3, seed=1, n_boot=4)
     assert np.array_equal(totals, np.zeros((4, 3))) and np.array_equal(counts, np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize("cells", [1, 7, 24, 10**9])  # one replicate at a time, uneven blocks, one block
+def test_split_engine_gives_the_same_numbers_whatever_its_blocks(cells):
+    codes, values, ids = _scope(n=3_000, groups=12, seed=6)
+    values[codes == 3] = 0.0  # a group of zeros: no exact post, no bulk
+    whole = split_replicate_sums(codes, values, ids, 12, seed=2, n_boot=37, first_replicate=5, max_cells=10**9)
+    blocks = split_replicate_sums(codes, values, ids, 12, seed=2, n_boot=37, first_replicate=5, max_cells=cells)
+    assert np.array_equal(blocks[0], whole[0]) and np.array_equal(blocks[1], whole[1])
+    totals = split_replicate_totals(codes, values, ids, 12, seed=2, n_boot=37, first_replicate=5, max_cells=cells)
+    assert np.array_equal(totals, whole[0])  # the totals alone: the same draws, no counts computed
+    shifted = split_replicate_totals(codes, values, ids, 12, seed=2, n_boot=30, first_replicate=12, max_cells=cells)
+    assert np.array_equal(shifted, whole[0][7:])

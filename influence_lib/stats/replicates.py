@@ -23,6 +23,7 @@ from scipy import sparse
 from influence_lib.stats.keyed import POISSON_TAG, key_bases, normal_draws, poisson_rows, stable_keys
 
 MAX_CELLS = 2**23  # posts x replicates drawn at once by the exact engine (about 200 MB at peak)
+SPLIT_CELLS = 2**21  # groups x replicates drawn at once by the split engine (arrays of 16 MB)
 EXACT_SHARE = 1 / 64  # split engine: a post is exact when x² >= this share of its group's Σx²
 AUTO_EXACT_CELLS = 2**24  # engine "auto": exact up to this many posts x replicates (1.7 * 10^4 posts at B = 1,000)
 ENGINES = ("auto", "exact", "split")
@@ -247,7 +248,7 @@ def split_selection(group_codes, values, moments: GroupMoments, exact_share: flo
 
 def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *,
                          exact_share: float = EXACT_SHARE, group_keys=None,
-                         first_replicate: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                         first_replicate: int = 0, max_cells: int = SPLIT_CELLS) -> tuple[np.ndarray, np.ndarray]:
     """Replicate totals and counts by the split engine: exact weights for the big posts, Gaussian bulk.
 
     For each group, the posts chosen by :func:`split_selection` get their exact keyed Poisson(1)
@@ -273,6 +274,9 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
         depend on its code; default the codes 0 .. n_groups - 1.
     first_replicate : int
         See :func:`replicate_sums`.
+    max_cells : int
+        Groups x replicates drawn at once (bounds the working memory to a few arrays of that
+        many floats besides the result); does not change the results.
 
     Returns
     -------
@@ -281,24 +285,43 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
     counts : numpy.ndarray
         float64 ``(n_boot, n_groups)``; not whole numbers where a bulk is drawn.
     """
+    return _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys,
+                         first_replicate, max_cells, with_counts=True)
+
+
+def _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys, first_replicate,
+                  max_cells, with_counts: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The split engine, replicates drawn ``max_cells // n_groups`` at a time (keyed draws: any blocks give the same numbers)."""
     codes, columns = _check(group_codes, values, n_groups, n_boot, first_replicate)
     if columns.shape[1] != 1:
         raise ValueError("the split engine takes one value column")
     x = columns[:, 0]
-    n_groups = int(n_groups)
+    n_groups, n_boot, first = int(n_groups), int(n_boot), int(first_replicate)
     moments = _moments(codes, x, n_groups)
     magnitude = x if x.min(initial=0) >= 0 else np.abs(x)
     chosen = np.flatnonzero(magnitude >= _thresholds(moments, exact_share)[codes])
     keys = keys if isinstance(keys, np.ndarray) else np.asarray(keys)
     if len(keys) != len(x):
         raise ValueError(f"keys must have one entry per row ({len(x)}), not {len(keys)}")
-    chosen_keys = keys[chosen]
-    exact = replicate_sums(codes[chosen], np.column_stack([x[chosen], np.ones(len(chosen))]), chosen_keys,
-                           n_groups, seed, n_boot, first_replicate=first_replicate)
-    bulk = moments - _moments(codes[chosen], x[chosen], n_groups)
-    totals, counts = gaussian_bulk(bulk, seed, n_boot, group_keys=group_keys, first_replicate=first_replicate,
-                                   nonnegative=len(x) == 0 or bool(x.min() >= 0))
-    return exact[0] + totals, exact[1] + counts
+    chosen_codes, chosen_keys = codes[chosen], _keys(keys[chosen], len(chosen))  # ids hashed once
+    # the totals alone need only the values' column; with the counts, a column of ones too
+    chosen_values = np.column_stack([x[chosen], np.ones(len(chosen))]) if with_counts else x[chosen]
+    bulk = moments - _moments(chosen_codes, x[chosen], n_groups)
+    group_keys = None if group_keys is None else _keys(group_keys, n_groups)
+    nonnegative = len(x) == 0 or bool(x.min() >= 0)
+    totals = np.empty((n_boot, n_groups))
+    counts = np.empty((n_boot, n_groups)) if with_counts else None
+    step = max(1, int(max_cells) // max(n_groups, 1))
+    for start in range(0, n_boot, step):
+        count = min(step, n_boot - start)
+        exact = replicate_sums(chosen_codes, chosen_values, chosen_keys, n_groups, seed, count,
+                               first_replicate=first + start)
+        bulk_totals, bulk_counts = gaussian_bulk(bulk, seed, count, group_keys=group_keys,
+                                                 first_replicate=first + start, nonnegative=nonnegative)
+        np.add(exact[0], bulk_totals, out=totals[start: start + count])
+        if with_counts:
+            np.add(exact[1], bulk_counts, out=counts[start: start + count])
+    return totals, counts
 
 
 def gaussian_bulk(bulk: GroupMoments, seed: int, n_boot: int, *, group_keys=None, first_replicate: int = 0,
@@ -345,12 +368,12 @@ def gaussian_bulk(bulk: GroupMoments, seed: int, n_boot: int, *, group_keys=None
 
 def split_replicate_totals(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *,
                            exact_share: float = EXACT_SHARE, group_keys=None,
-                           first_replicate: int = 0) -> np.ndarray:
-    """Replicate totals by the split engine (see :func:`split_replicate_sums`).
+                           first_replicate: int = 0, max_cells: int = SPLIT_CELLS) -> np.ndarray:
+    """Replicate totals by the split engine (see :func:`split_replicate_sums`), without the counts.
 
     Parameters
     ----------
-    group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys, first_replicate
+    group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys, first_replicate, max_cells
         As :func:`split_replicate_sums`.
 
     Returns
@@ -359,8 +382,8 @@ def split_replicate_totals(group_codes, values, keys, n_groups: int, seed: int, 
         float64 ``(n_boot, n_groups)``; the same draws as the totals of
         :func:`split_replicate_sums`.
     """
-    return split_replicate_sums(group_codes, values, keys, n_groups, seed, n_boot, exact_share=exact_share,
-                                group_keys=group_keys, first_replicate=first_replicate)[0]
+    return _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys,
+                         first_replicate, max_cells, with_counts=False)[0]
 
 
 def bootstrap_totals(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *, engine: str = "auto",
