@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from influence_lib.ranking import competition_ranks
+from influence_lib.ranking import comparable_scores, competition_ranks
+from influence_lib.stats import ranks as ranks_module
 from influence_lib.stats import ahead_share, concentration, rank_summary, ranks_after_removal, replicate_totals
 
 
@@ -70,6 +71,25 @@ def test_quantiles_are_numpys_lower_and_higher_methods():
         assert summary["rank_low"].tolist() == np.quantile(ranks, 0.05, axis=0, method="lower").tolist()
         assert summary["rank_high"].tolist() == np.quantile(ranks, 0.95, axis=0, method="higher").tolist()
         assert np.allclose(summary["p_top"], (ranks <= 3).mean(axis=0))
+
+
+@pytest.mark.parametrize("cells", [1, 5, 64, 2**22])  # a replicate or an entry at a time, uneven blocks, one block
+def test_summaries_by_blocks_equal_the_whole_matrix_brute_force(monkeypatch, cells):
+    monkeypatch.setattr(ranks_module, "BLOCK_CELLS", cells)
+    rng = np.random.default_rng(11)
+    scores = rng.integers(0, 5, size=(101, 13)).astype(float)  # many ties
+    scores[:, 4] += 1e-12  # equal to the others' integers once rounded
+    rounded = comparable_scores(scores)
+    ranks = np.array([[1 + np.sum(row > v) for v in row] for row in rounded])
+    summary = rank_summary(scores, top=4, level=0.8)
+    assert summary["median_rank"].tolist() == np.quantile(ranks, 0.5, axis=0, method="lower").tolist()
+    assert summary["rank_low"].tolist() == np.quantile(ranks, 0.1, axis=0, method="lower").tolist()
+    assert summary["rank_high"].tolist() == np.quantile(ranks, 0.9, axis=0, method="higher").tolist()
+    assert summary["p_top"].tolist() == (ranks <= 4).mean(axis=0).tolist()  # the same floats, not close ones
+    order = rng.permutation(13)
+    expected = [(rounded[:, a] > rounded[:, b]).mean() for a, b in zip(order[:-1], order[1:])]
+    share = ahead_share(scores, order)
+    assert share[:-1].tolist() == expected and np.isnan(share[-1])
 
 
 def test_leave_best_post_out_ranks_against_brute_force():

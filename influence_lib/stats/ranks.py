@@ -8,6 +8,7 @@ import pandas as pd
 from influence_lib.ranking import comparable_scores, competition_ranks
 
 RANK_SUMMARY_COLUMNS = ["median_rank", "rank_low", "rank_high", "p_top"]
+BLOCK_CELLS = 2**22  # replicates x entries ranked or compared at once (bounds memory; same results)
 
 
 def _replicates(replicate_scores) -> np.ndarray:
@@ -19,9 +20,11 @@ def _replicates(replicate_scores) -> np.ndarray:
     return scores
 
 
-def _quantile(ordered: np.ndarray, q: float, rounding) -> np.ndarray:
-    """Row ``rounding(q * (B - 1))`` of column-sorted values: numpy's "lower" (floor) or "higher" (ceil) quantile."""
-    return ordered[int(rounding(q * (ordered.shape[0] - 1)))].astype(np.int64)
+def _quantile_rows(n_boot: int, level: float) -> dict[str, int]:
+    """Row of the column-sorted ranks each summary takes: numpy's "lower" (floor) or "higher" (ceil) quantile."""
+    alpha = (1.0 - level) / 2.0
+    return {"median_rank": int(np.floor(0.5 * (n_boot - 1))), "rank_low": int(np.floor(alpha * (n_boot - 1))),
+            "rank_high": int(np.ceil((1.0 - alpha) * (n_boot - 1)))}
 
 
 def rank_summary(replicate_scores, top: int, level: float = 0.90, index=None) -> pd.DataFrame:
@@ -36,6 +39,10 @@ def rank_summary(replicate_scores, top: int, level: float = 0.90, index=None) ->
       replicates reached and the interval leans to the wide side;
     - ``p_top``: the share of replicates with rank ``<= top`` (ties at the cut-off are in, as in
       a Top N).
+
+    The replicates are ranked :data:`BLOCK_CELLS` cells at a time into one matrix of 32-bit
+    ranks, then summarised as many entries at a time: besides the scores, the memory is half
+    of theirs (10^5 entries x 1,000 replicates: 0.4 GB).
 
     Parameters
     ----------
@@ -60,15 +67,23 @@ def rank_summary(replicate_scores, top: int, level: float = 0.90, index=None) ->
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.90), not {level}")
     if int(top) < 1:
         raise ValueError(f"top must be a positive integer, not {top}")
-    ranks = competition_ranks(scores)
-    alpha = (1.0 - level) / 2.0
-    ordered = np.sort(ranks, axis=0)  # one sort for the three quantiles
-    frame = pd.DataFrame({
-        "median_rank": _quantile(ordered, 0.5, np.floor),
-        "rank_low": _quantile(ordered, alpha, np.floor),
-        "rank_high": _quantile(ordered, 1.0 - alpha, np.ceil),
-        "p_top": (ranks <= int(top)).mean(axis=0),
-    })
+    n_boot, n = scores.shape
+    ranks = np.empty(scores.shape, dtype=np.int32 if n < 2**31 else np.int64)
+    step = max(1, BLOCK_CELLS // max(n, 1))
+    for start in range(0, n_boot, step):
+        ranks[start: start + step] = competition_ranks(scores[start: start + step])
+    rows = _quantile_rows(n_boot, level)
+    kth = sorted(set(rows.values()))
+    columns = {name: np.empty(n, dtype=np.int64) for name in rows}
+    p_top = np.empty(n)
+    step = max(1, BLOCK_CELLS // n_boot)
+    for start in range(0, n, step):
+        block = ranks[:, start: start + step]
+        ordered = np.partition(block, kth, axis=0)  # the quantiles' rows as a full sort would place them
+        for name, row in rows.items():
+            columns[name][start: start + step] = ordered[row]
+        p_top[start: start + step] = np.count_nonzero(block <= int(top), axis=0) / n_boot
+    frame = pd.DataFrame({**columns, "p_top": p_top})
     if index is not None:
         frame.index = pd.Index(index)
     return frame
@@ -95,13 +110,17 @@ def ahead_share(replicate_scores, order) -> np.ndarray:
         float64 of the length of ``order``: element ``i`` is the share of replicates in which
         entry ``order[i]`` beats ``order[i + 1]``; the last element is NaN (nobody below).
     """
-    scores = comparable_scores(_replicates(replicate_scores))
+    scores = _replicates(replicate_scores)
     order = np.asarray(order, dtype=np.int64)
     if order.ndim != 1 or (order.size and (order.min() < 0 or order.max() >= scores.shape[1])):
         raise ValueError("order must list column positions of replicate_scores")
     out = np.full(len(order), np.nan)
-    if len(order) > 1:
-        out[:-1] = (scores[:, order[:-1]] > scores[:, order[1:]]).mean(axis=0)
+    step = max(1, BLOCK_CELLS // scores.shape[0])
+    for start in range(0, len(order) - 1, step):  # pairs of neighbours, a block at a time
+        upper, lower = order[start: start + step], order[start + 1: start + step + 1]
+        upper = upper[: len(lower)]
+        ahead = comparable_scores(scores[:, upper]) > comparable_scores(scores[:, lower])
+        out[start: start + len(upper)] = np.count_nonzero(ahead, axis=0) / scores.shape[0]
     return out
 
 
