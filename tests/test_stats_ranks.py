@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from influence_lib.ranking import comparable_scores, competition_ranks
-from influence_lib.stats import ranks as ranks_module
 from influence_lib.stats import ahead_share, concentration, rank_summary, ranks_after_removal, replicate_totals
+from influence_lib.stats import ranks as ranks_module
 
 
 def test_rank_summary_on_a_hand_made_replicate_matrix():
