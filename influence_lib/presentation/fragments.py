@@ -23,6 +23,7 @@ from influence_lib.html import card, escape, key_figures, table
 from influence_lib.presentation.tables import (
     BEST_POST_VIEW,
     BOX_LABELS,
+    EXCEPTIONAL_VIEW,
     HASHTAG_TREND_VIEW,
     HASHTAG_VIEW,
     MEMBER_VIEW,
@@ -31,6 +32,7 @@ from influence_lib.presentation.tables import (
 )
 from influence_lib.settings import Period
 
+EXCEPTIONAL_SHOWN = 50  # exceptional posts the report lists; its table (exceptional_posts.csv) holds them all
 BOX_KEY_FIGURES = ("organizations", "members", "linkedin_accounts", "linkedin_posts", "linkedin_engagement",
                    "twitter_accounts", "twitter_engagement")
 
@@ -154,6 +156,33 @@ def uncertainty_note_html(uncertainty, who: str = "Direction") -> str:
     else:
         text += f"la {who} a moins de {MIN_INTERVAL_POSTS} posts comptés. "
     return paragraph(text + "Méthode : voir « Incertitude des rangs ».", "note")
+
+
+def exceptional_posts_html(exceptional: pd.DataFrame, shown: int = EXCEPTIONAL_SHOWN) -> str:
+    """The exceptional posts for the reader: the first ``shown`` (highest multiple first), and how many there are.
+
+    The rule flags posts in proportion to the data (116 in the sample's ``sante``, 2,068 in the
+    10^6-post benchmark): listing them all would put a hundred pages of table in the booklet. The
+    saved table (``exceptional_posts``) keeps every post; the caption says so when rows are left out.
+
+    Parameters
+    ----------
+    exceptional : pandas.DataFrame
+        :func:`influence_lib.trends.exceptional_posts` (already in its order).
+    shown : int
+        Rows listed.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    listed = readable_table(exceptional.head(int(shown)), EXCEPTIONAL_VIEW)
+    if len(exceptional) <= int(shown):
+        return table(listed)
+    caption = (f"Les {format_number(int(shown))} posts au plus fort multiple de leur niveau habituel, sur "
+               f"{format_number(len(exceptional))} ; la table exceptional_posts du rapport les liste tous.")
+    return table(listed, caption=caption)
 
 
 def hashtags_html(views: dict[str, pd.DataFrame]) -> str:
