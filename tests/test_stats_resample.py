@@ -118,3 +118,95 @@ def test_top_share_counts_the_replicates_each_group_wins():
     draws = np.array([[3.0, 1.0, np.nan], [2.0, 2.0, 1.0], [1.0, 5.0, 0.0], [np.nan, np.nan, np.nan]])
     # the last replicate has no group: left out; the tie in the second counts for both
     assert top_share(draws).tolist() == [2 / 3, 2 / 3, 0.0]
+
+
+def _reference(values, statistic, seed, n_boot, codes, n_groups, clusters, weights, cells):
+    """Replicates computed the plain way: same draws, then each group's multiset expanded per replicate."""
+    rng = np.random.default_rng(seed)
+    keep = codes >= 0
+    x, codes = values[keep], codes[keep]
+    w = None if weights is None else weights[keep]
+    unit_of = np.arange(len(x)) if clusters is None else np.unique(clusters[keep], return_inverse=True)[1]
+    units = int(unit_of.max(initial=-1)) + 1
+    out = np.full((n_boot, n_groups), np.nan)
+    if units == 0:
+        return out
+    rows = max(1, cells // max(units, len(x)))
+    for start in range(0, n_boot, rows):
+        picks = rng.integers(0, units, size=(min(n_boot, start + rows) - start, units))
+        counts = np.array([np.bincount(row, minlength=units) for row in picks])[:, unit_of]
+        for g in range(n_groups):
+            mine = np.flatnonzero(codes == g)
+            mine = mine[np.argsort(x[mine], kind="stable")]
+            if not mine.size:
+                continue
+            if statistic == "median":
+                for r, row in enumerate(counts[:, mine]):
+                    expanded = np.repeat(x[mine], row)
+                    size = len(expanded)
+                    if size:
+                        out[start + r, g] = (expanded[(size - 1) // 2] + expanded[size // 2]) / 2
+                continue
+            mass = counts[:, mine].astype(np.float64)  # the matrix products of the original implementation
+            if statistic == "sum":
+                out[start:start + len(mass), g] = mass @ x[mine]
+            elif w is None:
+                size = mass.sum(axis=1)
+                out[start:start + len(mass), g] = np.divide(mass @ x[mine], size, out=np.full(len(size), np.nan),
+                                                            where=size > 0)
+            else:
+                base = mass @ w[mine]
+                out[start:start + len(mass), g] = np.divide(mass @ (x[mine] * w[mine]), base,
+                                                            out=np.full(len(base), np.nan), where=base != 0)
+    return out
+
+
+@pytest.mark.parametrize("statistic", ["median", "mean", "share", "sum"])
+@pytest.mark.parametrize("count_bins", [1, 5, 1 << 17])
+def test_replicates_equal_the_plain_computation_bit_for_bit(statistic, count_bins, monkeypatch):
+    # COUNT_BINS only changes how many rows one bincount covers: one row, a few, all
+    monkeypatch.setattr("influence_lib.stats.resample.COUNT_BINS", count_bins)
+    rng = np.random.default_rng(11)
+    empty = defined = 0
+    for case in range(40):
+        n = int(rng.choice([1, 2, 3, 8, 40, 150]))
+        n_groups = int(rng.integers(1, 7))
+        values = rng.integers(0, 4, n).astype(float)  # many ties
+        if statistic == "share":
+            values = (values > 1).astype(float)
+        elif case % 3 == 0:
+            values = np.floor(rng.lognormal(1, 1, n)) * rng.choice([-1.0, 1.0], n)
+        codes = rng.integers(-1, n_groups, n)  # -1 leaves a post out; some groups empty or of one post
+        codes[codes == n_groups - 1] = -1 if case % 2 else n_groups - 1
+        clusters = rng.integers(0, max(1, n // 4), n).astype(str) if case % 4 < 2 else None
+        weights = None
+        if statistic in ("mean", "share") and case % 5 < 3:
+            weights = np.floor(rng.lognormal(1, 1, n)) * (rng.random(n) < 0.6)  # zero weights too
+        cells = int(rng.choice([1, 30, 500, 4_000_000]))  # blocks of 1 replicate up to all of them
+        n_boot = int(rng.integers(1, 40))
+        found = resample_statistic(values, statistic, seed=case, n_boot=n_boot, group_codes=codes,
+                                   n_groups=n_groups, clusters=clusters, weights=weights, cells=cells)
+        expected = _reference(values, statistic, case, n_boot, codes, n_groups, clusters, weights, cells)
+        assert np.array_equal(found, expected, equal_nan=True), case
+        assert np.array_equal(np.signbit(found), np.signbit(expected)), case
+        empty, defined = empty + np.isnan(found).any(), defined + (~np.isnan(found)).any()
+        points = point_statistic(values, statistic, group_codes=codes, n_groups=n_groups, weights=weights)
+        if statistic == "median":
+            plain = [np.median(values[codes == g]) if (codes == g).any() else np.nan for g in range(n_groups)]
+            assert np.array_equal(points, plain, equal_nan=True)
+    assert empty > 5 and defined > 20  # the cases include empty groups and defined ones
+
+
+def test_a_median_is_the_same_with_wide_running_counts():
+    from influence_lib.stats.resample import _group_layout, _grouped_medians
+
+    rng = np.random.default_rng(5)
+    values, codes = rng.integers(0, 5, 300).astype(float), rng.integers(0, 4, 300)
+    order, bounds = _group_layout(values, codes, 5)
+    counts = rng.poisson(0.8, (20, 300)).astype(np.int32)
+    narrow = _grouped_medians(values[order], counts, bounds, int(counts.sum()))  # int32 running counts
+    wide = _grouped_medians(values[order], counts, bounds, 2**31)  # int64
+    assert np.array_equal(narrow, wide, equal_nan=True) and np.isnan(narrow[:, 4]).all()
+    expected = [[np.median(np.repeat(values[order][bounds[g]:bounds[g + 1]], row[bounds[g]:bounds[g + 1]]))
+                 for g in range(4)] for row in counts]
+    assert np.array_equal(narrow[:, :4], expected, equal_nan=True)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 BOOT_CELLS = 4_000_000  # values drawn at once (bounds memory)
+COUNT_BINS = 1 << 17  # bins counted at once (speed only: small enough for the cache)
 STATISTICS = ("median", "mean", "share", "sum")
 
 
@@ -75,46 +76,140 @@ def percentile_interval(draws, level: float) -> tuple[float, float]:
 
 
 def _index_counts(rng: np.random.Generator, units: int, rows: int) -> np.ndarray:
-    """Counts of each unit in ``rows`` resamples of ``units`` drawn with replacement."""
-    picks = rng.integers(0, units, size=(rows, units))
-    offsets = (np.arange(rows, dtype=np.int64) * units)[:, None]
-    return np.bincount((picks + offsets).reshape(-1), minlength=rows * units).reshape(rows, units)
+    """Counts of each unit in ``rows`` resamples of ``units`` drawn with replacement.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws ``rng.integers(0, units, size=(rows, units))``: the stream's definition.
+    units : int
+    rows : int
 
-def _weighted_median(sorted_values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Median of each row's multiset (``counts`` copies of each sorted value); NaN when empty.
-
-    Equal to ``np.median`` of the expanded rows: the middle value, or the mean of the two.
+    Returns
+    -------
+    numpy.ndarray
+        int32 (a count is at most ``units``; int64 beyond int32) of shape ``(rows, units)``.
     """
-    rows, m = counts.shape
-    out = np.full(rows, np.nan)
-    if m == 0:
+    picks = rng.integers(0, units, size=(rows, units))
+    counts = np.empty((rows, units), dtype=np.int32 if units < 2**31 else np.int64)
+    step = max(1, COUNT_BINS // units)  # rows counted at once: their bins stay in cache
+    for first in range(0, rows, step):
+        part = picks[first:first + step]
+        if len(part) > 1:  # one bincount for several rows: each row's bins after the previous ones
+            part = part + (np.arange(len(part), dtype=np.int64) * units)[:, None]
+        counts[first:first + step] = np.bincount(part.reshape(-1), minlength=part.size).reshape(part.shape)
+    return counts
+
+
+def _group_layout(x: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Posts sorted by group, then by value (stable), and the bounds of each group in that order.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Values of the kept posts.
+    codes : numpy.ndarray
+        Their groups (0 .. n_groups - 1).
+    n_groups : int
+
+    Returns
+    -------
+    order : numpy.ndarray
+        Post indices; within a group, the stable ``argsort`` of its values (ties in post order).
+    bounds : numpy.ndarray
+        int64 of length ``n_groups + 1``: group ``g`` is ``order[bounds[g]:bounds[g + 1]]``.
+    """
+    by_value = np.argsort(x, kind="stable")
+    order = by_value[np.argsort(codes[by_value], kind="stable")]
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n_groups), out=bounds[1:])
+    return order, bounds
+
+
+def _grouped_medians(sorted_values: np.ndarray, counts: np.ndarray, bounds: np.ndarray, total: int) -> np.ndarray:
+    """Median of each row's multiset in each group (``counts`` copies of each value); NaN when empty.
+
+    Equal to ``np.median`` of the expanded multiset: the middle value, or the mean of the two
+    middle values. One running count over all rows and posts serves every group: the ``k``-th
+    value (from 0) of a group in a row is at the first post whose running count exceeds the
+    count before the group plus ``k`` (posts drawn 0 times never are).
+
+    Parameters
+    ----------
+    sorted_values : numpy.ndarray
+        Values of the posts, sorted as :func:`_group_layout` orders them.
+    counts : numpy.ndarray
+        int of shape ``(rows, posts)``: copies of each post (same order) in each row.
+    bounds : numpy.ndarray
+        Group bounds from :func:`_group_layout`.
+    total : int
+        Sum of ``counts`` (or more): int32 running counts when it fits.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(rows, n_groups)``.
+    """
+    rows, n = counts.shape
+    out = np.full((rows, len(bounds) - 1), np.nan)
+    if n == 0:
         return out
-    cumulative = np.cumsum(counts, axis=1)
-    size = cumulative[:, -1]
-    span = int(size.max()) + 1
-    shifted = (cumulative + (np.arange(rows, dtype=np.int64) * span)[:, None]).reshape(-1)
+    dtype = np.int32 if total < 2**31 else np.int64
+    running = np.cumsum(counts.reshape(-1), dtype=dtype)  # non-decreasing across the rows as well
+    edges = (np.arange(rows, dtype=np.int64) * n)[:, None] + bounds[None, :]
+    before = np.where(edges > 0, running[np.maximum(edges - 1, 0)], 0).astype(dtype)  # count before each bound
+    size = np.diff(before, axis=1)
     filled = size > 0
-    base = np.arange(rows, dtype=np.int64) * span
-    lower = np.searchsorted(shifted, base + (size - 1) // 2, side="right") - np.arange(rows) * m
-    upper = np.searchsorted(shifted, base + size // 2, side="right") - np.arange(rows) * m
-    lower, upper = np.minimum(lower, m - 1), np.minimum(upper, m - 1)
-    out[filled] = (sorted_values[lower[filled]] + sorted_values[upper[filled]]) / 2
+    start, size = before[:, :-1][filled], size[filled]
+    targets = np.stack([start + (size - 1) // 2, start + size // 2], axis=1)  # sorted: one pass
+    found = np.searchsorted(running, targets.reshape(-1), side="right").reshape(-1, 2)
+    found -= (np.nonzero(filled)[0] * n)[:, None]  # position in the row
+    out[filled] = (sorted_values[found[:, 0]] + sorted_values[found[:, 1]]) / 2
     return out
 
 
 def _statistic(statistic: str, values: np.ndarray, weights: np.ndarray | None, counts: np.ndarray) -> np.ndarray:
-    """The statistic of each row of counts over one group's values (values sorted for the median)."""
-    size = counts.sum(axis=1).astype(np.float64)
-    if statistic == "median":
-        return _weighted_median(values, counts)
-    counts = counts.astype(np.float64)
+    """The mean, share or sum of each row of counts over one group's values (sorted by value)."""
     if statistic == "sum":
-        return counts @ values
+        return counts.astype(np.float64) @ values
     if weights is None:
+        size = counts.sum(axis=1).astype(np.float64)
+        counts = counts.astype(np.float64)
         return np.divide(counts @ values, size, out=np.full(len(size), np.nan), where=size > 0)
+    counts = counts.astype(np.float64)
     base = counts @ weights
-    return np.divide(counts @ (values * weights), base, out=np.full(len(size), np.nan), where=base != 0)
+    return np.divide(counts @ (values * weights), base, out=np.full(len(base), np.nan), where=base != 0)
+
+
+def _group_statistics(statistic: str, sorted_values: np.ndarray, sorted_weights: np.ndarray | None,
+                      counts: np.ndarray, bounds: np.ndarray, total: int) -> np.ndarray:
+    """The statistic of each row of counts in each group (posts in :func:`_group_layout` order).
+
+    Parameters
+    ----------
+    statistic : str
+    sorted_values : numpy.ndarray
+    sorted_weights : numpy.ndarray or None
+    counts : numpy.ndarray
+        int of shape ``(rows, posts)``.
+    bounds : numpy.ndarray
+    total : int
+        Sum of ``counts`` (or more).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(rows, n_groups)``; NaN for a group without posts.
+    """
+    if statistic == "median":
+        return _grouped_medians(sorted_values, counts, bounds, total)
+    out = np.full((len(counts), len(bounds) - 1), np.nan)
+    for g, (low, high) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if high > low:  # copies: the same fresh arrays as one group's own (same BLAS calls)
+            out[:, g] = _statistic(statistic, sorted_values[low:high].copy(),
+                                   None if sorted_weights is None else sorted_weights[low:high].copy(),
+                                   counts[:, low:high])
+    return out
 
 
 def _prepare(values, statistic: str, group_codes, n_groups, clusters, weights):
@@ -187,20 +282,17 @@ def resample_statistic(values, statistic: str = "median", *, seed, n_boot: int =
     units = len(x) if cluster_codes is None else int(cluster_codes.max(initial=-1)) + 1
     if units == 0:
         return out
-    members = []
-    for g in range(int(n_groups)):  # each group's posts, sorted by value for the median
-        mine = np.flatnonzero(codes == g)
-        mine = mine[np.argsort(x[mine], kind="stable")]
-        members.append(mine)
+    order, bounds = _group_layout(x, codes, int(n_groups))
+    sorted_x, sorted_w = x[order], None if w is None else w[order]
+    unit_of = order if cluster_codes is None else cluster_codes[order]  # a post counts as often as its unit
+    per_unit = np.bincount(unit_of, minlength=units)  # posts of each unit
     rows = max(1, int(cells) // max(units, len(x)))
     for start in range(0, n_boot, rows):
         stop = min(n_boot, start + rows)
-        counts = _index_counts(rng, units, stop - start)
-        if cluster_codes is not None:
-            counts = counts[:, cluster_codes]  # a post counts as often as its cluster was drawn
-        for g, mine in enumerate(members):
-            if mine.size:
-                out[start:stop, g] = _statistic(statistic, x[mine], None if w is None else w[mine], counts[:, mine])
+        drawn = _index_counts(rng, units, stop - start)
+        total = len(x) * (stop - start) if cluster_codes is None else int(drawn.sum(axis=0, dtype=np.int64) @ per_unit)
+        counts = np.take(drawn, unit_of, axis=1)
+        out[start:stop] = _group_statistics(statistic, sorted_x, sorted_w, counts, bounds, total)
     return out
 
 
@@ -219,14 +311,9 @@ def point_statistic(values, statistic: str = "median", *, group_codes=None, n_gr
         float64 of shape ``(n_groups,)``; NaN for a group without posts.
     """
     x, codes, w, _ = _prepare(values, statistic, group_codes, int(n_groups), None, weights)
-    out = np.full(int(n_groups), np.nan)
-    for g in range(int(n_groups)):
-        mine = np.flatnonzero(codes == g)
-        if mine.size:
-            mine = mine[np.argsort(x[mine], kind="stable")]
-            out[g] = _statistic(statistic, x[mine], None if w is None else w[mine],
-                                np.ones((1, mine.size), dtype=np.int64))[0]
-    return out
+    order, bounds = _group_layout(x, codes, int(n_groups))
+    counts = np.ones((1, len(x)), dtype=np.int64)
+    return _group_statistics(statistic, x[order], None if w is None else w[order], counts, bounds, len(x))[0]
 
 
 def bootstrap_statistic(values, statistic: str = "median", *, seed, n_boot: int = 1000, level: float = 0.90,
