@@ -161,7 +161,7 @@ def uncertainty_note_html(uncertainty, who: str = "Direction") -> str:
 def exceptional_posts_html(exceptional: pd.DataFrame, shown: int = EXCEPTIONAL_SHOWN) -> str:
     """The exceptional posts for the reader: the first ``shown`` (highest multiple first), and how many there are.
 
-    The rule flags posts in proportion to the data (116 in the sample's ``sante``, 2,068 in the
+    The rule flags posts in proportion to the data (17 in the sample's ``sante``, 2,068 in the
     10^6-post benchmark): listing them all would put a hundred pages of table in the booklet. The
     saved table (``exceptional_posts``) keeps every post; the caption says so when rows are left out.
 
