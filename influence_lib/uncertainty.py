@@ -23,17 +23,17 @@ from influence_lib.scope import LEVEL_KEYS, LEVELS, ScoredScope
 from influence_lib.scoring import member_followers, normalized_score
 from influence_lib.stats import (
     RANK_SUMMARY_COLUMNS,
+    RankTally,
+    SplitEngine,
     TailIndex,
-    ahead_share,
     concentration,
     hill_tail_index,
     poisson_weights,
-    rank_summary,
     ranks_after_removal,
-    split_replicate_totals,
     stable_keys,
     untrustworthy_interval,
 )
+from influence_lib.stats.ranks import BLOCK_CELLS
 from influence_lib.stats.replicates import AUTO_EXACT_CELLS
 from influence_lib.stats.tails import HEAVY_TAIL_ALPHA, MIN_INTERVAL_POSTS
 
@@ -45,6 +45,7 @@ INTERVAL_COLUMNS = list(RANK_SUMMARY_COLUMNS)  # what `influence rank --interval
 UNCERTAINTY_COLUMNS = INTERVAL_COLUMNS + ["ahead_share", "neck_and_neck", "interval_untrustworthy"]
 VIRAL_COLUMNS = ["best_share", "n_eff", "rank_without_best_post"]
 ENGINES = ("auto", "exact", "split")
+REPLICATE_BLOCK_CELLS = 4 * BLOCK_CELLS  # replicates x entries scored at once by rank_uncertainty (128 MB)
 SCORER_CELLS = 2**21  # posts x replicates weighed at once (a few arrays of 16 MB); does not change results
 
 
@@ -94,6 +95,7 @@ class ReplicateScorer:
         ids = pd.Series(np.asarray(ids), dtype="str")
         methodology = self.methodology = scope.methodology
         self.level, self.ids, self.n_entries = level, ids.to_numpy(), len(ids)
+        self._split = None  # the split engine, prepared on its first draw
         self.cap_quantile = methodology.cap_quantile
         posts = scope.posts(None if self.cap_quantile is not None else segment, previous=previous)
         self.n_posts = len(posts)
@@ -281,9 +283,10 @@ class ReplicateScorer:
             raise ValueError(f"n_boot must be a positive integer, not {n_boot}")
         n_boot, first = int(n_boot), int(first_replicate)
         if self.engine_for(n_boot, engine) == "split":
-            totals = split_replicate_totals(self.counted_entry, self.counted_contributions, self.keys[self.counted],
-                                            max(self.n_entries, 1), seed, n_boot, group_keys=self.ids,
-                                            first_replicate=first)[:, : self.n_entries]
+            if self._split is None:  # prepared once (moments, exact posts): a caller may draw in blocks
+                self._split = SplitEngine(self.counted_entry, self.counted_contributions, self.keys[self.counted],
+                                          max(self.n_entries, 1), group_keys=self.ids, with_counts=False)
+            totals = self._split.draw(seed, n_boot, first)[0][:, : self.n_entries]
             if self.level == "member":
                 return totals
             followers = None if self.followers is None else self.followers[None, :]
@@ -373,8 +376,9 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
 
     Each of ``n_boot`` replicates redraws the counted posts with keyed Poisson(1) weights, scores
     the entries with every step of the methodology (:class:`ReplicateScorer`) and ranks them
-    with the competition ranking; :func:`influence_lib.stats.rank_summary` and
-    :func:`influence_lib.stats.ahead_share` summarise the replicate ranks.
+    with the competition ranking; :class:`influence_lib.stats.ranks.RankTally` ranks them a block
+    of replicates at a time (only their 32-bit ranks are kept) and summarises them as
+    :func:`influence_lib.stats.rank_summary` and :func:`influence_lib.stats.ahead_share` would.
 
     Parameters
     ----------
@@ -410,9 +414,13 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
     used = scorer.engine_for(n_boot, engine)
     p_top_n = DEFAULT_TOP if top is None else int(top)
     if len(ranking):
-        scores = scorer.replicates(seed, n_boot, engine=used)
-        summary = rank_summary(scores, p_top_n, coverage)
-        ahead = ahead_share(scores, np.arange(len(ranking)))  # the ranking is in display order
+        # replicates scored and ranked a block at a time: only their 32-bit ranks are kept
+        tally = RankTally(n_boot, len(ranking), order=np.arange(len(ranking)))  # the ranking is in display order
+        step = max(1, REPLICATE_BLOCK_CELLS // len(ranking))
+        for start in range(0, int(n_boot), step):
+            tally.add(scorer.replicates(seed, min(step, int(n_boot) - start), first_replicate=start, engine=used))
+        summary = tally.summary(p_top_n, coverage)
+        ahead = tally.ahead_share()
     else:
         summary = pd.DataFrame({c: pd.Series(dtype="int64" if c != "p_top" else "float64") for c in INTERVAL_COLUMNS})
         ahead = np.zeros(0)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from influence_lib.ranking import comparable_scores, competition_ranks
-from influence_lib.stats import ahead_share, concentration, rank_summary, ranks_after_removal, replicate_totals
+from influence_lib.stats import (
+    RankTally,
+    ahead_share,
+    concentration,
+    rank_summary,
+    ranks_after_removal,
+    replicate_totals,
+)
 from influence_lib.stats import ranks as ranks_module
 
 
@@ -90,6 +98,27 @@ def test_summaries_by_blocks_equal_the_whole_matrix_brute_force(monkeypatch, cel
     expected = [(rounded[:, a] > rounded[:, b]).mean() for a, b in zip(order[:-1], order[1:])]
     share = ahead_share(scores, order)
     assert share[:-1].tolist() == expected and np.isnan(share[-1])
+
+
+def test_a_tally_fed_by_blocks_gives_the_whole_matrix_summaries():
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 7, size=(57, 11)).astype(float)
+    order = rng.permutation(11)
+    tally = RankTally(57, 11, order=order)
+    for rows in np.split(np.arange(57), [1, 20, 21, 50]):  # blocks of 1, 19, 1, 29 and 7 replicates
+        tally.add(scores[rows])
+    pd.testing.assert_frame_equal(tally.summary(3, 0.9), rank_summary(scores, 3, 0.9), check_exact=True)
+    assert np.array_equal(tally.ahead_share(), ahead_share(scores, order), equal_nan=True)
+    with pytest.raises(ValueError, match="more replicates"):
+        tally.add(scores[:1])
+    partial = RankTally(57, 11)
+    partial.add(scores[:10])
+    with pytest.raises(ValueError, match="10 of 57"):
+        partial.summary(3)
+    with pytest.raises(ValueError, match="display order"):
+        partial.ahead_share()
+    with pytest.raises(ValueError, match="entries"):
+        partial.add(scores[:2, :5])
 
 
 def test_leave_best_post_out_ranks_against_brute_force():

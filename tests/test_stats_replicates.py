@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from influence_lib.stats import (
+    SplitEngine,
     bootstrap_totals,
     gaussian_bulk,
     group_moments,
@@ -173,3 +174,14 @@ def test_split_engine_gives_the_same_numbers_whatever_its_blocks(cells):
     assert np.array_equal(totals, whole[0])  # the totals alone: the same draws, no counts computed
     shifted = split_replicate_totals(codes, values, ids, 12, seed=2, n_boot=30, first_replicate=12, max_cells=cells)
     assert np.array_equal(shifted, whole[0][7:])
+
+
+def test_a_prepared_split_engine_drawn_in_blocks_gives_one_call_s_numbers():
+    codes, values, ids = _scope(n=2_000, groups=9, seed=7)
+    whole = split_replicate_sums(codes, values, ids, 9, seed=5, n_boot=41)
+    engine = SplitEngine(codes, values, ids, 9)
+    blocks = [engine.draw(5, count, first) for first, count in ((0, 13), (13, 1), (14, 27))]
+    assert np.array_equal(np.vstack([b[0] for b in blocks]), whole[0])
+    assert np.array_equal(np.vstack([b[1] for b in blocks]), whole[1])
+    totals, counts = SplitEngine(codes, values, ids, 9, with_counts=False).draw(5, 41)
+    assert counts is None and np.array_equal(totals, whole[0])

@@ -193,6 +193,23 @@ def test_split_engine_agrees_with_the_exact_one_within_noise(random_dirs):
         _replicates(random_dirs[0], "capped-p99", "direction", None, seed=2, n_boot=10, engine="split")
 
 
+@pytest.mark.parametrize("engine", ["exact", "split"])
+def test_rank_uncertainty_is_the_same_whatever_its_blocks_of_replicates(random_dirs, monkeypatch, engine):
+    from influence_lib import uncertainty
+
+    scope = _scope(random_dirs[0], "engagement")
+    for level in ("direction", "member"):
+        whole = uncertainty.rank_uncertainty(scope, level, seed=4, n_boot=203, engine=engine).table
+        monkeypatch.setattr(uncertainty, "REPLICATE_BLOCK_CELLS", 7 * len(whole))  # 7 replicates a block, 203 = 29 x 7
+        blocks = uncertainty.rank_uncertainty(scope, level, seed=4, n_boot=203, engine=engine).table
+        monkeypatch.setattr(uncertainty, "REPLICATE_BLOCK_CELLS", 50 * len(whole))  # uneven: 50, 50, 50, 50, 3
+        uneven = uncertainty.rank_uncertainty(scope, level, seed=4, n_boot=203, engine=engine).table
+        monkeypatch.undo()
+        pd.testing.assert_frame_equal(blocks, whole, check_exact=True)
+        pd.testing.assert_frame_equal(uneven, whole, check_exact=True)
+        assert whole["rank_low"].lt(whole["rank_high"]).any()  # the replicates do move the ranks
+
+
 # --- P(Top N), who is ahead, untrustworthy intervals ---------------------------------------------------
 
 def test_a_tenfold_lead_gives_p_top_one(scope_of):

@@ -15,9 +15,10 @@ Pure array-level functions (numpy in, numpy or pandas out), one module per idea:
 
 from influence_lib.stats.agreement import compare_rankings, rbo
 from influence_lib.stats.keyed import normal_draws, poisson_weights, stable_keys
-from influence_lib.stats.ranks import RANK_SUMMARY_COLUMNS, ahead_share, rank_summary, ranks_after_removal
+from influence_lib.stats.ranks import RANK_SUMMARY_COLUMNS, RankTally, ahead_share, rank_summary, ranks_after_removal
 from influence_lib.stats.replicates import (
     GroupMoments,
+    SplitEngine,
     bootstrap_totals,
     gaussian_bulk,
     group_moments,
@@ -49,7 +50,7 @@ from influence_lib.stats.tails import (
 )
 
 __all__ = [
-    "RANK_SUMMARY_COLUMNS", "BootstrapInterval", "GroupMoments", "TailIndex",
+    "RANK_SUMMARY_COLUMNS", "BootstrapInterval", "GroupMoments", "RankTally", "SplitEngine", "TailIndex",
     "ahead_share", "bootstrap_difference", "bootstrap_totals", "bootstrap_statistic", "check_bootstrap", "compare_rankings",
     "concentration", "gaussian_bulk", "group_moments", "hill_k", "hill_tail_index", "mean_abs_rank_shift", "normal_draws",
     "percentile_interval", "point_statistic", "poisson_weights", "rank_summary", "ranks_after_removal", "rbo", "replicate_sums",

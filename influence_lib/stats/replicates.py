@@ -285,43 +285,74 @@ def split_replicate_sums(group_codes, values, keys, n_groups: int, seed: int, n_
     counts : numpy.ndarray
         float64 ``(n_boot, n_groups)``; not whole numbers where a bulk is drawn.
     """
-    return _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys,
-                         first_replicate, max_cells, with_counts=True)
+    engine = SplitEngine(group_codes, values, keys, n_groups, exact_share=exact_share, group_keys=group_keys)
+    return engine.draw(seed, n_boot, first_replicate, max_cells)
 
 
-def _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys, first_replicate,
-                  max_cells, with_counts: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """The split engine, replicates drawn ``max_cells // n_groups`` at a time (keyed draws: any blocks give the same numbers)."""
-    codes, columns = _check(group_codes, values, n_groups, n_boot, first_replicate)
-    if columns.shape[1] != 1:
-        raise ValueError("the split engine takes one value column")
-    x = columns[:, 0]
-    n_groups, n_boot, first = int(n_groups), int(n_boot), int(first_replicate)
-    moments = _moments(codes, x, n_groups)
-    magnitude = x if x.min(initial=0) >= 0 else np.abs(x)
-    chosen = np.flatnonzero(magnitude >= _thresholds(moments, exact_share)[codes])
-    keys = keys if isinstance(keys, np.ndarray) else np.asarray(keys)
-    if len(keys) != len(x):
-        raise ValueError(f"keys must have one entry per row ({len(x)}), not {len(keys)}")
-    chosen_codes, chosen_keys = codes[chosen], _keys(keys[chosen], len(chosen))  # ids hashed once
-    # the totals alone need only the values' column; with the counts, a column of ones too
-    chosen_values = np.column_stack([x[chosen], np.ones(len(chosen))]) if with_counts else x[chosen]
-    bulk = moments - _moments(chosen_codes, x[chosen], n_groups)
-    group_keys = None if group_keys is None else _keys(group_keys, n_groups)
-    nonnegative = len(x) == 0 or bool(x.min() >= 0)
-    totals = np.empty((n_boot, n_groups))
-    counts = np.empty((n_boot, n_groups)) if with_counts else None
-    step = max(1, int(max_cells) // max(n_groups, 1))
-    for start in range(0, n_boot, step):
-        count = min(step, n_boot - start)
-        exact = replicate_sums(chosen_codes, chosen_values, chosen_keys, n_groups, seed, count,
-                               first_replicate=first + start)
-        bulk_totals, bulk_counts = gaussian_bulk(bulk, seed, count, group_keys=group_keys,
-                                                 first_replicate=first + start, nonnegative=nonnegative)
-        np.add(exact[0], bulk_totals, out=totals[start: start + count])
-        if with_counts:
-            np.add(exact[1], bulk_counts, out=counts[start: start + count])
-    return totals, counts
+class SplitEngine:
+    """The split engine prepared once for a set of posts (moments, exact posts, keys), then drawn a block at a time.
+
+    :func:`split_replicate_sums` and :func:`split_replicate_totals` are one call of it; a caller
+    that draws its replicates in blocks (to bound memory) keeps one and pays for the
+    preparation, O(posts), once. Draws are keyed by replicate, so any blocks give the same numbers.
+
+    Parameters
+    ----------
+    group_codes, values, keys, n_groups, exact_share, group_keys
+        As :func:`split_replicate_sums`.
+    with_counts : bool
+        Also draw the replicate counts (otherwise :meth:`draw` returns None for them).
+    """
+
+    def __init__(self, group_codes, values, keys, n_groups: int, *, exact_share: float = EXACT_SHARE,
+                 group_keys=None, with_counts: bool = True):
+        codes, columns = _check(group_codes, values, n_groups, 1, 0)
+        if columns.shape[1] != 1:
+            raise ValueError("the split engine takes one value column")
+        x = columns[:, 0]
+        self.n_groups, self.with_counts = int(n_groups), bool(with_counts)
+        moments = _moments(codes, x, self.n_groups)
+        magnitude = x if x.min(initial=0) >= 0 else np.abs(x)
+        chosen = np.flatnonzero(magnitude >= _thresholds(moments, exact_share)[codes])
+        keys = keys if isinstance(keys, np.ndarray) else np.asarray(keys)
+        if len(keys) != len(x):
+            raise ValueError(f"keys must have one entry per row ({len(x)}), not {len(keys)}")
+        self.codes, self.keys = codes[chosen], _keys(keys[chosen], len(chosen))  # ids hashed once
+        # the totals alone need only the values' column; with the counts, a column of ones too
+        self.values = np.column_stack([x[chosen], np.ones(len(chosen))]) if with_counts else x[chosen]
+        self.bulk = moments - _moments(self.codes, x[chosen], self.n_groups)
+        self.group_keys = None if group_keys is None else _keys(group_keys, self.n_groups)
+        self.nonnegative = len(x) == 0 or bool(x.min() >= 0)
+
+    def draw(self, seed: int, n_boot: int, first_replicate: int = 0,
+             max_cells: int = SPLIT_CELLS) -> tuple[np.ndarray, np.ndarray | None]:
+        """Totals (and counts) of replicates ``first_replicate .. first_replicate + n_boot - 1``.
+
+        ``max_cells`` groups x replicates are drawn at once (bounds the working memory besides the
+        result); it does not change the results.
+
+        Returns
+        -------
+        totals : numpy.ndarray
+            float64 ``(n_boot, n_groups)``.
+        counts : numpy.ndarray or None
+            float64 ``(n_boot, n_groups)`` with ``with_counts``.
+        """
+        _check(self.codes, self.values, self.n_groups, n_boot, first_replicate)
+        n_boot, first = int(n_boot), int(first_replicate)
+        totals = np.empty((n_boot, self.n_groups))
+        counts = np.empty((n_boot, self.n_groups)) if self.with_counts else None
+        step = max(1, int(max_cells) // max(self.n_groups, 1))
+        for start in range(0, n_boot, step):
+            count = min(step, n_boot - start)
+            exact = replicate_sums(self.codes, self.values, self.keys, self.n_groups, seed, count,
+                                   first_replicate=first + start)
+            bulk_totals, bulk_counts = gaussian_bulk(self.bulk, seed, count, group_keys=self.group_keys,
+                                                     first_replicate=first + start, nonnegative=self.nonnegative)
+            np.add(exact[0], bulk_totals, out=totals[start: start + count])
+            if self.with_counts:
+                np.add(exact[1], bulk_counts, out=counts[start: start + count])
+        return totals, counts
 
 
 def gaussian_bulk(bulk: GroupMoments, seed: int, n_boot: int, *, group_keys=None, first_replicate: int = 0,
@@ -382,8 +413,9 @@ def split_replicate_totals(group_codes, values, keys, n_groups: int, seed: int, 
         float64 ``(n_boot, n_groups)``; the same draws as the totals of
         :func:`split_replicate_sums`.
     """
-    return _split_engine(group_codes, values, keys, n_groups, seed, n_boot, exact_share, group_keys,
-                         first_replicate, max_cells, with_counts=False)[0]
+    engine = SplitEngine(group_codes, values, keys, n_groups, exact_share=exact_share, group_keys=group_keys,
+                         with_counts=False)
+    return engine.draw(seed, n_boot, first_replicate, max_cells)[0]
 
 
 def bootstrap_totals(group_codes, values, keys, n_groups: int, seed: int, n_boot: int, *, engine: str = "auto",
