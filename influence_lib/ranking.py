@@ -16,6 +16,7 @@ DIRECTION_RANK_COLUMNS = ["rank"] + DIRECTION_SCORE_COLUMNS
 MEMBER_RANK_COLUMNS = ["rank"] + MEMBER_SCORE_COLUMNS
 
 
+RANK_BLOCK_CELLS = 2**22  # scores ranked at once by competition_ranks (bounds its working memory)
 SCORE_DECIMALS = 9  # scores equal to 9 decimals are tied (floating-point sums differ in the last bits)
 
 
@@ -32,7 +33,8 @@ def competition_ranks(scores) -> np.ndarray:
     """Competition ranks, highest score first, along the last axis: 90, 80, 80, 70 get 1, 2, 2, 4.
 
     The one implementation of the rule: a 1-D array of scores gives one ranking; a 2-D array
-    (replicates × entries, e.g. bootstrap replicates) gives one ranking per row, vectorised.
+    (replicates × entries, e.g. bootstrap replicates) gives one ranking per row, vectorised,
+    :data:`RANK_BLOCK_CELLS` scores at a time.
 
     Parameters
     ----------
@@ -48,12 +50,30 @@ def competition_ranks(scores) -> np.ndarray:
     if values.ndim not in (1, 2):
         raise ValueError(f"scores must be 1-D or 2-D, not {values.ndim}-D")
     rows = np.atleast_2d(values)
-    ascending = np.sort(rows, axis=1)
-    n = rows.shape[1]
     ranks = np.empty(rows.shape, dtype=np.int64)
-    for i in range(rows.shape[0]):  # one vectorised search per row
-        ranks[i] = n - np.searchsorted(ascending[i], rows[i], side="right") + 1
+    step = max(1, RANK_BLOCK_CELLS // max(rows.shape[1], 1))
+    for start in range(0, rows.shape[0], step):
+        ranks[start: start + step] = _block_ranks(rows[start: start + step])
     return ranks if values.ndim == 2 else ranks[0]
+
+
+def _block_ranks(rows: np.ndarray) -> np.ndarray:
+    """Competition ranks of each row from one argsort: n minus the position of the last equal value in ascending order.
+
+    A missing value (NaN, which numpy sorts last) counts as equal to the others and above every number.
+    """
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1)
+    ascending = np.take_along_axis(rows, order, axis=1)
+    ends = np.ones(rows.shape, dtype=bool)  # the last position of each run of equal values
+    np.not_equal(ascending[:, 1:], ascending[:, :-1], out=ends[:, :-1])
+    if n and np.isnan(ascending[:, -1]).any():
+        ends[:, :-1] &= ~(np.isnan(ascending[:, 1:]) & np.isnan(ascending[:, :-1]))
+    last = np.where(ends, np.arange(n), n)
+    last = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1]  # each position's run end
+    ranks = np.empty(rows.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, n - last, axis=1)
+    return ranks
 
 
 def competition_rank(scores) -> np.ndarray:

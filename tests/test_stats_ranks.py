@@ -121,6 +121,31 @@ def test_a_tally_fed_by_blocks_gives_the_whole_matrix_summaries():
         partial.add(scores[:2, :5])
 
 
+def _searched_ranks(scores):
+    """The former rule, one sort and one search per row: n - (values <= each value) + 1, NaN sorted last."""
+    rows = np.atleast_2d(comparable_scores(scores))
+    ascending = np.sort(rows, axis=1)
+    return np.array([rows.shape[1] - np.searchsorted(a, r, side="right") + 1 for a, r in zip(ascending, rows)],
+                    dtype=np.int64).reshape(rows.shape)
+
+
+@pytest.mark.parametrize("cells", [1, 13, 2**22])  # a row at a time, uneven blocks, one block
+def test_competition_ranks_equal_the_sort_and_search_rule(monkeypatch, cells):
+    from influence_lib import ranking
+
+    monkeypatch.setattr(ranking, "RANK_BLOCK_CELLS", cells)
+    rng = np.random.default_rng(8)
+    scores = rng.integers(0, 6, size=(37, 9)).astype(float)  # ties everywhere
+    scores[3, 2] = scores[3, 5] = np.nan  # missing values: tied together, above every number
+    scores[4, :] = np.nan
+    scores[5, 1], scores[5, 6], scores[6, 0] = np.inf, -np.inf, -0.0  # -0.0 ties with 0.0
+    scores[7, :] = 2.0 + np.arange(9) * 1e-12  # equal once rounded
+    assert np.array_equal(competition_ranks(scores), _searched_ranks(scores))
+    assert np.array_equal(competition_ranks(scores[3]), _searched_ranks(scores[3])[0])
+    assert competition_ranks(np.array([90.0, 80.0, 80.0, 70.0, np.nan])).tolist() == [2, 3, 3, 5, 1]
+    assert competition_ranks(np.zeros((2, 0))).shape == (2, 0) and competition_ranks(np.zeros((0, 3))).shape == (0, 3)
+
+
 def test_leave_best_post_out_ranks_against_brute_force():
     rng = np.random.default_rng(6)
     codes = rng.integers(0, 30, 400)
