@@ -245,6 +245,23 @@ def test_decomposed_accents_are_the_same_hashtag():
     assert trends.hashtag_table(posts)[["hashtag", "posts"]].to_numpy().tolist() == [["#santé", 2]]
 
 
+def test_extraction_equals_pandas_extractall_on_awkward_texts():
+    texts = ["#Santé et #sante, #SANTÉ", "sante\u0301 #sante\u0301", "C# page#anchor &#39; #1 #2021_bilan #_x",
+             "https://x.fr/#top #Vaccin! (#covid19)", None, "", "#a#b ##c #é🚀 #日本 #x_1", "pas de hashtag", "#"]
+    posts = pd.DataFrame({"text": pd.Series(texts, dtype="str")})
+    found = trends.extract_hashtags(posts)
+    # the former implementation, kept here as the reference
+    text = posts["text"].astype("str").where(posts["text"].notna().to_numpy(), "")
+    matches = text.str.normalize("NFC").str.extractall(trends.HASHTAG_PATTERN)
+    spelling = matches[0].astype("str")
+    expected = pd.DataFrame({"row": matches.index.get_level_values(0).to_numpy(dtype=np.int64),
+                             "hashtag": ("#" + spelling.str.casefold()).to_numpy(), "spelling": ("#" + spelling).to_numpy()})
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)
+    assert len(found) > 10 and found["row"].is_monotonic_increasing
+    none = trends.extract_hashtags(pd.DataFrame({"text": pd.Series(["rien", None], dtype="str")}))
+    assert none.empty and list(none.columns) == ["row", "hashtag", "spelling"] and str(none["row"].dtype) == "int64"
+
+
 def test_most_engaging_and_trending_hashtags(hashtag_posts):
     current = trends.hashtag_table(hashtag_posts)
     assert list(trends.most_engaging_hashtags(current, min_uses=2)["hashtag"]) == ["#santé", "#covid19"]

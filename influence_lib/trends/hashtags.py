@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +18,7 @@ from influence_lib.trends._common import (
 # A hashtag: "#" not preceded by a letter, digit, "#", "&" or "/" (so not "C#", "page#anchor",
 # "&#39;"), then word characters holding at least one letter (so not "#1").
 HASHTAG_PATTERN = r"(?<![\w#&/])#(\w*[^\W\d_]\w*)"
+_HASHTAG = re.compile(HASHTAG_PATTERN)
 
 
 def extract_hashtags(posts: pd.DataFrame) -> pd.DataFrame:
@@ -29,13 +33,18 @@ def extract_hashtags(posts: pd.DataFrame) -> pd.DataFrame:
     """
     _require(posts, ["text"], "posts")
     text = posts["text"].reset_index(drop=True).astype("str").where(posts["text"].notna().to_numpy(), "")
-    found = text.str.normalize("NFC").str.extractall(HASHTAG_PATTERN)
-    if found.empty:
+    rows, tags = [], []
+    for row, value in enumerate(text.tolist()):  # one findall per text: pandas' extractall costs 3x more
+        found = _HASHTAG.findall(unicodedata.normalize("NFC", value))
+        if found:
+            rows.extend([row] * len(found))
+            tags.extend(found)
+    if not tags:
         return pd.DataFrame({"row": np.zeros(0, dtype=np.int64), "hashtag": pd.Series([], dtype="str"),
                              "spelling": pd.Series([], dtype="str")})
-    spelling = found[0].astype("str")
+    spelling = pd.Series(tags, dtype="str")
     return pd.DataFrame({
-        "row": found.index.get_level_values(0).to_numpy(dtype=np.int64),
+        "row": np.asarray(rows, dtype=np.int64),
         "hashtag": ("#" + spelling.str.casefold()).to_numpy(),
         "spelling": ("#" + spelling).to_numpy(),
     })
