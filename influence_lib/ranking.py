@@ -29,31 +29,38 @@ def comparable_scores(scores) -> np.ndarray:
     return np.round(np.asarray(scores, dtype=float), SCORE_DECIMALS)
 
 
-def competition_ranks(scores) -> np.ndarray:
+def competition_ranks(scores, out: np.ndarray | None = None) -> np.ndarray:
     """Competition ranks, highest score first, along the last axis: 90, 80, 80, 70 get 1, 2, 2, 4.
 
     The one implementation of the rule: a 1-D array of scores gives one ranking; a 2-D array
     (replicates × entries, e.g. bootstrap replicates) gives one ranking per row, vectorised,
-    :data:`RANK_BLOCK_CELLS` scores at a time.
+    :data:`RANK_BLOCK_CELLS` scores at a time (rounded and ranked block by block: the working
+    memory stays bounded whatever the matrix).
 
     Parameters
     ----------
     scores : array-like
         1-D or 2-D; compared after rounding (:func:`comparable_scores`).
+    out : numpy.ndarray, optional
+        For 2-D scores: an integer array of their shape that receives the ranks (e.g. rows of a
+        32-bit matrix of ranks); returned.
 
     Returns
     -------
     numpy.ndarray
-        int64 ranks of the same shape: 1 + the number of strictly higher scores in the same row.
+        int64 ranks of the same shape (or ``out``): 1 + the number of strictly higher scores in the
+        same row.
     """
-    values = comparable_scores(scores)
+    values = np.asarray(scores, dtype=float)
     if values.ndim not in (1, 2):
         raise ValueError(f"scores must be 1-D or 2-D, not {values.ndim}-D")
     rows = np.atleast_2d(values)
-    ranks = np.empty(rows.shape, dtype=np.int64)
+    if out is not None and (values.ndim != 2 or out.shape != rows.shape):
+        raise ValueError(f"out must have the shape of 2-D scores {values.shape}, not {out.shape}")
+    ranks = np.empty(rows.shape, dtype=np.int64) if out is None else out
     step = max(1, RANK_BLOCK_CELLS // max(rows.shape[1], 1))
     for start in range(0, rows.shape[0], step):
-        ranks[start: start + step] = _block_ranks(rows[start: start + step])
+        ranks[start: start + step] = _block_ranks(comparable_scores(rows[start: start + step]))
     return ranks if values.ndim == 2 else ranks[0]
 
 

@@ -33,7 +33,6 @@ from influence_lib.stats import (
     stable_keys,
     untrustworthy_interval,
 )
-from influence_lib.stats.ranks import BLOCK_CELLS
 from influence_lib.stats.replicates import AUTO_EXACT_CELLS
 from influence_lib.stats.tails import HEAVY_TAIL_ALPHA, MIN_INTERVAL_POSTS
 
@@ -45,7 +44,7 @@ INTERVAL_COLUMNS = list(RANK_SUMMARY_COLUMNS)  # what `influence rank --interval
 UNCERTAINTY_COLUMNS = INTERVAL_COLUMNS + ["ahead_share", "neck_and_neck", "interval_untrustworthy"]
 VIRAL_COLUMNS = ["best_share", "n_eff", "rank_without_best_post"]
 ENGINES = ("auto", "exact", "split")
-REPLICATE_BLOCK_CELLS = 4 * BLOCK_CELLS  # replicates x entries scored at once by rank_uncertainty (128 MB)
+REPLICATE_BLOCK_CELLS = 2**24  # replicates x entries scored at once by rank_uncertainty (128 MB)
 SCORER_CELLS = 2**21  # posts x replicates weighed at once (a few arrays of 16 MB); does not change results
 
 
