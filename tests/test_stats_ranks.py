@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influence_lib.ranking import comparable_scores, competition_ranks
+from influence_lib.ranking import comparable_scores, competition_ranks, entry_ranks
 from influence_lib.stats import (
     RankTally,
     ahead_share,
@@ -129,21 +129,74 @@ def _searched_ranks(scores):
                     dtype=np.int64).reshape(rows.shape)
 
 
+def _awkward_scores(rng, rows=37, n=9):
+    scores = rng.integers(0, 6, size=(rows, n)).astype(float)  # ties everywhere
+    scores[3, 2] = scores[3, 5] = np.nan  # missing values: tied together, above every number
+    scores[4, :] = np.nan
+    scores[5, 1], scores[5, 6], scores[6, 0] = np.inf, -np.inf, -0.0  # -0.0 ties with 0.0
+    scores[7, :] = 2.0 + np.arange(n) * 1e-12  # equal once rounded
+    scores[8, :] = 1.0
+    return scores
+
+
 @pytest.mark.parametrize("cells", [1, 13, 2**22])  # a row at a time, uneven blocks, one block
 def test_competition_ranks_equal_the_sort_and_search_rule(monkeypatch, cells):
     from influence_lib import ranking
 
     monkeypatch.setattr(ranking, "RANK_BLOCK_CELLS", cells)
-    rng = np.random.default_rng(8)
-    scores = rng.integers(0, 6, size=(37, 9)).astype(float)  # ties everywhere
-    scores[3, 2] = scores[3, 5] = np.nan  # missing values: tied together, above every number
-    scores[4, :] = np.nan
-    scores[5, 1], scores[5, 6], scores[6, 0] = np.inf, -np.inf, -0.0  # -0.0 ties with 0.0
-    scores[7, :] = 2.0 + np.arange(9) * 1e-12  # equal once rounded
+    scores = _awkward_scores(np.random.default_rng(8))
     assert np.array_equal(competition_ranks(scores), _searched_ranks(scores))
     assert np.array_equal(competition_ranks(scores[3]), _searched_ranks(scores[3])[0])
     assert competition_ranks(np.array([90.0, 80.0, 80.0, 70.0, np.nan])).tolist() == [2, 3, 3, 5, 1]
     assert competition_ranks(np.zeros((2, 0))).shape == (2, 0) and competition_ranks(np.zeros((0, 3))).shape == (0, 3)
+
+
+@pytest.mark.parametrize("cells", [1, 13, 2**22])  # a row at a time, uneven blocks, one block
+def test_entry_ranks_are_the_competition_ranks_of_those_columns(monkeypatch, cells):
+    from influence_lib import ranking
+
+    monkeypatch.setattr(ranking, "RANK_BLOCK_CELLS", cells)
+    rng = np.random.default_rng(9)
+    scores = _awkward_scores(rng)
+    full = competition_ranks(scores)
+    for entries in ([0], [2, 5], [8, 0, 3], [4, 4, 1], list(range(9)), rng.permutation(9)[:5]):
+        assert np.array_equal(entry_ranks(scores, entries), full[:, entries]), entries
+    out = np.zeros((37, 2), dtype=np.int32)
+    assert entry_ranks(scores, [6, 1], out=out) is out and np.array_equal(out, full[:, [6, 1]])
+    for trial in range(200):  # random matrices of every shape, entries anywhere, with repeats
+        scores = rng.choice([0.0, -0.0, 1.0, 1.0 + 1e-12, 2.5, np.inf, -np.inf, np.nan], size=rng.integers(1, 6, 2))
+        entries = rng.integers(0, scores.shape[1], size=rng.integers(0, 2 * scores.shape[1]))
+        assert np.array_equal(entry_ranks(scores, entries), competition_ranks(scores)[:, entries]), (scores, entries)
+    assert entry_ranks(np.zeros((3, 4)), []).shape == (3, 0)
+
+
+def test_entry_ranks_refuse_what_they_cannot_rank():
+    scores = np.ones((2, 3))
+    with pytest.raises(ValueError, match="2-D"):
+        entry_ranks(scores[0], [0])
+    with pytest.raises(ValueError, match="column positions"):
+        entry_ranks(scores, [3])
+    with pytest.raises(ValueError, match="column positions"):
+        entry_ranks(scores, [-1])
+    with pytest.raises(ValueError, match="shape"):
+        entry_ranks(scores, [0, 1], out=np.zeros((2, 3), dtype=np.int64))
+
+
+def test_a_tally_of_some_entries_gives_their_rows_of_the_whole_summary():
+    rng = np.random.default_rng(11)
+    scores = rng.integers(0, 7, size=(57, 11)).astype(float)
+    scores[10, 4] = scores[11, :] = 3.0 + 1e-12  # ties once rounded
+    order = rng.permutation(11)
+    entries = np.array([9, 2, 2, 0])
+    tally = RankTally(57, 11, order=order, entries=entries)
+    for rows in np.split(np.arange(57), [1, 20, 21, 50]):
+        tally.add(scores[rows])
+    whole = rank_summary(scores, 3, 0.8)
+    pd.testing.assert_frame_equal(tally.summary(3, 0.8), whole.iloc[entries].reset_index(drop=True), check_exact=True)
+    assert tally.ranks.shape == (57, 4)  # the other entries' ranks are never kept
+    assert np.array_equal(tally.ahead_share(), ahead_share(scores, order), equal_nan=True)  # every pair
+    with pytest.raises(ValueError, match="entries"):
+        RankTally(57, 11, entries=[11])
 
 
 def test_leave_best_post_out_ranks_against_brute_force():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from influence_lib.ranking import comparable_scores, competition_ranks
+from influence_lib.ranking import comparable_scores, competition_ranks, entry_ranks
 
 RANK_SUMMARY_COLUMNS = ["median_rank", "rank_low", "rank_high", "p_top"]
 BLOCK_CELLS = 2**22  # replicates x entries summarised or compared at once (bounds memory; same results)
@@ -34,10 +34,10 @@ def _check_summary(top: int, level: float) -> None:
         raise ValueError(f"top must be a positive integer, not {top}")
 
 
-def _display_order(order, n_entries: int) -> np.ndarray:
-    found = np.asarray(order, dtype=np.int64)
+def _column_positions(positions, n_entries: int, name: str = "order") -> np.ndarray:
+    found = np.asarray(positions, dtype=np.int64)
     if found.ndim != 1 or (found.size and (found.min() < 0 or found.max() >= n_entries)):
-        raise ValueError("order must list column positions of replicate_scores")
+        raise ValueError(f"{name} must list column positions of replicate_scores")
     return found
 
 
@@ -70,22 +70,34 @@ class RankTally:
         Entries (columns of each block).
     order : array-like of int, optional
         Column positions in display order, for :meth:`ahead_share`.
+    entries : array-like of int, optional
+        Column positions whose ranks are kept and summarised (default all): each is ranked
+        against every entry (:func:`influence_lib.ranking.entry_ranks`), so its summary is the
+        one the whole matrix gives, but the others are never ranked. The Top voices of 10^6
+        members keep a few ranks per replicate instead of 10^6.
     """
 
-    def __init__(self, n_boot: int, n_entries: int, order=None):
-        self.ranks = np.empty((int(n_boot), int(n_entries)), dtype=np.int32 if n_entries < 2**31 else np.int64)
+    def __init__(self, n_boot: int, n_entries: int, order=None, entries=None):
+        self.entries = None if entries is None else _column_positions(entries, int(n_entries), "entries")
+        kept = int(n_entries) if self.entries is None else len(self.entries)
+        self.ranks = np.empty((int(n_boot), kept), dtype=np.int32 if n_entries < 2**31 else np.int64)
+        self.n_entries = int(n_entries)
         self.added = 0
-        self.order = None if order is None else _display_order(order, int(n_entries))
+        self.order = None if order is None else _column_positions(order, int(n_entries))
         self._ahead = np.zeros(0 if self.order is None else max(len(self.order) - 1, 0), dtype=np.int64)
 
     def add(self, replicate_scores) -> None:
         """Rank the next replicates (rows: replicates, columns: entries) and count who stays ahead in them."""
         scores = _replicates(replicate_scores)
         rows = scores.shape[0]
-        if scores.shape[1] != self.ranks.shape[1] or self.added + rows > len(self.ranks):
+        if scores.shape[1] != self.n_entries or self.added + rows > len(self.ranks):
             raise ValueError(f"expected at most {len(self.ranks) - self.added} more replicates of "
-                             f"{self.ranks.shape[1]} entries, not shape {scores.shape}")
-        competition_ranks(scores, out=self.ranks[self.added: self.added + rows])
+                             f"{self.n_entries} entries, not shape {scores.shape}")
+        kept = self.ranks[self.added: self.added + rows]
+        if self.entries is None:
+            competition_ranks(scores, out=kept)
+        else:
+            entry_ranks(scores, self.entries, out=kept)
         if self.order is not None:
             self._ahead += _ahead_counts(scores, self.order)
         self.added += rows
@@ -95,7 +107,7 @@ class RankTally:
             raise ValueError(f"{self.added} of {len(self.ranks)} replicates added")
 
     def summary(self, top: int, level: float = 0.90, index=None) -> pd.DataFrame:
-        """The rank summary of the replicates added (see :func:`rank_summary`)."""
+        """The rank summary of the replicates added (see :func:`rank_summary`), one row per kept entry."""
         _check_summary(top, level)
         self._complete()
         n_boot, n = self.ranks.shape
@@ -189,7 +201,7 @@ def ahead_share(replicate_scores, order) -> np.ndarray:
         entry ``order[i]`` beats ``order[i + 1]``; the last element is NaN (nobody below).
     """
     scores = _replicates(replicate_scores)
-    order = _display_order(order, scores.shape[1])
+    order = _column_positions(order, scores.shape[1])
     out = np.full(len(order), np.nan)
     out[:-1] = _ahead_counts(scores, order) / scores.shape[0]
     return out
