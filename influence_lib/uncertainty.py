@@ -370,7 +370,8 @@ def _check(n_boot: int, coverage: float) -> None:
 
 def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str | None = None,
                      top: int | None = None, *, seed: int, n_boot: int = DEFAULT_REPLICATES,
-                     coverage: float = DEFAULT_LEVEL, previous: bool = False, engine: str = "auto") -> RankUncertainty:
+                     coverage: float = DEFAULT_LEVEL, previous: bool = False, engine: str = "auto",
+                     rows: int | None = None) -> RankUncertainty:
     """Median rank, rank interval, P(Top N) and who stays ahead, for every entry of a ranking.
 
     Each of ``n_boot`` replicates redraws the counted posts with keyed Poisson(1) weights, scores
@@ -399,12 +400,22 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
         The previous period's ranking instead.
     engine : {"auto", "exact", "split"}
         See :meth:`ReplicateScorer.engine_for`.
+    rows : int, optional
+        Only the first ``rows`` entries in display order get a rank summary (``median_rank``,
+        ``rank_low``, ``rank_high``, ``p_top``): the others' are missing (the ranks ``<NA>`` in
+        ``Int64`` columns, ``p_top`` NaN). The kept entries' summaries are the full table's, to the last
+        digit: each is still ranked against every entry (:class:`influence_lib.stats.ranks.RankTally`
+        with ``entries``), but nobody else is ranked. Every other column is computed for every
+        entry as without ``rows``. For a Top N of a long ranking (the Top voices of 10^6
+        members) this saves a sort of every replicate and a matrix of ``n_boot`` ranks per entry.
 
     Returns
     -------
     RankUncertainty
     """
     _check(n_boot, coverage)
+    if rows is not None and int(rows) < 0:
+        raise ValueError(f"rows must be 0 or more, not {rows}")
     key = LEVEL_KEYS[level] if level in LEVEL_KEYS else None
     if key is None:
         raise ValueError(f"level must be 'direction' or 'member', not {level!r}")
@@ -414,7 +425,8 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
     p_top_n = DEFAULT_TOP if top is None else int(top)
     if len(ranking):
         # replicates scored and ranked a block at a time: only their 32-bit ranks are kept
-        tally = RankTally(n_boot, len(ranking), order=np.arange(len(ranking)))  # the ranking is in display order
+        kept = None if rows is None else np.arange(min(int(rows), len(ranking)))
+        tally = RankTally(n_boot, len(ranking), order=np.arange(len(ranking)), entries=kept)  # in display order
         step = max(1, REPLICATE_BLOCK_CELLS // len(ranking))
         for start in range(0, int(n_boot), step):
             tally.add(scorer.replicates(seed, min(step, int(n_boot) - start), first_replicate=start, engine=used))
@@ -426,7 +438,10 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
     tail = hill_tail_index(scorer.counted_contributions)
     table = pd.DataFrame({key: ranking[key].to_numpy(), "rank": ranking["rank"].to_numpy()})
     for column in INTERVAL_COLUMNS:
-        table[column] = summary[column].to_numpy()
+        values = summary[column]
+        if len(values) < len(table):  # rows: the entries after them have no rank summary
+            values = values.astype("Int64" if values.dtype.kind == "i" else values.dtype).reindex(range(len(table)))
+        table[column] = values.array
     table["ahead_share"] = ahead
     table["neck_and_neck"] = ~np.isnan(ahead) & (np.nan_to_num(ahead, nan=1.0) < NECK_AND_NECK)
     table["interval_untrustworthy"] = untrustworthy_interval(ranking["posts"].to_numpy(), tail.alpha)

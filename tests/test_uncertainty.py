@@ -12,7 +12,7 @@ import pytest
 
 from influence_lib.scope import build_scope
 from influence_lib.settings import Methodology
-from influence_lib.uncertainty import rank_intervals
+from influence_lib.uncertainty import rank_intervals, rank_uncertainty
 from tests.helpers import write_dataset
 
 SETTINGS = {"title": "T", "sectors": {"s": {"title": "S", "segments": [{"key": "x", "label": "X", "top": 3}]}},
@@ -210,11 +210,32 @@ def test_rank_uncertainty_is_the_same_whatever_its_blocks_of_replicates(random_d
         assert whole["rank_low"].lt(whole["rank_high"]).any()  # the replicates do move the ranks
 
 
+@pytest.mark.parametrize("engine", ["exact", "split"])
+def test_rank_summaries_of_the_first_rows_are_the_full_tables(random_dirs, engine):
+    """``rows``: the first entries' summaries to the last digit, nobody else's, every other column unchanged."""
+    summaries = ["median_rank", "rank_low", "rank_high", "p_top"]
+    for methodology in ("engagement", "per-member"):
+        scope = _scope(random_dirs[0], methodology)
+        for level, segment in (("direction", "x"), ("member", None)):
+            whole = rank_uncertainty(scope, level, segment, 3, seed=4, n_boot=203, engine=engine).table
+            assert whole["rank"].duplicated().any() or level == "direction"  # members tie (those without posts)
+            for rows in (0, 1, 3, len(whole) - 1, len(whole), len(whole) + 4):
+                cut = rank_uncertainty(scope, level, segment, 3, seed=4, n_boot=203, engine=engine, rows=rows).table
+                kept = min(rows, len(whole))
+                others = [c for c in whole.columns if c not in summaries]
+                pd.testing.assert_frame_equal(cut[others], whole[others], check_exact=True)
+                head = cut[summaries].iloc[:kept].astype(whole[summaries].dtypes.to_dict())
+                pd.testing.assert_frame_equal(head, whole[summaries].iloc[:kept], check_exact=True)
+                assert cut[summaries].iloc[kept:].isna().all().all()
+                if kept < len(whole):
+                    assert [str(cut[c].dtype) for c in summaries] == ["Int64", "Int64", "Int64", "float64"]
+    with pytest.raises(ValueError, match="rows"):
+        rank_uncertainty(scope, seed=1, n_boot=10, rows=-1)
+
+
 # --- P(Top N), who is ahead, untrustworthy intervals ---------------------------------------------------
 
 def test_a_tenfold_lead_gives_p_top_one(scope_of):
-    from influence_lib.uncertainty import rank_uncertainty
-
     scope = scope_of()
     ranking = scope.ranking().set_index("org_id")
     assert ranking.loc["big", "score"] == 10 * ranking.loc["a", "score"]
@@ -230,7 +251,6 @@ def test_ahead_share_is_the_probability_of_staying_ahead(tmp_path):
     from scipy import stats
 
     from influence_lib.dataset import load_dataset
-    from influence_lib.uncertainty import rank_uncertainty
 
     orgs = [(o, o.upper(), "s", "x", "FR") for o in ("p", "q", "r")]
     members = [(f"m{o}", o, f"M {o}", "CEO", "ceo", "f") for o in ("p", "q", "r")]
@@ -253,7 +273,6 @@ def test_ahead_share_is_the_probability_of_staying_ahead(tmp_path):
 
 def test_untrustworthy_intervals(scope_of):
     from influence_lib.settings import Methodology
-    from influence_lib.uncertainty import rank_uncertainty
 
     result = rank_uncertainty(scope_of(), seed=1, n_boot=50)
     # 20 posts each except solo (none): a tail index of equal values is infinite, so only solo is flagged
@@ -271,7 +290,6 @@ def test_heavy_tails_flag_every_interval_on_the_sample():
     """The sample's laboratoires-biotech: Hill alpha 1.98 under engagement (heavy), 12.5 under log."""
     from influence_lib.dataset import load_dataset
     from influence_lib.settings import load_methodology
-    from influence_lib.uncertainty import rank_uncertainty
 
     dataset = load_dataset()
     heavy = rank_uncertainty(build_scope(dataset, "sante", dataset.settings.period()), "direction",
