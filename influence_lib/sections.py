@@ -161,11 +161,12 @@ def segment_ranking(ctx: SectionContext, segment: str, top: int | None) -> tuple
 
 
 def rank_uncertainty(ctx: SectionContext, level: str, segment: str | None, top: int | None, seed: int,
-                     n_boot: int, previous: bool = False, coverage: float = 0.90):
+                     n_boot: int, previous: bool = False, coverage: float = 0.90, rows: int | None = None):
     """The rank uncertainty of one of the section's rankings, computed once per section and kept.
 
     See :func:`influence_lib.uncertainty.rank_uncertainty` (the full ranking of the level and
-    segment, ``p_top`` for its Top ``top``, 10 when ``top`` is None).
+    segment, ``p_top`` for its Top ``top``, 10 when ``top`` is None; rank summaries for its first
+    ``rows`` entries only when given).
 
     Returns
     -------
@@ -173,11 +174,27 @@ def rank_uncertainty(ctx: SectionContext, level: str, segment: str | None, top: 
     """
     from influence_lib.uncertainty import rank_uncertainty as compute
 
-    key = ("rank_uncertainty", level, segment, top, seed, n_boot, previous, coverage)
+    key = ("rank_uncertainty", level, segment, top, seed, n_boot, previous, coverage, rows)
     if key not in ctx.cache:
         ctx.cache[key] = compute(ctx.scope, level, segment, top, seed=seed, n_boot=n_boot, coverage=coverage,
-                                 previous=previous)
+                                 previous=previous, rows=rows)
     return ctx.cache[key]
+
+
+def voices_uncertainty(ctx: SectionContext, n: int, seed: int, n_boot: int):
+    """The rank uncertainty of the Top voices: the member ranking's, summarised for its Top ``n`` only.
+
+    :func:`rank_uncertainty` at member level with ``rows`` = the Top ``n``'s length (ties at the
+    cut-off included): those members' intervals are the full table's, and the thousands of
+    members below are never ranked replicate by replicate (at 10^6 members that sort was most of
+    the section's time and 4 GB of ranks).
+
+    Returns
+    -------
+    influence_lib.uncertainty.RankUncertainty
+    """
+    shown = len(ctx.scope.ranking_with_movements("member", None, n)[0])
+    return rank_uncertainty(ctx, "member", None, n, seed, n_boot, rows=shown)
 
 
 def add_rank_intervals(ctx: SectionContext, ranking: pd.DataFrame, segment: str | None, seed: int,
@@ -385,15 +402,17 @@ def top_voices(ctx: SectionContext, n: int, seed: int | None = None, n_boot: int
     """The member ranking of the sector (Top ``n``): name, role, Direction, engagement, posts, per post, movement.
 
     With ``seed`` (and ``n_boot`` replicates, default 1,000), each member's rank uncertainty
-    follows (:func:`rank_uncertainty` at member level, ``p_top`` for this Top ``n``).
+    follows (:func:`voices_uncertainty`: member level, ``p_top`` for this Top ``n``).
     """
     ranking, _ = ctx.scope.ranking_with_movements("member", None, n)
     if seed is not None:
         from influence_lib.uncertainty import DEFAULT_REPLICATES, UNCERTAINTY_COLUMNS
 
-        result = rank_uncertainty(ctx, "member", None, n, seed, n_boot or DEFAULT_REPLICATES)
-        ranking = ranking.merge(result.table[["member_id"] + UNCERTAINTY_COLUMNS], on="member_id", how="left",
+        table = voices_uncertainty(ctx, n, seed, n_boot or DEFAULT_REPLICATES).table
+        ranking = ranking.merge(table[["member_id"] + UNCERTAINTY_COLUMNS], on="member_id", how="left",
                                 validate="one_to_one")
+        # the members shown are the ones summarised: their ranks are whole, as in the full table
+        ranking = ranking.astype({c: "int64" for c in UNCERTAINTY_COLUMNS if ranking[c].dtype == "Int64"})
     members, orgs = ctx.scope.members, ctx.scope.organizations
     roles = pd.Series(members["role"].to_numpy(), index=pd.Index(members["member_id"]))
     names = pd.Series(orgs["name"].to_numpy(), index=pd.Index(orgs["org_id"]))

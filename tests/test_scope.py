@@ -55,6 +55,23 @@ def test_a_section_scores_once_per_period(monkeypatch):
     assert len(calls) == 2, "a section function scored the posts again"
 
 
+def test_top_voices_carry_the_full_member_tables_intervals():
+    """The Top voices' intervals (summarised for the Top N only) are the full member table's, ties at the cut-off too."""
+    from influence_lib.uncertainty import UNCERTAINTY_COLUMNS, rank_uncertainty
+
+    ctx = sections.open_section(TrendsParameters())
+    ranks = ctx.scope.ranking("member")["rank"]
+    tied = next(int(r) for r in ranks.unique() if (ranks <= r).sum() > r)  # a Top N whose cut-off is a tie
+    for n in (20, tied):
+        voices = sections.top_voices(ctx, n, seed=3, n_boot=150)
+        assert len(voices) == (ranks <= n).sum()
+        full = rank_uncertainty(ctx.scope, "member", None, n, seed=3, n_boot=150).table.set_index("member_id")
+        pd.testing.assert_frame_equal(voices.set_index("member_id")[UNCERTAINTY_COLUMNS],
+                                      full.loc[voices["member_id"], UNCERTAINTY_COLUMNS], check_exact=True)
+        summarised = sections.voices_uncertainty(ctx, n, 3, 150).table
+        assert summarised["median_rank"].notna().sum() == len(voices)  # nobody below the Top N was summarised
+
+
 def test_every_section_follows_the_methodology_file(per_member_file):
     """Segment rankings, intervals, Top voices: the same scores as `influence rank --methodology`."""
     params = SegmentParameters(segment="e-sante", methodology_file=str(per_member_file))
