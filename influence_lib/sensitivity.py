@@ -16,7 +16,9 @@ Direction-level rule is :func:`influence_lib.scoring.normalized_score`, the scor
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,7 @@ UNCERTAINTY_COLUMNS = ["org_id", "name", "rank", "median_rank", "rank_low", "ran
 SOBOL_COLUMNS = ["target", "org_id", "factor", "first_order", "total_order", "variance"]
 MEAN_SHIFT = "mean_abs_rank_shift"  # the scalar target: mean |rank - nominal rank| of the Top N
 SEED = 20210601
+THREADED_CELLS = 2_000_000  # runs x posts from which ChoiceScorer.scores spreads its runs over threads
 
 
 def methodological_factors(weight_range: tuple[float, float] = (0.5, 3.0),
@@ -127,6 +130,11 @@ class ChoiceScorer:
     scope : ScoredScope
     max_shift_days : int
         The period is read widened by this many days on each side: no shift may go further.
+    threads : int, optional
+        Threads that score the runs of one call of :meth:`scores` (default: the CPUs this process
+        may use), from :data:`THREADED_CELLS` runs x posts. numpy lets go of the interpreter in
+        each pass over the posts; every run fills its own row, so the numbers are the same
+        whatever the threads.
 
     Attributes
     ----------
@@ -134,9 +142,10 @@ class ChoiceScorer:
         The Directions scored, in the scope's organisations order (the columns of :meth:`scores`).
     """
 
-    def __init__(self, scope: ScoredScope, max_shift_days: int = MAX_SHIFT_DAYS):
+    def __init__(self, scope: ScoredScope, max_shift_days: int = MAX_SHIFT_DAYS, threads: int | None = None):
         methodology = self.methodology = scope.methodology
         self.max_shift = int(max_shift_days)
+        self.threads = max(1, int(threads if threads is not None else len(os.sched_getaffinity(0))))
         period = scope.period
         day = pd.Timedelta(days=1)
         widened = Period(start=period.start - self.max_shift * day, end=period.end + self.max_shift * day)
@@ -238,8 +247,22 @@ class ChoiceScorer:
         sums = np.zeros((n, self.n_orgs))
         best = np.zeros((n, self.n_orgs)) if m.drop_best_posts else None
         active = np.zeros((n, self.n_orgs)) if m.normalization == "per_active_member" else None
+        runs = np.arange(n)
+        threads = min(self.threads, n) if len(self.pools[1].fixed) * n >= THREADED_CELLS else 1
+        if threads > 1:  # each run fills its own rows: the threads never share a cell, the numbers do not change
+            with ThreadPoolExecutor(max_workers=threads) as workers:
+                list(workers.map(lambda part: self._score_runs(part, values, sums, best, active),
+                                 np.array_split(runs, 4 * threads)))
+        else:
+            self._score_runs(runs, values, sums, best, active)
+        return normalized_score(sums, self.members, self.members if active is None else active, m,
+                                best_post=best, followers=self.followers)
+
+    def _score_runs(self, runs: np.ndarray, values: dict, sums: np.ndarray, best, active) -> None:
+        """Fill the rows ``runs`` of the Directions' sums (and best posts, active members) of :meth:`scores`."""
+        m = self.methodology
         caps = values["post_cap"]
-        for i in range(n):
+        for i in runs:
             pool = self.pools[int(round(values["quotes_counted"][i]))]
             lo = pool.starts[int(values["start_shift_days"][i]) + self.max_shift]
             hi = pool.ends[int(values["end_shift_days"][i]) + self.max_shift]
@@ -263,8 +286,6 @@ class ChoiceScorer:
             if active is not None:
                 posted = np.bincount(pool.member[lo:hi], minlength=self.n_members) > 0
                 active[i] = np.bincount(self.member_org, weights=posted, minlength=self.n_orgs)
-        return normalized_score(sums, self.members, self.members if active is None else active, m,
-                                best_post=best, followers=self.followers)
 
 
 def _followed(scope: ScoredScope, scorer: ChoiceScorer, segment: str | None, top: int):

@@ -78,6 +78,21 @@ def test_any_choice_scores_as_a_full_rescoring(sample, name):
         np.testing.assert_allclose(found[i], _rescored(scope, choices), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("name", list(shipped_methodologies()))
+def test_threads_change_no_score(sample, monkeypatch, name):
+    """Runs spread over threads fill the same rows with the same bits as one thread does."""
+    from influence_lib import sensitivity
+    from influence_lib.stats.sensitivity import sample_factors
+
+    monkeypatch.setattr(sensitivity, "THREADED_CELLS", 1)  # the sample is small: thread it anyway
+    scope = build_scope(sample, "sante", sample.settings.period("2021"), load_methodology(name), post_columns=[])
+    draws = sample_factors(methodological_factors(), 37, seed=2)
+    alone = ChoiceScorer(scope, threads=1).scores(draws)
+    for threads in (2, 3, 50):
+        assert np.array_equal(ChoiceScorer(scope, threads=threads).scores(draws), alone)
+    assert not np.array_equal(alone[0], alone[1])  # the runs differ: a row written twice would show
+
+
 def test_choices_by_hand(tiny_scope):
     # conftest: o1 90 (p1 80 at the first instant, p2 10 on Twitter), o2 80 (p3 40 one second before the end,
     # p4 40: a quote, 30 minutes before the end), o3 80 (p5), o4 70 (p10), o5 0, o6 5; p7 (o3, 1000, one second
