@@ -16,9 +16,7 @@ Direction-level rule is :func:`influence_lib.scoring.normalized_score`, the scor
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +30,7 @@ from influence_lib.scoring import member_followers, normalized_score, score_post
 from influence_lib.settings import METRICS, PLATFORMS, Methodology, Period
 from influence_lib.stats.ranks import rank_summary
 from influence_lib.stats.sensitivity import mean_abs_rank_shift, sample_factors, sobol_indices
+from influence_lib.threads import cpu_threads, in_order
 
 MAX_SHIFT_DAYS = 31  # "a month" on each side of the period
 CAP_CHOICES = ("none", "p99", "p99.9")
@@ -145,7 +144,7 @@ class ChoiceScorer:
     def __init__(self, scope: ScoredScope, max_shift_days: int = MAX_SHIFT_DAYS, threads: int | None = None):
         methodology = self.methodology = scope.methodology
         self.max_shift = int(max_shift_days)
-        self.threads = max(1, int(threads if threads is not None else len(os.sched_getaffinity(0))))
+        self.threads = max(1, int(threads if threads is not None else cpu_threads()))
         period = scope.period
         day = pd.Timedelta(days=1)
         widened = Period(start=period.start - self.max_shift * day, end=period.end + self.max_shift * day)
@@ -249,12 +248,10 @@ class ChoiceScorer:
         active = np.zeros((n, self.n_orgs)) if m.normalization == "per_active_member" else None
         runs = np.arange(n)
         threads = min(self.threads, n) if len(self.pools[1].fixed) * n >= THREADED_CELLS else 1
-        if threads > 1:  # each run fills its own rows: the threads never share a cell, the numbers do not change
-            with ThreadPoolExecutor(max_workers=threads) as workers:
-                list(workers.map(lambda part: self._score_runs(part, values, sums, best, active),
-                                 np.array_split(runs, 4 * threads)))
-        else:
-            self._score_runs(runs, values, sums, best, active)
+        # each run fills its own rows: the threads never share a cell, the numbers do not change
+        for _ in in_order(lambda part: self._score_runs(part, values, sums, best, active),
+                          np.array_split(runs, 4 * threads), threads):
+            pass
         return normalized_score(sums, self.members, self.members if active is None else active, m,
                                 best_post=best, followers=self.followers)
 

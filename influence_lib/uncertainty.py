@@ -35,6 +35,7 @@ from influence_lib.stats import (
 )
 from influence_lib.stats.replicates import AUTO_EXACT_CELLS
 from influence_lib.stats.tails import HEAVY_TAIL_ALPHA, MIN_INTERVAL_POSTS
+from influence_lib.threads import cpu_threads, in_order
 
 DEFAULT_REPLICATES = 1000  # B: the Monte Carlo error of P(Top N) is at most 0.016
 DEFAULT_LEVEL = 0.90  # rank intervals from the 5th to the 95th percentile
@@ -427,9 +428,17 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
         # replicates scored and ranked a block at a time: only their 32-bit ranks are kept
         kept = None if rows is None else np.arange(min(int(rows), len(ranking)))
         tally = RankTally(n_boot, len(ranking), order=np.arange(len(ranking)), entries=kept)  # in display order
-        step = max(1, REPLICATE_BLOCK_CELLS // len(ranking))
-        for start in range(0, int(n_boot), step):
-            tally.add(scorer.replicates(seed, min(step, int(n_boot) - start), first_replicate=start, engine=used))
+        threads = cpu_threads()  # each drawing a block at once: the blocks share REPLICATE_BLOCK_CELLS
+        step = max(1, REPLICATE_BLOCK_CELLS // (len(ranking) * threads))
+        blocks = [(start, min(step, int(n_boot) - start)) for start in range(0, int(n_boot), step)]
+
+        def draw(block):
+            return scorer.replicates(seed, block[1], first_replicate=block[0], engine=used)
+
+        tally.add(draw(blocks[0]))  # prepares the split engine, which the other blocks then share
+        # replicates are keyed: blocks drawn on several threads are the same numbers, added in order
+        for block in in_order(draw, blocks[1:], min(threads, len(blocks) - 1)):
+            tally.add(block)
         summary = tally.summary(p_top_n, coverage)
         ahead = tally.ahead_share()
     else:

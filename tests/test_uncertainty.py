@@ -200,6 +200,7 @@ def test_rank_uncertainty_is_the_same_whatever_its_blocks_of_replicates(random_d
     scope = _scope(random_dirs[0], "engagement")
     for level in ("direction", "member"):
         whole = uncertainty.rank_uncertainty(scope, level, seed=4, n_boot=203, engine=engine).table
+        monkeypatch.setattr(uncertainty, "cpu_threads", lambda: 3)  # blocks drawn on 3 threads, whatever the machine
         monkeypatch.setattr(uncertainty, "REPLICATE_BLOCK_CELLS", 7 * len(whole))  # 7 replicates a block, 203 = 29 x 7
         blocks = uncertainty.rank_uncertainty(scope, level, seed=4, n_boot=203, engine=engine).table
         monkeypatch.setattr(uncertainty, "REPLICATE_BLOCK_CELLS", 50 * len(whole))  # uneven: 50, 50, 50, 50, 3
