@@ -11,7 +11,8 @@ script measures in the same run:
 - the **viral dependence** of the focus segment (:func:`influence_lib.uncertainty.viral_dependence`).
 
 Times are CPU seconds of this process (``time.process_time``, median of ``--repeat`` runs): the
-machine is shared, and every computation here is single-threaded. Ratios are against the one
+machine is shared, and on the sample every computation is single-threaded (its rankings fit one
+block of replicates; larger ones are drawn on threads). Ratios are against the one
 scoring measured in the same run.
 
 Run: ``.venv/bin/python benchmarks/bench_intervals.py``. Writes

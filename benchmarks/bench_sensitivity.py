@@ -16,7 +16,8 @@ the same scope. This script measures, in the same run, on the embedded sample's 
 
 Before timing, the scorer's nominal scores are checked against the scope's (exit 1 if they
 differ). Times are CPU seconds of this process (``time.process_time``; wall seconds too): the
-machine is shared. Every computation here is single-threaded.
+machine is shared. On the sample every computation is single-threaded (the choice scorer
+spreads its runs over threads from ``sensitivity.THREADED_POSTS`` posts per run).
 
 Run: ``.venv/bin/python benchmarks/bench_sensitivity.py [--methodology NAME ...]``.
 Writes ``benchmarks/results/bench_sensitivity.md`` and ``.json`` (git-ignored).

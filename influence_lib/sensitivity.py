@@ -41,7 +41,7 @@ UNCERTAINTY_COLUMNS = ["org_id", "name", "rank", "median_rank", "rank_low", "ran
 SOBOL_COLUMNS = ["target", "org_id", "factor", "first_order", "total_order", "variance"]
 MEAN_SHIFT = "mean_abs_rank_shift"  # the scalar target: mean |rank - nominal rank| of the Top N
 SEED = 20210601
-THREADED_CELLS = 2_000_000  # runs x posts from which ChoiceScorer.scores spreads its runs over threads
+THREADED_POSTS = 100_000  # posts per run from which ChoiceScorer.scores spreads its runs over threads
 
 
 def methodological_factors(weight_range: tuple[float, float] = (0.5, 3.0),
@@ -131,9 +131,10 @@ class ChoiceScorer:
         The period is read widened by this many days on each side: no shift may go further.
     threads : int, optional
         Threads that score the runs of one call of :meth:`scores` (default: the CPUs this process
-        may use), from :data:`THREADED_CELLS` runs x posts. numpy lets go of the interpreter in
-        each pass over the posts; every run fills its own row, so the numbers are the same
-        whatever the threads.
+        may use), from :data:`THREADED_POSTS` posts per run (below, each pass is too short for
+        threads to gain: the sample's 12,648 posts ran slower on 2). numpy lets go of the
+        interpreter in each pass over the posts; every run fills its own row, so the numbers are
+        the same whatever the threads.
 
     Attributes
     ----------
@@ -247,7 +248,7 @@ class ChoiceScorer:
         best = np.zeros((n, self.n_orgs)) if m.drop_best_posts else None
         active = np.zeros((n, self.n_orgs)) if m.normalization == "per_active_member" else None
         runs = np.arange(n)
-        threads = min(self.threads, n) if len(self.pools[1].fixed) * n >= THREADED_CELLS else 1
+        threads = min(self.threads, n) if len(self.pools[1].fixed) >= THREADED_POSTS else 1
         # each run fills its own rows: the threads never share a cell, the numbers do not change
         for _ in in_order(lambda part: self._score_runs(part, values, sums, best, active),
                           np.array_split(runs, 4 * threads), threads):

@@ -84,7 +84,7 @@ def test_threads_change_no_score(sample, monkeypatch, name):
     from influence_lib import sensitivity
     from influence_lib.stats.sensitivity import sample_factors
 
-    monkeypatch.setattr(sensitivity, "THREADED_CELLS", 1)  # the sample is small: thread it anyway
+    monkeypatch.setattr(sensitivity, "THREADED_POSTS", 1)  # the sample is small: thread it anyway
     scope = build_scope(sample, "sante", sample.settings.period("2021"), load_methodology(name), post_columns=[])
     draws = sample_factors(methodological_factors(), 37, seed=2)
     alone = ChoiceScorer(scope, threads=1).scores(draws)
