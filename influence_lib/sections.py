@@ -193,7 +193,7 @@ def voices_uncertainty(ctx: SectionContext, n: int, seed: int, n_boot: int):
     -------
     influence_lib.uncertainty.RankUncertainty
     """
-    shown = len(ctx.scope.ranking_with_movements("member", None, n)[0])
+    shown = len(top_n(ctx.scope.ranking("member", None), n))  # the ranking is in display order: a prefix
     return rank_uncertainty(ctx, "member", None, n, seed, n_boot, rows=shown)
 
 
