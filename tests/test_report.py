@@ -147,6 +147,27 @@ def test_bad_keys_refused_before_touching_disk(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_cell_over_the_time_limit_fails_once_with_a_clear_message(tmp_path, monkeypatch):
+    """A cell timeout is not a dead kernel: the notebook is not run a second time (it would time out again)."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError
+
+    from influence_lib import kernels
+
+    calls = []
+
+    def too_slow(*args, **kwargs):
+        calls.append(kwargs["execution_timeout"])
+        raise CellTimeoutError("A cell timed out while it was being executed, after 7 seconds.")
+
+    monkeypatch.setattr(papermill, "execute_notebook", too_slow)
+    monkeypatch.setattr(kernels, "last_kernel_forked", lambda: True)  # as after a forked kernel
+    run = report.NotebookRun(name="05_robustness", template="05_robustness", parameters={})
+    with pytest.raises(report.ReportError, match="notebook 05_robustness: a cell ran longer than 7 s"):
+        report.execute_run(run, tmp_path, timeout=7)
+    assert calls == [7]
+
+
 def test_failed_run_keeps_previous_edition(tmp_path, monkeypatch):
     previous = tmp_path / "sante" / "2021"
     previous.mkdir(parents=True)
