@@ -11,6 +11,7 @@ on its best post.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,6 +97,7 @@ class ReplicateScorer:
         methodology = self.methodology = scope.methodology
         self.level, self.ids, self.n_entries = level, ids.to_numpy(), len(ids)
         self._split = None  # the split engine, prepared on its first draw
+        self._preparing = threading.Lock()  # threads drawing blocks at once prepare it once
         self.cap_quantile = methodology.cap_quantile
         posts = scope.posts(None if self.cap_quantile is not None else segment, previous=previous)
         self.n_posts = len(posts)
@@ -283,9 +285,10 @@ class ReplicateScorer:
             raise ValueError(f"n_boot must be a positive integer, not {n_boot}")
         n_boot, first = int(n_boot), int(first_replicate)
         if self.engine_for(n_boot, engine) == "split":
-            if self._split is None:  # prepared once (moments, exact posts): a caller may draw in blocks
-                self._split = SplitEngine(self.counted_entry, self.counted_contributions, self.keys[self.counted],
-                                          max(self.n_entries, 1), group_keys=self.ids, with_counts=False)
+            with self._preparing:  # prepared once (moments, exact posts): a caller may draw in blocks
+                if self._split is None:
+                    self._split = SplitEngine(self.counted_entry, self.counted_contributions, self.keys[self.counted],
+                                              max(self.n_entries, 1), group_keys=self.ids, with_counts=False)
             totals = self._split.draw(seed, n_boot, first)[0][:, : self.n_entries]
             if self.level == "member":
                 return totals
@@ -435,9 +438,8 @@ def rank_uncertainty(scope: ScoredScope, level: str = "direction", segment: str 
         def draw(block):
             return scorer.replicates(seed, block[1], first_replicate=block[0], engine=used)
 
-        tally.add(draw(blocks[0]))  # prepares the split engine, which the other blocks then share
         # replicates are keyed: blocks drawn on several threads are the same numbers, added in order
-        for block in in_order(draw, blocks[1:], min(threads, len(blocks) - 1)):
+        for block in in_order(draw, blocks, min(threads, len(blocks))):
             tally.add(block)
         summary = tally.summary(p_top_n, coverage)
         ahead = tally.ahead_share()
